@@ -1,0 +1,3 @@
+from bulkio.cli import main
+
+main()

@@ -1,0 +1,30 @@
+"""The ``bulkio`` command line: a click group; each command lives in its own module."""
+
+from __future__ import annotations
+
+import click
+
+from bulkio import __version__
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "-V", "--version", prog_name="bulkio")
+def main() -> None:
+    """Move contacts between spreadsheets and the HighLevel Contacts API v3.
+
+    \b
+    Example:
+      bulkio import samples/contactos_mx.csv --sandbox
+
+    \b
+    Exit codes:
+      0  every row succeeded
+      1  run aborted (bad input, auth, network)
+      2  usage error
+      3  run finished but some rows failed
+    """
+
+
+# Commands register themselves here, one import per module (kept last to avoid cycles).

@@ -1,0 +1,149 @@
+"""The bulkio exception tree and the per-row issue catalogue.
+
+::
+
+    BulkioError
+    ├── ConfigError          missing token / location, bad config file
+    ├── InputError           bad file, sheet, encoding, mapping (carries the path)
+    └── ApiError             carries status, method, url, truncated body (never the token)
+        ├── AuthError        401 / 403
+        ├── RateLimitedError 429 after retries
+        ├── ServerError      5xx after retries
+        └── TransportError   no response (connect error, timeout, dropped connection)
+
+A failed row is not an exception: it is a :class:`RowIssue` record whose ``code`` comes
+from :data:`CODES`, the closed catalogue that ``bulkio codes`` prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+_BODY_LIMIT = 500
+
+
+class BulkioError(Exception):
+    """Root of every error bulkio raises on purpose."""
+
+    #: a one-line hint telling the user what to do next
+    hint: str = ""
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        if hint:
+            self.hint = hint
+
+
+class ConfigError(BulkioError):
+    """Missing or invalid settings (token, location id, config file)."""
+
+
+class InputError(BulkioError):
+    """The input file, sheet, encoding or mapping cannot be used."""
+
+    def __init__(self, message: str, *, path: str | Path | None = None, hint: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.path = Path(path) if path is not None else None
+
+    def __str__(self) -> str:
+        base = super().__str__()
+        return f"{self.path}: {base}" if self.path is not None else base
+
+
+class ApiError(BulkioError):
+    """The API answered with an error status (or did not answer at all)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        method: str = "",
+        url: str = "",
+        body: str = "",
+        hint: str = "",
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+        self.method = method
+        self.url = url
+        self.body = body[:_BODY_LIMIT]
+
+
+class AuthError(ApiError):
+    """401 or 403: the token is wrong, expired, or lacks a scope."""
+
+    hint = "check BULKIO_TOKEN (or the config file) and that the token has the contacts scopes"
+
+
+class RateLimitedError(ApiError):
+    """429 that persisted through every retry."""
+
+
+class ServerError(ApiError):
+    """5xx that persisted through every retry."""
+
+
+class TransportError(ApiError):
+    """No HTTP response: connection refused or dropped, timeout."""
+
+    hint = "check the network and --base-url, then re-run with --resume"
+
+
+@dataclass(frozen=True)
+class RowIssue:
+    """One problem with one input row; ``error`` drops the row, ``warning`` keeps it."""
+
+    row: int
+    code: str
+    message: str
+    field: str | None = None
+    severity: Severity = "error"
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"unknown issue code {self.code!r}; add it to bulkio.errors.CODES")
+
+
+#: The closed catalogue of row-issue codes: code -> one-line explanation.
+#: Keep it sorted by area; ``bulkio codes`` prints it as is.
+CODES: dict[str, str] = {
+    # reading
+    "ragged-row": "the row has more or fewer cells than the header; extra cells are kept "
+    "under _extra, missing ones are empty",
+    "nul-byte": "the row contained NUL bytes, which were removed",
+    "empty-row": "the row has no values at all",
+    # validation / normalization
+    "missing-identifier": "the row has neither a valid email nor a valid phone, so it cannot "
+    "be matched or upserted",
+    "invalid-email": "the email address is not syntactically valid",
+    "invalid-phone": "the phone number cannot be a valid number in its region",
+    "unknown-country": "the country is not a name or code the API accepts",
+    "invalid-date": "the value is not a date bulkio can read",
+    "ambiguous-date": "the column mixes day-first and month-first readings and no "
+    "--date-order was given",
+    "impossible-date": "the date does not exist (e.g. 31/02) or lies in the future",
+    "invalid-timezone": "the timezone is not an IANA name such as America/Mexico_City",
+    "invalid-website": "the website is not a valid URL or domain",
+    "invalid-boolean": "the value is not a yes/no value (yes, no, sí, true, false, 1, 0, x)",
+    "invalid-gender": "the gender is not one the API knows (male, female)",
+    "invalid-value": "the value does not fit the field's type",
+    "duplicate-in-file": "another row of the file has the same email or phone",
+    # API
+    "api-400": "the API rejected the row (400 Bad Request); see the message",
+    "api-422": "the API rejected a field of the row (422 Unprocessable Entity)",
+    "api-error": "the API kept failing for this row after every retry",
+    "duplicate-contact": "the location does not allow duplicates and a contact already has "
+    "this email or phone",
+    "contact-not-found": "no contact matches the row's contact id, email or phone",
+    "ambiguous-contact": "several contacts match the row's email or phone",
+    "tag-failed": "the contact was saved but adding its tags failed",
+    "business-failed": "the contact was saved but assigning its business failed",
+    "followup-failed": "the contact was saved but a note, task, workflow, campaign or "
+    "follower step failed",
+    "unknown-custom-field": "the column maps to a custom field the location does not have",
+}

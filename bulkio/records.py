@@ -1,0 +1,78 @@
+"""Records passed between pipeline stages: reader -> normalizer/mapping -> planner."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from bulkio.errors import RowIssue
+
+FileFormat = Literal["csv", "xlsx"]
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """One data row as read: ``row`` is the 1-based line/row number in the source sheet
+    (header counted); ``values`` maps each header, in file order, to its raw text."""
+
+    row: int
+    values: dict[str, str | None]
+    issues: tuple[RowIssue, ...] = ()
+
+
+@dataclass
+class Table:
+    """A lazily read sheet: headers first, then rows streamed from ``rows``."""
+
+    path: Path
+    format: FileFormat
+    headers: list[str]
+    rows: Iterator[SourceRow]
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    header_row: int = 1
+
+
+@dataclass(frozen=True)
+class Change:
+    """One normalized cell: the user's value before and the value sent after."""
+
+    row: int
+    column: str
+    field: str
+    before: str | None
+    after: str | None
+
+
+@dataclass
+class PreparedRow:
+    """A row turned into API-ready data.
+
+    ``contact`` holds standard body fields of the upsert/create DTO (firstName, email,
+    phone, country, dateOfBirth, address1, ..., dnd, inboundDndSettings, source, ...), never
+    ``locationId``, ``tags`` or ``customFields``. ``custom_fields`` maps the custom-field
+    reference from the mapping (its name, ``contact.<fieldKey>`` or id) to the normalized
+    value; the import resolves references to ids. ``extras`` carries non-contact columns:
+    ``contact_id``, ``businessId``, ``note``, ``task_title``, ``task_body``, ``task_due``,
+    ``workflow_id``, ``campaign_id``, ``followers`` (list of user ids).
+    """
+
+    source: SourceRow
+    contact: dict[str, Any] = field(default_factory=dict)
+    custom_fields: dict[str, Any] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)
+    issues: list[RowIssue] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def row(self) -> int:
+        return self.source.row
+
+    @property
+    def ok(self) -> bool:
+        """True when no issue of severity ``error`` drops the row."""
+        return not any(i.severity == "error" for i in self.issues)
