@@ -146,4 +146,6 @@ CODES: dict[str, str] = {
     "followup-failed": "the contact was saved but a note, task, workflow, campaign or "
     "follower step failed",
     "unknown-custom-field": "the column maps to a custom field the location does not have",
+    # runs
+    "not-processed": "the run stopped before this row was processed; re-run with --resume",
 }
