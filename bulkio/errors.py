@@ -117,6 +117,8 @@ CODES: dict[str, str] = {
     "under _extra, missing ones are empty",
     "nul-byte": "the row contained NUL bytes, which were removed",
     "empty-row": "the row has no values at all",
+    "decoding-fallback": "the line was not valid in the file's encoding and was read as "
+    "Windows-1252; check its accents",
     # validation / normalization
     "missing-identifier": "the row has neither a valid email nor a valid phone, so it cannot "
     "be matched or upserted",
