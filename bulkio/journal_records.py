@@ -1,0 +1,179 @@
+"""Records and pure helpers of the run journal (:mod:`bulkio.journal`).
+
+Run ids, fingerprints, argv scrubbing and the dataclasses the journal returns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from bulkio.errors import InputError
+from bulkio.records import PreparedRow
+
+RunStatus = Literal["running", "finished", "aborted"]
+RowStatus = Literal["pending", "ok", "failed", "skipped"]
+StepState = Literal["intent", "done", "failed"]
+
+SCHEMA_VERSION = 1
+_RUN_ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: easy to type
+_SECRET_WORDS = ("token", "secret", "password", "passwd", "api-key", "api_key", "apikey")
+
+
+
+class RunNotFoundError(InputError):
+    """No run with that id (or id prefix) in the journal."""
+
+    hint = "list the runs with `bulkio runs`"
+
+
+def default_journal_path(input_path: str | Path) -> Path:
+    """``.bulkio/journal.db`` in the input file's directory."""
+    return Path(input_path).resolve().parent / ".bulkio" / "journal.db"
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """A short, time-sortable, typeable id such as ``20261126-0429-ab12`` (UTC minute)."""
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M")
+    suffix = "".join(secrets.choice(_RUN_ID_ALPHABET) for _ in range(4))
+    return f"{stamp}-{suffix}"
+
+
+def fingerprint(payload: Mapping[str, Any], *, location_id: str, mode: str) -> str:
+    """Stable blake2b hash of a row's normalized payload plus location and mode.
+
+    Independent of row number and key order; ``payload`` must be JSON-serializable
+    (anything else is serialized with ``str``).
+    """
+    doc = {"p": payload, "l": location_id, "m": mode}
+    data = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.blake2b(data.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def fingerprint_row(prepared: PreparedRow, *, location_id: str, mode: str) -> str:
+    """:func:`fingerprint` of what a :class:`PreparedRow` would send (tags order-insensitive)."""
+    payload = {
+        "contact": prepared.contact,
+        "customFields": prepared.custom_fields,
+        "tags": sorted(set(prepared.tags)),
+        "extras": prepared.extras,
+    }
+    return fingerprint(payload, location_id=location_id, mode=mode)
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex SHA-256 of a file's bytes, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def scrub_argv(argv: Sequence[str]) -> list[str]:
+    """Replace the values of secret-looking options (``--token X``, ``--token=X``) by ``***``."""
+    out: list[str] = []
+    hide_next = False
+    for arg in argv:
+        if hide_next:
+            out.append("***")
+            hide_next = False
+            continue
+        name, eq, _ = arg.partition("=")
+        secret = name.startswith("-") and any(w in name.lower() for w in _SECRET_WORDS)
+        if secret and eq:
+            out.append(f"{name}=***")
+        else:
+            out.append(arg)
+            hide_next = secret
+    return out
+
+
+def scrub_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """Options with secret-looking keys replaced by ``***``."""
+    return {
+        k: ("***" if any(w in k.lower() for w in _SECRET_WORDS) else v) for k, v in options.items()
+    }
+
+
+def utc_now() -> str:
+    """ISO-8601 UTC timestamp with milliseconds."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def dumps_json(value: Any) -> str:
+    """Compact JSON keeping accents readable; unknown types via ``str``."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """One run as listed by ``bulkio runs``; ``counts`` is live while the run is running."""
+
+    id: str
+    command: str
+    argv: list[str]
+    input_path: str | None
+    input_sha256: str | None
+    location_id: str | None
+    mode: str | None
+    options: dict[str, Any]
+    status: RunStatus
+    started_at: str
+    finished_at: str | None
+    counts: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class StepRecord:
+    """One phase of one row: ``intent`` = request possibly sent, outcome unknown."""
+
+    phase: str
+    state: StepState
+    contact_id: str | None
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class RowState:
+    """What the journal knows about one row of a run (also a reporter ``RowOutcome``)."""
+
+    row: int
+    status: RowStatus
+    action: str | None = None
+    contact_id: str | None = None
+    fingerprint: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    http_status: int | None = None
+    warnings: tuple[tuple[str, str], ...] = ()
+    attempts: int = 1
+    steps: dict[str, StepRecord] = field(default_factory=dict)
+
+    @property
+    def done(self) -> bool:
+        """True when the row needs no more work on resume (ok or skipped)."""
+        return self.status in ("ok", "skipped")
+
+    @property
+    def ambiguous_steps(self) -> list[str]:
+        """Phases whose request was possibly sent but whose outcome was never recorded."""
+        return [p for p, s in self.steps.items() if s.state == "intent"]
+
+
+@dataclass(frozen=True, slots=True)
+class UndoEntry:
+    """Everything a run did to one contact, for ``bulkio undo`` (``created`` = new contact)."""
+
+    row: int
+    contact_id: str | None
+    action: str | None
+    created: bool
+    steps: dict[str, StepRecord]
+    snapshot: dict[str, Any] | None
