@@ -1,0 +1,119 @@
+"""What goes on the wire besides pacing: API versions, error messages, client counters."""
+
+from __future__ import annotations
+
+import json as jsonlib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+__all__ = [
+    "API_VERSIONS",
+    "ClientStats",
+    "adapt_request_body",
+    "adapt_response",
+    "api_message",
+    "same_instant",
+]
+
+_BODY_SNIPPET = 300
+
+#: Version header values the client speaks; v2 differs only in the dndSettings key case.
+API_VERSIONS = ("v3", "2021-07-28")
+_DND_V2 = {
+    "call": "Call",
+    "email": "Email",
+    "sms": "SMS",
+    "whatsApp": "WhatsApp",
+    "gmb": "GMB",
+    "fb": "FB",
+}
+_DND_V3 = {v2: v3 for v3, v2 in _DND_V2.items()}
+
+
+def _rename_dnd(obj: Any, names: dict[str, str]) -> Any:
+    """Copy of ``obj`` with the keys of every ``dndSettings`` mapping renamed."""
+    if isinstance(obj, list):
+        return [_rename_dnd(item, names) for item in obj]
+    if not isinstance(obj, dict):
+        return obj
+    out: dict[str, Any] = {}
+    for key, value in obj.items():
+        if key == "dndSettings" and isinstance(value, dict):
+            out[key] = {names.get(k, k): v for k, v in value.items()}
+        else:
+            out[key] = _rename_dnd(value, names)
+    return out
+
+
+def adapt_request_body(body: Any, api_version: str) -> Any:
+    """Callers build v3 bodies; for ``2021-07-28`` rename dndSettings keys (call -> Call)."""
+    return _rename_dnd(body, _DND_V2) if api_version == "2021-07-28" else body
+
+
+def adapt_response(data: Any, api_version: str) -> Any:
+    """Inverse of :func:`adapt_request_body`: callers always see v3 dndSettings keys."""
+    return _rename_dnd(data, _DND_V3) if api_version == "2021-07-28" else data
+
+
+@dataclass
+class ClientStats:
+    """Counters of one client's life; read them for the run summary."""
+
+    requests: Counter[str] = field(default_factory=Counter)  # "POST /contacts/upsert" -> n
+    statuses: Counter[int] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)  # final failures by exception name
+    total_requests: int = 0
+    rate_limited: int = 0  # 429s received
+    retries: int = 0
+    reconciled: int = 0  # ambiguous failures resolved by finding what the request created
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    seconds: defaultdict[str, float] = field(
+        default_factory=lambda: defaultdict(float)
+    )  # time spent per endpoint
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-friendly copy (for ``--json`` summaries)."""
+        return {
+            "total_requests": self.total_requests,
+            "requests": dict(self.requests),
+            "statuses": {str(k): v for k, v in self.statuses.items()},
+            "errors": dict(self.errors),
+            "rate_limited": self.rate_limited,
+            "retries": self.retries,
+            "reconciled": self.reconciled,
+            "bytes_sent": self.bytes_sent,
+            "bytes_received": self.bytes_received,
+            "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+        }
+
+
+def api_message(body: str) -> str:
+    """The human message of an API error body: ``message`` as a string or joined list."""
+    try:
+        data = jsonlib.loads(body)
+    except ValueError:
+        return body.strip()[:_BODY_SNIPPET]
+    if isinstance(data, dict):
+        msg = data.get("message")
+        if isinstance(msg, list):
+            return "; ".join(str(m) for m in msg)
+        if isinstance(msg, str):
+            return msg
+        if isinstance(data.get("error"), str):
+            return str(data["error"])
+    return body.strip()[:_BODY_SNIPPET]
+
+
+def same_instant(a: object, b: object) -> bool:
+    """True when two ISO 8601 strings name the same instant (``Z`` vs ``.000Z`` forms)."""
+    if a == b:
+        return True
+    if not isinstance(a, str) or not isinstance(b, str):
+        return False
+    try:
+        return datetime.fromisoformat(a) == datetime.fromisoformat(b)
+    except ValueError:
+        return False
