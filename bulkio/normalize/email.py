@@ -1,0 +1,48 @@
+"""Email addresses: trimmed, ``mailto:`` and ``Name <addr>`` unwrapped, domain lowercased.
+
+Validation is practical, not RFC 5322: one ``@``, no spaces, a local part without
+consecutive or edge dots, a domain of dot-separated labels ending in a letters-only TLD.
+Typos (``gmial.com``) are not corrected: bulkio never guesses an address.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from bulkio.normalize import Result, accept, reject
+
+__all__ = ["normalize_email"]
+
+_ANGLE = re.compile(r"^[^<>]*<([^<>]+)>\s*$")
+_LOCAL = re.compile(r"^[^\s@\"(),:;<>\[\]\\]+$")
+_LABEL = re.compile(r"^(?!-)[^\W_](?:[\w-]{0,61}[^\W_])?$")
+_TLD = re.compile(r"^(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59})$")
+
+
+@lru_cache(maxsize=65_536)
+def normalize_email(raw: str) -> Result:
+    """``Ana.Perez@Example.COM`` -> ``Ana.Perez@example.com``; invalid -> ``invalid-email``."""
+    text = raw.strip()
+    wrapped = _ANGLE.match(text)
+    if wrapped:
+        text = wrapped.group(1).strip()
+    if text[:7].casefold() == "mailto:":
+        text = text[7:].split("?", 1)[0].strip()
+    if text.count("@") != 1:
+        if text.count("@") > 1:
+            return reject("invalid-email", f"{raw!r} holds several @ (one address per cell)")
+        return reject("invalid-email", f"{raw!r} has no @")
+    local, domain = text.split("@")
+    domain = domain.rstrip(".").casefold()
+    if not local or not _LOCAL.match(local) or ".." in local or local[0] == "." or local[-1] == ".":
+        return reject("invalid-email", f"{raw!r} has an invalid part before the @")
+    labels = domain.split(".")
+    if (
+        len(labels) < 2
+        or len(domain) > 253
+        or not all(_LABEL.match(label) for label in labels)
+        or not _TLD.match(labels[-1])
+    ):
+        return reject("invalid-email", f"{raw!r} has an invalid domain after the @")
+    return accept(f"{local}@{domain}")

@@ -1,0 +1,120 @@
+"""Phone numbers -> E.164, read in the row's region when they carry no country code.
+
+Mexico retired its dialling prefixes in August 2019 (``044``/``045`` for mobiles, ``01``
+for long distance, the ``1`` after ``+52`` for mobiles); spreadsheets are full of them, so
+they are rewritten to today's 10-digit national number before ``phonenumbers`` validates
+it. A number that ``phonenumbers`` does not consider valid is rejected, never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import phonenumbers
+
+from bulkio.normalize import Result, accept, reject
+
+__all__ = ["normalize_phone"]
+
+_EXCEL_FLOAT = re.compile(r"^\+?\d+\.0+$")
+_EXCEL_SCI = re.compile(r"^\d(?:\.\d+)?[eE]\+?\d{1,2}$")
+# "ext", "ext.", "extension", "x", "#", Spanish "ext"/"extensión" and what follows
+_EXTENSION = re.compile(r"(?i)\s*(?:ext(?:ensi[oó]n)?\.?|x|#)\s*(\d{1,7})\s*$")
+_NON_DIGITS = re.compile(r"\D")
+
+
+def _from_excel(raw: str) -> str:
+    """Undo Excel's numeric storage: ``5512345678.0`` and ``5.512345678E+09``."""
+    if _EXCEL_FLOAT.match(raw):
+        return raw.split(".", 1)[0]
+    if _EXCEL_SCI.match(raw):
+        as_float = float(raw)
+        if as_float.is_integer():
+            return str(int(as_float))
+    return raw
+
+
+def _mx_national(digits: str) -> str | None:
+    """Today's 10-digit Mexican number from a legacy national form, or None."""
+    if len(digits) == 10:
+        return digits
+    if len(digits) == 13 and digits[:3] in ("044", "045"):
+        return digits[3:]
+    if len(digits) == 12 and digits[:2] == "01":
+        return digits[2:]
+    if len(digits) == 11 and digits[0] == "1":
+        return digits[1:]
+    return None
+
+
+def _mx_legacy(body: str, region: str | None) -> str | None:
+    """Rewrite a legacy Mexican form as ``+52`` + 10 digits, or None when not one."""
+    digits = _NON_DIGITS.sub("", body)
+    international = body.startswith("+") or digits.startswith("00")
+    if digits.startswith("0052"):
+        digits, international = digits[2:], True
+    if international or (region != "MX" and digits.startswith("52")):
+        if not digits.startswith("52"):
+            return None
+        national = _mx_national(digits[2:])
+    elif region == "MX":
+        national = _mx_national(digits)
+        if national is None and digits.startswith("52"):
+            # "52 1 55 1234 5678" typed without the plus
+            national = _mx_national(digits[2:])
+    else:
+        return None
+    return None if national is None else "+52" + national
+
+
+def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+@lru_cache(maxsize=65_536)
+def _normalize(raw: str, region: str | None) -> Result:
+    text = _from_excel(raw.strip())
+    extension = ""
+    found = _EXTENSION.search(text)
+    if found and len(_NON_DIGITS.sub("", text[: found.start()])) >= 7:
+        extension = found.group(1)
+        text = text[: found.start()]
+    region = region.upper() if region else None
+    if not _NON_DIGITS.sub("", text):
+        return reject("invalid-phone", f"{raw!r} has no digits")
+    if region is None and not text.startswith(("+", "00")):
+        # without a region, only a number that starts with its country code can be read
+        number = _parse("+" + _NON_DIGITS.sub("", text), None)
+    else:
+        number = _parse(text, region)
+    if number is None:
+        legacy = _mx_legacy(text, region)
+        if legacy is not None:
+            number = _parse(legacy, None)
+    if number is None and region is None and not text.startswith(("+", "00")):
+        return reject(
+            "invalid-phone",
+            f"{raw!r} has no country code and the row has no country; "
+            "add +<country code> or pass a default region",
+        )
+    if number is None:
+        where = f" in region {region}" if region else ""
+        return reject("invalid-phone", f"{raw!r} is not a valid phone number{where}")
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if extension or number.extension:
+        return Result(value=e164, message=f"extension {extension or number.extension} dropped")
+    return accept(e164)
+
+
+def normalize_phone(raw: str, *, region: str | None) -> Result:
+    """E.164 phone number (``+525512345678``); ``region`` (alpha-2) reads national numbers.
+
+    An extension (``ext 123``, ``x123``, ``#123``) is dropped from the value and named in
+    ``message``: the API's phone field has no room for it.
+    """
+    return _normalize(raw, region)
