@@ -1,0 +1,184 @@
+"""Streaming sheet writers for report files: CSV (UTF-8 with BOM) and XLSX (xlsxwriter).
+
+Both write to a temporary file beside the target and rename it into place on
+:meth:`SheetWriter.close`, so a crash never leaves a half-written report under the final
+name, and a resume/retry simply overwrites the previous reports.
+
+CSV: UTF-8 *with* BOM, because Excel (the tool most users open reports with) reads a BOM-less
+CSV as the ANSI code page and mangles accents (``José`` -> ``JosÃ©``); every other tool
+(pandas, LibreOffice, bulkio's reader) skips the BOM. Delimiter = the input's. Cells that
+could start a formula are prefixed with ``'`` (:func:`bulkio.safety.neutralize`).
+
+XLSX: ``constant_memory`` mode (one row in memory at a time), every text cell written with
+``write_string`` so Excel never evaluates it (no prefix needed), frozen header row,
+autofilter over the data, column widths sized from the header and the first rows, and an
+optional ``Summary`` sheet.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Literal, Protocol
+
+import xlsxwriter
+
+from bulkio.safety import neutralize
+
+Cell = str | int | float | None
+ReportFormat = Literal["csv", "xlsx"]
+
+_XLSX_MAX_CHARS = 32_767  # Excel's per-cell text limit
+_WIDTH_SAMPLE = 200  # rows buffered to size the XLSX columns
+_MIN_WIDTH, _MAX_WIDTH = 6, 60
+
+
+class SheetWriter(Protocol):
+    """A one-sheet tabular writer: header given at open, then rows, then close."""
+
+    path: Path
+
+    def write(self, cells: Sequence[Cell]) -> None:
+        """Append one row (same length as the header)."""
+
+    def close(self, summary: Sequence[tuple[str, Cell]] | None = None) -> None:
+        """Finish the file (XLSX adds ``summary`` as a Summary sheet) and move it into place."""
+
+    def abort(self) -> None:
+        """Drop the temporary file; the target is left untouched."""
+
+
+def _tmp_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+class CsvSheetWriter:
+    """CSV in UTF-8 with BOM, the given delimiter, formula cells neutralized."""
+
+    def __init__(self, path: Path, headers: Sequence[str], *, delimiter: str = ",") -> None:
+        self.path = path
+        self._tmp = _tmp_path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh: IO[str] = self._tmp.open("w", encoding="utf-8-sig", newline="")
+        self._csv = csv.writer(self._fh, delimiter=delimiter, lineterminator="\r\n")
+        self._csv.writerow([neutralize(h) for h in headers])
+
+    def write(self, cells: Sequence[Cell]) -> None:
+        """Append one row."""
+        self._csv.writerow(
+            ["" if c is None else neutralize(c) if isinstance(c, str) else c for c in cells]
+        )
+
+    def close(self, summary: Sequence[tuple[str, Cell]] | None = None) -> None:
+        """Flush and rename into place (CSV has no summary sheet: see the JSON summary)."""
+        self._fh.close()
+        os.replace(self._tmp, self.path)
+
+    def abort(self) -> None:
+        """Drop the temporary file."""
+        self._fh.close()
+        self._tmp.unlink(missing_ok=True)
+
+
+class XlsxSheetWriter:
+    """XLSX via xlsxwriter in constant-memory mode; text never evaluated as formulas."""
+
+    def __init__(self, path: Path, headers: Sequence[str], *, sheet_name: str = "Rows") -> None:
+        self.path = path
+        self._tmp = _tmp_path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._book = xlsxwriter.Workbook(
+            str(self._tmp),
+            {
+                "constant_memory": True,
+                "strings_to_numbers": False,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+            },
+        )
+        self._sheet = self._book.add_worksheet(sheet_name[:31])
+        self._bold = self._book.add_format({"bold": True})
+        self._headers = list(headers)
+        self._pending: list[Sequence[Cell]] = []
+        self._next_row = 1
+        self._widths_set = False
+
+    def write(self, cells: Sequence[Cell]) -> None:
+        """Append one row (the first rows are buffered to size the columns)."""
+        if not self._widths_set:
+            self._pending.append(cells)
+            if len(self._pending) >= _WIDTH_SAMPLE:
+                self._start()
+            return
+        self._put(cells)
+
+    def _start(self) -> None:
+        widths = [len(h) + 2 for h in self._headers]
+        for cells in self._pending:
+            for i, c in enumerate(cells[: len(widths)]):
+                if c is not None:
+                    widths[i] = max(widths[i], len(str(c)) + 1)
+        for i, w in enumerate(widths):
+            self._sheet.set_column(i, i, max(_MIN_WIDTH, min(_MAX_WIDTH, w)))
+        self._sheet.freeze_panes(1, 0)
+        for i, h in enumerate(self._headers):
+            self._sheet.write_string(0, i, h, self._bold)
+        self._widths_set = True
+        pending, self._pending = self._pending, []
+        for cells in pending:
+            self._put(cells)
+
+    def _put(self, cells: Sequence[Cell]) -> None:
+        r = self._next_row
+        for i, c in enumerate(cells):
+            if c is None or c == "":
+                continue
+            if isinstance(c, str):
+                self._sheet.write_string(r, i, c[:_XLSX_MAX_CHARS])
+            else:
+                self._sheet.write_number(r, i, c)
+        self._next_row += 1
+
+    def close(self, summary: Sequence[tuple[str, Cell]] | None = None) -> None:
+        """Add autofilter and the Summary sheet, save, rename into place."""
+        if not self._widths_set:
+            self._start()
+        if self._headers:
+            self._sheet.autofilter(0, 0, max(self._next_row - 1, 0), len(self._headers) - 1)
+        if summary is not None:
+            sheet = self._book.add_worksheet("Summary")
+            sheet.set_column(0, 0, 34)
+            sheet.set_column(1, 1, 60)
+            for r, (label, value) in enumerate(summary):
+                sheet.write_string(r, 0, label, self._bold if value is None else None)
+                if isinstance(value, str):
+                    sheet.write_string(r, 1, value[:_XLSX_MAX_CHARS])
+                elif value is not None:
+                    sheet.write_number(r, 1, value)
+        self._book.close()
+        os.replace(self._tmp, self.path)
+
+    def abort(self) -> None:
+        """Drop the temporary file."""
+        try:
+            self._book.close()
+        finally:
+            self._tmp.unlink(missing_ok=True)
+
+
+def open_sheet_writer(
+    path: Path,
+    headers: Sequence[str],
+    *,
+    fmt: ReportFormat,
+    delimiter: str = ",",
+    sheet_name: str = "Rows",
+) -> SheetWriter:
+    """A CSV or XLSX writer for ``path`` with the given header row."""
+    if fmt == "csv":
+        return CsvSheetWriter(path, headers, delimiter=delimiter)
+    if fmt == "xlsx":
+        return XlsxSheetWriter(path, headers, sheet_name=sheet_name)
+    raise ValueError(f"unknown report format {fmt!r}")
