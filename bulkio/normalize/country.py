@@ -7,7 +7,10 @@ normalized: accents stripped, casefolded, dots and apostrophes dropped, other pu
 turned into spaces.
 
 The API's list (its docs' ``Country.md``, 247 codes) is pycountry's current list minus
-:data:`NOT_ACCEPTED` plus :data:`EXTRA_CODES`.
+:data:`NOT_ACCEPTED` plus :data:`EXTRA_CODES`. Three names on that list are read
+otherwise on purpose: ``Congo`` is the Republic of the Congo (CG, as in ISO; the list
+gives it to CD), ``Korea`` is South Korea (KR; the list gives it to KP), and the bare
+``Virgin Islands`` (listed for both VG and VI) is rejected as ambiguous.
 """
 
 from __future__ import annotations
@@ -112,12 +115,26 @@ _ALIASES: dict[str, str] = {
     "turquia": "TR",
     "cape verde": "CV",
     "cabo verde": "CV",
+    # spellings from the API's own country list
+    "libyan arab jamahiriya": "LY",
+    "micronesia": "FM",
+    "palestinian territory": "PS",
+    "saint helena": "SH",
+    "santa elena": "SH",
+    "saint martin": "MF",
+    "sint maarten": "SX",
+    "cote divoire": "CI",
+    "cote d ivoire": "CI",
+    "british virgin islands": "VG",
+    "us virgin islands": "VI",
+    "islas virgenes britanicas": "VG",
+    "islas virgenes estadounidenses": "VI",
 }
 
 # languages whose catalogue names are indexed, most trusted first: a key claimed by an
 # earlier source is never overwritten by a later one
 _LANGUAGES = ("es", "pt", "fr", "de")
-_DROP = re.compile(r"[.'’`´]")
+_DROP = re.compile(r"[.'’`´\"]")
 _SPACES = re.compile(r"[\W_]+")
 
 
@@ -190,6 +207,9 @@ def normalize_country(raw: str) -> Result:
     """ISO alpha-2 code the API accepts (``México`` -> ``MX``, ``EE.UU.`` -> ``US``)."""
     key = normalization_key(raw)
     code = _index().get(key)
+    if code is None and " " in key and all(len(word) <= 2 for word in key.split()):
+        # spaced abbreviations: "EE. UU.", "U. S. A."
+        code = _index().get(key.replace(" ", ""))
     if code is not None:
         return accept(code)
     unaccepted = _unaccepted_name(key)
