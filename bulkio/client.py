@@ -31,6 +31,7 @@ from typing import Any, Literal
 
 import httpx
 
+from bulkio.config import DEFAULT_BASE_URL
 from bulkio.errors import (
     ApiError,
     AuthError,
@@ -52,7 +53,6 @@ __all__ = ["API_VERSIONS", "DEFAULT_BASE_URL", "Client", "ClientStats"]
 
 log = logging.getLogger("bulkio.client")
 
-DEFAULT_BASE_URL = "https://services.leadconnectorhq.com"
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -83,6 +83,7 @@ class Client:
         backoff_base: float = 0.5,
         backoff_cap: float = 30.0,
         sleep: Sleep = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
     ) -> None:
         if api_version not in API_VERSIONS:
@@ -94,7 +95,7 @@ class Client:
         self.max_retries = max_retries
         self.max_in_flight = max_in_flight
         self.stats = ClientStats()
-        self.pacer = pacer if pacer is not None else Pacer(sleep=sleep)
+        self.pacer = pacer if pacer is not None else Pacer(clock=clock, sleep=sleep)
         self._token = token
         self._sleep = sleep
         self._rng = rng if rng is not None else random.Random()

@@ -1,0 +1,255 @@
+"""Shared CLI options for every command that talks to the API, and where to send requests.
+
+Usage in a command module (the function receives one ``api: ApiOptions`` argument)::
+
+    from bulkio.cli import main
+    from bulkio.cli.options import ApiOptions, abort_on_errors, api_options, open_target
+
+    @main.command()
+    @api_options
+    def export(api: ApiOptions) -> None:
+        \"\"\"Export contacts ...\"\"\"
+        with abort_on_errors(), open_target(api) as target:
+            stats = asyncio.run(run_export(target))   # async with target.client() as c: ...
+
+:func:`api_options` adds ``--location-id``, ``--base-url``, ``--api-version``, ``--config``,
+``--sandbox``, ``--sandbox-db``, ``-q/--quiet`` and ``-v/--verbose`` (repeatable) and sets
+up logging to stderr before the command runs. :func:`open_target` yields a :class:`Target`
+(base URL, token, location): with ``--sandbox`` an in-process sandbox on 127.0.0.1 whose
+data persists in ``--sandbox-db`` (rate limits real: 100 per 10 s), otherwise the settings
+resolved by :func:`bulkio.config.load_settings` (flags > ``BULKIO_*`` env > TOML file).
+:func:`abort_on_errors` turns any :class:`~bulkio.errors.BulkioError` into one line plus a
+hint on stderr and exit code 1.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from bulkio.client import Client
+from bulkio.config import DEFAULT_MAX_IN_FLIGHT, load_settings
+from bulkio.errors import BulkioError
+from bulkio.wire import API_VERSIONS
+
+__all__ = [
+    "DEFAULT_SANDBOX_DB",
+    "AbortError",
+    "ApiOptions",
+    "Target",
+    "abort_on_errors",
+    "api_options",
+    "configure_logging",
+    "open_target",
+]
+
+DEFAULT_SANDBOX_DB = Path(".bulkio") / "sandbox.db"
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class ApiOptions:
+    """The values of the :func:`api_options` bundle, as passed to the command."""
+
+    location_id: str | None = None
+    base_url: str | None = None
+    api_version: str | None = None
+    config: Path | None = None
+    sandbox: bool = False
+    sandbox_db: Path = DEFAULT_SANDBOX_DB
+    verbose: int = 0
+    quiet: bool = False
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where requests go: base URL, token (kept out of repr), location, API version."""
+
+    base_url: str
+    token: str = field(repr=False)
+    location_id: str
+    api_version: str = "v3"
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
+    sandbox: bool = False
+
+    def client(self, **overrides: Any) -> Client:
+        """A :class:`~bulkio.client.Client` for this target (keyword overrides allowed)."""
+        kwargs: dict[str, Any] = {
+            "base_url": self.base_url,
+            "token": self.token,
+            "location_id": self.location_id,
+            "api_version": self.api_version,
+            "max_in_flight": self.max_in_flight,
+        }
+        kwargs.update(overrides)
+        return Client(**kwargs)
+
+
+class _RedactSecrets(logging.Filter):
+    """Defence in depth: blank out registered secrets in every log record."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            message = record.getMessage()
+            redacted = message
+            for secret in self.secrets:
+                redacted = redacted.replace(secret, "***")
+            if redacted != message:
+                record.msg, record.args = redacted, None
+        return True
+
+
+_redactor = _RedactSecrets()
+_handler: logging.Handler | None = None
+
+
+def configure_logging(*, verbose: int = 0, quiet: bool = False) -> None:
+    """Log ``bulkio.*`` to stderr: warnings by default, -v info (one line per request),
+    -vv debug, --quiet errors only. Safe to call again (replaces its own handler)."""
+    global _handler
+    logger = logging.getLogger("bulkio")
+    if _handler is not None:
+        logger.removeHandler(_handler)
+    _handler = logging.StreamHandler(sys.stderr)
+    fmt = "%(levelname)s %(name)s: %(message)s" if verbose else "bulkio: %(message)s"
+    _handler.setFormatter(logging.Formatter(fmt))
+    _handler.addFilter(_redactor)
+    logger.addHandler(_handler)
+    logger.propagate = False
+    if quiet:
+        logger.setLevel(logging.ERROR)
+    else:
+        logger.setLevel({0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG))
+
+
+def api_options(func: Callable[..., R]) -> Callable[..., R]:
+    """Click decorator: add the API option bundle; the command receives ``api: ApiOptions``."""
+    options = [
+        click.option(
+            "--location-id",
+            envvar="BULKIO_LOCATION_ID",
+            metavar="ID",
+            help="Sub-account (location) id [env BULKIO_LOCATION_ID].",
+        ),
+        click.option(
+            "--base-url",
+            envvar="BULKIO_BASE_URL",
+            metavar="URL",
+            help="API base URL [env BULKIO_BASE_URL; default https://services.leadconnectorhq.com].",
+        ),
+        click.option(
+            "--api-version",
+            type=click.Choice(API_VERSIONS),
+            envvar="BULKIO_API_VERSION",
+            help="Version header [env BULKIO_API_VERSION; default v3].",
+        ),
+        click.option(
+            "--config",
+            "config",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="TOML config file (default $BULKIO_CONFIG, ./bulkio.toml, "
+            "~/.config/bulkio/config.toml). The token comes from BULKIO_TOKEN or this file.",
+        ),
+        click.option(
+            "--sandbox",
+            is_flag=True,
+            help="Run against the embedded sandbox (local emulator; nothing leaves the machine).",
+        ),
+        click.option(
+            "--sandbox-db",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=DEFAULT_SANDBOX_DB,
+            show_default=True,
+            help="Sandbox database file (with --sandbox).",
+        ),
+        click.option("-q", "--quiet", is_flag=True, help="No progress bar; errors only."),
+        click.option(
+            "-v", "--verbose", count=True, help="Log each request (method, path, status, time)."
+        ),
+    ]
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> R:
+        api = ApiOptions(
+            location_id=kwargs.pop("location_id"),
+            base_url=kwargs.pop("base_url"),
+            api_version=kwargs.pop("api_version"),
+            config=kwargs.pop("config"),
+            sandbox=kwargs.pop("sandbox"),
+            sandbox_db=kwargs.pop("sandbox_db"),
+            verbose=kwargs.pop("verbose"),
+            quiet=kwargs.pop("quiet"),
+        )
+        configure_logging(verbose=api.verbose, quiet=api.quiet)
+        return func(*args, api=api, **kwargs)
+
+    decorated: Callable[..., R] = wrapper
+    for option in reversed(options):
+        decorated = option(decorated)
+    return decorated
+
+
+@contextmanager
+def open_target(opts: ApiOptions) -> Iterator[Target]:
+    """Yield the :class:`Target` for ``opts``: an in-process sandbox with ``--sandbox``,
+    else the resolved settings (raises :class:`~bulkio.errors.ConfigError` if incomplete)."""
+    if opts.sandbox:
+        from bulkio.sandbox import Sandbox
+
+        opts.sandbox_db.parent.mkdir(parents=True, exist_ok=True)
+        with Sandbox(db_path=opts.sandbox_db) as sb:
+            _redactor.secrets.add(sb.token)
+            logging.getLogger("bulkio.cli").info("sandbox listening on %s", sb.url)
+            yield Target(
+                base_url=sb.url,
+                token=sb.token,
+                location_id=sb.location_id,
+                api_version=opts.api_version or "v3",
+                sandbox=True,
+            )
+        return
+    settings = load_settings(
+        location_id=opts.location_id,
+        base_url=opts.base_url,
+        api_version=opts.api_version,
+        config_path=opts.config,
+    )
+    _redactor.secrets.add(settings.token)
+    yield Target(
+        base_url=settings.base_url,
+        token=settings.token,
+        location_id=settings.location_id,
+        api_version=settings.api_version,
+        max_in_flight=settings.max_in_flight,
+    )
+
+
+class AbortError(click.ClickException):
+    """A run-aborting error (bad input, auth, network): exit code 1, not click's 2."""
+
+    exit_code = 1
+
+
+@contextmanager
+def abort_on_errors() -> Iterator[None]:
+    """Turn a :class:`~bulkio.errors.BulkioError` into ``Error: <message>`` (+ hint), exit 1."""
+    try:
+        yield
+    except BulkioError as exc:
+        message = str(exc)
+        if exc.hint:
+            message = f"{message} (hint: {exc.hint})"
+        raise AbortError(message) from exc

@@ -1,0 +1,163 @@
+"""Settings from flags, environment (``BULKIO_*``) and an optional TOML file.
+
+Precedence, strongest first: command-line flags, environment variables, the config file.
+The config file is ``--config FILE``, else ``$BULKIO_CONFIG``, else ``./bulkio.toml``, else
+``~/.config/bulkio/config.toml`` (the first that exists; an explicitly named file must
+exist). Keys in the file are the setting names::
+
+    token = "pit-..."            # or BULKIO_TOKEN; never accepted on the command line
+    location_id = "ve9EPM428h8vShlRW1KT"
+    base_url = "https://services.leadconnectorhq.com"
+    api_version = "v3"           # or "2021-07-28"
+    max_in_flight = 8
+
+The token never appears in ``repr``/``str`` of :class:`Settings`.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bulkio.errors import ConfigError
+from bulkio.wire import API_VERSIONS
+
+__all__ = [
+    "API_VERSIONS",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_IN_FLIGHT",
+    "Settings",
+    "find_config_file",
+    "load_settings",
+]
+
+DEFAULT_BASE_URL = "https://services.leadconnectorhq.com"
+DEFAULT_MAX_IN_FLIGHT = 8
+_KNOWN_KEYS = frozenset({"token", "location_id", "base_url", "api_version", "max_in_flight"})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything needed to talk to one location; ``token`` is kept out of repr/str."""
+
+    token: str = field(repr=False)
+    location_id: str
+    base_url: str = DEFAULT_BASE_URL
+    api_version: str = "v3"
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
+    #: the config file the settings were read from, if any
+    config_path: Path | None = None
+
+    def __str__(self) -> str:
+        return repr(self)
+
+
+def find_config_file(
+    config_path: str | Path | None = None, *, environ: Mapping[str, str] | None = None
+) -> Path | None:
+    """The config file to read: explicit path, ``$BULKIO_CONFIG``, ./bulkio.toml, ~/.config."""
+    env = os.environ if environ is None else environ
+    explicit = config_path if config_path is not None else env.get("BULKIO_CONFIG") or None
+    if explicit is not None:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise ConfigError(
+                f"config file not found: {path}",
+                hint="check --config / BULKIO_CONFIG, or remove it to use ./bulkio.toml",
+            )
+        return path
+    for candidate in (Path("bulkio.toml"), Path.home() / ".config" / "bulkio" / "config.toml"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not valid TOML ({exc})", hint="fix the file or point --config elsewhere"
+        ) from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from exc
+    unknown = sorted(set(data) - _KNOWN_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown setting(s) {', '.join(unknown)}",
+            hint=f"known settings: {', '.join(sorted(_KNOWN_KEYS))}",
+        )
+    for key, value in data.items():
+        expected = int if key == "max_in_flight" else str
+        if not isinstance(value, expected) or isinstance(value, bool):
+            raise ConfigError(f"{path}: {key} must be a {expected.__name__}")
+    return data
+
+
+def load_settings(
+    *,
+    location_id: str | None = None,
+    base_url: str | None = None,
+    api_version: str | None = None,
+    config_path: str | Path | None = None,
+    max_in_flight: int | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Resolve settings: flags (the arguments) win over ``BULKIO_*`` env, over the file.
+
+    Raises :class:`~bulkio.errors.ConfigError` (one line plus a hint) when the token or the
+    location id is missing, or a value is invalid.
+    """
+    env = os.environ if environ is None else environ
+    path = find_config_file(config_path, environ=env)
+    file = _read_toml(path) if path is not None else {}
+
+    def pick(flag: str | None, env_name: str, key: str) -> str | None:
+        for value in (flag, env.get(env_name), file.get(key)):
+            if value is not None and str(value).strip():
+                return str(value).strip()
+        return None
+
+    token = pick(None, "BULKIO_TOKEN", "token")
+    where = f" or token in {path}" if path is not None else " or a config file"
+    if token is None:
+        raise ConfigError(
+            "no API token",
+            hint=f"set BULKIO_TOKEN{where} (never pass it on the command line), "
+            "or use --sandbox",
+        )
+    loc = pick(location_id, "BULKIO_LOCATION_ID", "location_id")
+    if loc is None:
+        raise ConfigError(
+            "no location id",
+            hint="pass --location-id, set BULKIO_LOCATION_ID, or add location_id to the config",
+        )
+    url = pick(base_url, "BULKIO_BASE_URL", "base_url") or DEFAULT_BASE_URL
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"base URL must start with http:// or https://: {url}",
+            hint=f"e.g. --base-url {DEFAULT_BASE_URL}",
+        )
+    version = pick(api_version, "BULKIO_API_VERSION", "api_version") or "v3"
+    if version not in API_VERSIONS:
+        raise ConfigError(
+            f"unsupported API version: {version}",
+            hint=f"use one of: {', '.join(API_VERSIONS)}",
+        )
+    inflight = max_in_flight if max_in_flight is not None else file.get("max_in_flight")
+    inflight = DEFAULT_MAX_IN_FLIGHT if inflight is None else int(inflight)
+    if not 1 <= inflight <= 64:
+        raise ConfigError(f"max_in_flight must be between 1 and 64, got {inflight}")
+    return Settings(
+        token=token,
+        location_id=loc,
+        base_url=url.rstrip("/"),
+        api_version=version,
+        max_in_flight=inflight,
+        config_path=path,
+    )
