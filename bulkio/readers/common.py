@@ -1,0 +1,158 @@
+"""What the CSV and Excel readers share: header naming, header finding, row shaping.
+
+Row rules (the same for CSV and XLSX):
+
+- A blank line in a CSV (nothing, or only spaces) is not a row: it is skipped silently.
+- A row whose cells are all empty (``;;;;`` in a CSV, an empty row between data rows in a
+  sheet) that lies *between* data rows is yielded with all values None and a warning
+  ``empty-row``, so every line of the file is accounted for. Empty rows after the last
+  data row (Excel's formatted-but-empty tail) are dropped silently.
+- A row with more cells than the header keeps the extra non-empty cells joined under the
+  ``_extra`` key (``ragged-row`` warning); a row with fewer cells gets None for the
+  missing ones (``ragged-row`` warning).
+- A cell that is empty or only whitespace is None; other text is kept as is.
+
+Header names: surrounding whitespace is stripped; a blank header becomes ``Column N``
+(N = 1-based column position in the sheet); a repeated header gets `` (2)``, `` (3)``...
+(``Email``, ``Email (2)``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Iterator, Sequence
+
+from bulkio.errors import RowIssue
+from bulkio.records import SourceRow
+
+log = logging.getLogger("bulkio.readers")
+
+#: key under which cells beyond the header's width are kept, joined
+EXTRA_KEY = "_extra"
+
+#: how many non-blank rows the header search looks at
+HEADER_SCAN_ROWS = 30
+
+_NUMBER_OR_DATE = re.compile(
+    r"""^\s*(?:
+        [-+(]?[\d\s().,-]+%?            # numbers, phones, amounts
+      | \d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[ T][\d:.]+)?   # dates, datetimes
+    )\s*$""",
+    re.VERBOSE,
+)
+
+Record = tuple[int, list[str], tuple[RowIssue, ...]]
+"""(1-based source row, raw cells, issues found while reading the bytes)"""
+
+
+def cell_or_none(text: str) -> str | None:
+    """A cell's text, or None when it is empty or only whitespace."""
+    return text if text and not text.isspace() else None
+
+
+def is_blank(cells: Sequence[str]) -> bool:
+    """True when no cell holds anything but whitespace."""
+    return not any(c and not c.isspace() for c in cells)
+
+
+def make_headers(cells: Sequence[str], *, first_column: int = 1) -> list[str]:
+    """Unique, non-blank header names in file order (see module docstring)."""
+    headers: list[str] = []
+    seen: set[str] = set()
+    for pos, raw in enumerate(cells, start=first_column):
+        name = raw.strip().lstrip("\ufeff").strip() or f"Column {pos}"
+        candidate, n = name, 1
+        while candidate in seen:
+            n += 1
+            candidate = f"{name} ({n})"
+        seen.add(candidate)
+        headers.append(candidate)
+    return headers
+
+
+def header_width(cells: Sequence[str]) -> int:
+    """Index after the last non-blank header cell: trailing blank columns are dropped."""
+    for i in range(len(cells) - 1, -1, -1):
+        if cells[i] and not cells[i].isspace():
+            return i + 1
+    return 0
+
+
+def _non_empty(cells: Sequence[str]) -> list[str]:
+    return [c for c in cells if c and not c.isspace()]
+
+
+def guess_header(rows: Sequence[Sequence[str]]) -> int:
+    """Index in ``rows`` (non-blank rows, in order) of the most likely header row.
+
+    The header is the first row with at least two non-empty cells, mostly text (not
+    numbers or dates), and at least half as many non-empty cells as the widest of the
+    next few rows (so a two-cell "Generated: 2024-01-01" title does not win). When no
+    row qualifies the first row is the header.
+    """
+    counts = [len(_non_empty(r)) for r in rows]
+    for i, cells in enumerate(rows):
+        filled = _non_empty(cells)
+        if len(filled) < 2:
+            continue
+        texts = sum(1 for c in filled if not _NUMBER_OR_DATE.match(c))
+        if texts * 2 < len(filled):
+            continue
+        following = counts[i + 1 : i + 6]
+        if following and len(filled) * 2 < max(following):
+            continue
+        return i
+    return 0
+
+
+def shape_rows(
+    records: Iterable[Record],
+    headers: list[str],
+    *,
+    extra_sep: str,
+) -> Iterator[SourceRow]:
+    """Turn raw records (after the header) into SourceRows, applying the row rules."""
+    width = len(headers)
+    pending_empty: list[Record] = []
+    for record in records:
+        row, cells, issues = record
+        if is_blank(cells):
+            if len(cells) > 1:  # a row of empty cells; [] or [" "] is a blank line
+                pending_empty.append(record)
+            continue
+        for erow, _ecells, eissues in pending_empty:
+            yield SourceRow(
+                erow,
+                dict.fromkeys(headers),
+                (*eissues, RowIssue(erow, "empty-row", "the row has no values at all",
+                                    severity="warning")),
+            )
+        pending_empty.clear()
+        n = len(cells)
+        if n == width:
+            values = dict(zip(headers, map(cell_or_none, cells), strict=True))
+        elif n > width:
+            values = dict(zip(headers, map(cell_or_none, cells[:width]), strict=True))
+            extra = _non_empty(cells[width:])
+            if extra:
+                values[EXTRA_KEY] = extra_sep.join(extra)
+                issues = (
+                    *issues,
+                    RowIssue(row, "ragged-row",
+                             f"{n} cells for {width} columns; extra cells kept under {EXTRA_KEY}",
+                             field=EXTRA_KEY, severity="warning"),
+                )
+        else:
+            values = dict(zip(headers, map(cell_or_none, cells), strict=False))
+            for h in headers[n:]:
+                values[h] = None
+            issues = (
+                *issues,
+                RowIssue(row, "ragged-row",
+                         f"{n} cells for {width} columns; the missing ones are empty",
+                         severity="warning"),
+            )
+        yield SourceRow(row, values, issues)
+    if pending_empty:
+        log.debug("dropped %d trailing empty rows", len(pending_empty))

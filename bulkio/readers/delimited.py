@@ -1,0 +1,206 @@
+"""CSV / TSV / TXT reader: stdlib ``csv`` over a line iterator that knows line numbers.
+
+Why not pandas: its C engine is fast but cannot tell on which physical line a record
+starts once quoted cells span lines, and ragged rows make it raise or pad silently;
+``_row`` in every report points users at a line, so correctness wins. The stdlib reader
+streams one record at a time (flat memory) and keeps up (see ``bench/read_bench.py``).
+
+Decoding happens line by line for ASCII-compatible codecs, so one bad line in an
+otherwise UTF-8 file is read as Windows-1252 with a ``decoding-fallback`` warning instead
+of failing the file. With a forced ``encoding=`` an undecodable line is an InputError.
+NUL bytes are removed and reported (``nul-byte``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bulkio.errors import InputError, RowIssue
+from bulkio.readers.common import (
+    HEADER_SCAN_ROWS,
+    Record,
+    guess_header,
+    header_width,
+    is_blank,
+    make_headers,
+    shape_rows,
+)
+from bulkio.readers.detect import FALLBACK_ENCODING, Sniffed, sniff
+from bulkio.records import SourceRow, Table
+
+#: a 1 MB cell must read; beyond this an unbalanced quote is the likelier story
+FIELD_LIMIT = 64 * 1024 * 1024
+
+
+@dataclass
+class _LineState:
+    """Physical lines that needed repair, by 1-based line number (consumed as read)."""
+
+    nul: set[int] = field(default_factory=set)
+    fallback: set[int] = field(default_factory=set)
+
+
+def _binary_lines(
+    f: io.BufferedReader, path: Path, enc: str, *, forced: bool, state: _LineState
+) -> Iterator[str]:
+    codec = "utf-8" if enc == "utf-8-sig" else enc
+    for lineno, raw in enumerate(f, start=1):
+        if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if b"\x00" in raw:
+            state.nul.add(lineno)
+            raw = raw.replace(b"\x00", b"")
+        try:
+            yield raw.decode(codec)
+        except UnicodeDecodeError as exc:
+            if forced:
+                raise InputError(
+                    f"line {lineno} is not valid {enc} (byte {exc.start + 1} of the line)",
+                    path=path,
+                    hint="omit --encoding to let bulkio detect it, or fix that line",
+                ) from None
+            state.fallback.add(lineno)
+            try:
+                yield raw.decode(FALLBACK_ENCODING)
+            except UnicodeDecodeError:
+                yield raw.decode("latin-1")
+
+
+def _text_lines(
+    path: Path, enc: str, *, forced: bool, state: _LineState
+) -> Iterator[str]:
+    # UTF-16/32 or bare-CR files: the text layer splits lines; bad bytes become U+FFFD
+    # unless the encoding was forced, where they stop the read with a clear message.
+    lineno = 0
+    with path.open("r", encoding=enc, errors="strict" if forced else "replace",
+                   newline="") as f:
+        try:
+            for line in f:
+                lineno += 1
+                if "\x00" in line:
+                    state.nul.add(lineno)
+                    line = line.replace("\x00", "")
+                yield line.lstrip("\ufeff") if lineno == 1 else line
+        except UnicodeDecodeError:
+            raise InputError(f"the file is not valid {enc} after line {lineno}", path=path,
+                             hint="omit --encoding to let bulkio detect it") from None
+
+
+def _records(path: Path, sn: Sniffed, *, forced: bool) -> Generator[Record, None, None]:
+    """Every record of the file with the physical line it starts on (blank ones too)."""
+    csv.field_size_limit(FIELD_LIMIT)
+    state = _LineState()
+    if sn.ascii_compatible and not sn.cr_only:
+        f = path.open("rb")
+        lines: Iterator[str] = _binary_lines(f, path, sn.encoding, forced=forced, state=state)
+    else:
+        f = None
+        lines = _text_lines(path, sn.encoding, forced=forced, state=state)
+    try:
+        reader = csv.reader(lines, delimiter=sn.delimiter)
+        prev = 0
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise InputError(
+                    f"cannot parse the record starting on line {prev + 1}: {exc}",
+                    path=path,
+                    hint="look for an unbalanced double quote (\") on or after that line",
+                ) from None
+            start, end = prev + 1, reader.line_num
+            prev = end
+            issues: tuple[RowIssue, ...] = ()
+            if state.nul or state.fallback:
+                issues = _line_issues(state, start, end)
+            yield start, cells, issues
+    finally:
+        if f is not None:
+            f.close()
+
+
+def _line_issues(state: _LineState, start: int, end: int) -> tuple[RowIssue, ...]:
+    issues: list[RowIssue] = []
+    span = range(start, end + 1)
+    if any(n in state.nul for n in span):
+        state.nul.difference_update(span)
+        issues.append(RowIssue(start, "nul-byte", "NUL bytes were removed from the row",
+                               severity="warning"))
+    if any(n in state.fallback for n in span):
+        state.fallback.difference_update(span)
+        issues.append(RowIssue(start, "decoding-fallback",
+                               "the row is not valid in the file's encoding; read as "
+                               "Windows-1252", severity="warning"))
+    return tuple(issues)
+
+
+def _find_header(
+    path: Path, records: Iterator[Record], header_row: int | None
+) -> tuple[int, list[str]]:
+    """Consume records up to and including the header; return its line and cells."""
+    if header_row is not None:
+        for start, cells, _issues in records:
+            if start == header_row:
+                if is_blank(cells):
+                    break
+                return start, cells
+            if start > header_row:
+                break
+        raise InputError(f"line {header_row} is blank, inside another record, or past the "
+                         "end of the file", path=path,
+                         hint="pass the line number where the header row starts")
+    sample: list[Record] = []
+    for rec in records:
+        if not is_blank(rec[1]):
+            sample.append(rec)
+            if len(sample) >= HEADER_SCAN_ROWS:
+                break
+    if not sample:
+        raise InputError("the file has no header and no rows (only blank lines)", path=path,
+                         hint="export the sheet again with its header row")
+    pick = guess_header([r[1] for r in sample])
+    return sample[pick][0], sample[pick][1]
+
+
+def read_delimited(
+    path: Path,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    header_row: int | None = None,
+) -> Table:
+    """Open a CSV/TSV/TXT file: detect its shape, read its header, stream its rows."""
+    sn = sniff(path, encoding=encoding, delimiter=delimiter)
+    forced = encoding is not None
+    head_records = _records(path, sn, forced=forced)
+    try:
+        head_line, head_cells = _find_header(path, head_records, header_row)
+    finally:
+        head_records.close()
+    width = header_width(head_cells)
+    headers = make_headers(head_cells[:width])
+
+    def rows() -> Iterator[SourceRow]:
+        records = _records(path, sn, forced=forced)
+        try:
+            data = (r for r in records if r[0] > head_line)
+            yield from shape_rows(data, headers, extra_sep=sn.delimiter)
+        finally:
+            records.close()
+
+    return Table(
+        path=path,
+        format="csv",
+        headers=headers,
+        rows=rows(),
+        encoding=sn.encoding,
+        delimiter=sn.delimiter,
+        header_row=head_line,
+    )
+
