@@ -1,0 +1,555 @@
+"""Header -> API field mapping: English/Spanish synonyms, TOML mapping files, custom fields.
+
+A column maps to one *target*: a standard field of the v3 upsert DTO (``firstName``,
+``email``, ``phone``, ...), ``name`` (a full name, split into first/last), ``tags``, an
+extra used by follow-up steps (``contact_id``, ``businessId``, ``note``, ``task_title``,
+``task_body``, ``task_due``, ``workflow_id``, ``campaign_id``, ``followers``) or a custom
+field reference (its name, ``contact.<fieldKey>`` or id, resolved at import time).
+
+Headers written ``cf:<name>`` map to the custom field ``<name>`` without a mapping file.
+The v3 DTO has no ``additionalEmails``/``additionalPhones`` (the API answers 422 to unknown
+properties), so a second column matching an already mapped field stays unmapped, with a
+note saying so.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import tomllib
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from bulkio.errors import InputError
+
+__all__ = [
+    "CONTACT_FIELDS",
+    "CUSTOM_PREFIX",
+    "EXTRA_FIELDS",
+    "TARGETS",
+    "ColumnSpec",
+    "Mapping",
+    "MappingFile",
+    "build_mapping",
+    "infer_mapping",
+    "load_mapping",
+    "normalize_header",
+    "render_mapping_toml",
+    "suggest_target",
+]
+
+DateOrder = Literal["DMY", "MDY", "YMD"]
+DATE_ORDERS: tuple[str, ...] = ("DMY", "MDY", "YMD")
+
+#: standard fields of UpsertContactDtoV3 a column may fill (``name`` is split into
+#: firstName/lastName; locationId, customFields, inboundDndSettings are never columns)
+CONTACT_FIELDS: tuple[str, ...] = (
+    "firstName", "lastName", "name", "email", "phone", "address1", "city", "state",
+    "postalCode", "country", "website", "timezone", "dateOfBirth", "companyName", "source",
+    "gender", "dnd", "assignedTo",
+)  # fmt: skip
+#: columns that are not contact body fields: identifiers and follow-up steps
+EXTRA_FIELDS: tuple[str, ...] = (
+    "contact_id", "businessId", "note", "task_title", "task_body", "task_due",
+    "workflow_id", "campaign_id", "followers",
+)  # fmt: skip
+#: every target a column may name (custom fields aside)
+TARGETS: tuple[str, ...] = (*CONTACT_FIELDS, "tags", *EXTRA_FIELDS)
+
+#: header prefix that maps a column to a custom field by name, key or id
+CUSTOM_PREFIX = "cf:"
+
+_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "firstName": ("first name", "firstname", "first", "given name", "nombre", "nombres",
+                  "primer nombre", "nombre de pila"),
+    "lastName": ("last name", "lastname", "surname", "family name", "last", "apellido",
+                 "apellidos", "apellido(s)"),
+    "name": ("full name", "name", "contact name", "nombre completo", "nombre y apellido",
+             "nombre y apellidos", "contacto", "cliente"),
+    "email": ("email", "e-mail", "email address", "mail", "correo", "correo electrónico",
+              "correo-e", "e-mail address", "email 1"),
+    "phone": ("phone", "phone number", "telephone", "tel", "teléfono", "telefono", "celular",
+              "cel", "móvil", "movil", "mobile", "mobile phone", "cell", "cell phone",
+              "whatsapp", "número de teléfono", "teléfono móvil", "teléfono celular",
+              "número", "numero"),
+    "address1": ("address", "address 1", "address1", "street", "street address",
+                 "dirección", "direccion", "domicilio", "calle"),
+    "city": ("city", "town", "ciudad", "municipio", "localidad", "alcaldía", "delegación"),
+    "state": ("state", "province", "region", "estado", "provincia", "departamento",
+              "entidad federativa"),
+    "postalCode": ("postal code", "postalcode", "zip", "zip code", "zipcode", "postcode",
+                   "código postal", "codigo postal", "cp", "c.p."),
+    "country": ("country", "country code", "país", "pais"),
+    "website": ("website", "web site", "web", "url", "site", "sitio web", "página web",
+                "pagina web", "sitio"),
+    "timezone": ("timezone", "time zone", "tz", "zona horaria", "huso horario"),
+    "dateOfBirth": ("date of birth", "dob", "birthday", "birth date", "birthdate",
+                    "fecha de nacimiento", "fecha nacimiento", "cumpleaños", "nacimiento",
+                    "f. nacimiento"),
+    "companyName": ("company", "company name", "organization", "organisation", "empresa",
+                    "compañía", "compania", "organización", "negocio", "razón social"),
+    "source": ("source", "lead source", "origen", "fuente"),
+    "tags": ("tags", "tag", "labels", "etiquetas", "etiqueta"),
+    "gender": ("gender", "sex", "género", "genero", "sexo"),
+    "dnd": ("dnd", "do not disturb", "no molestar", "no contactar"),
+    "assignedTo": ("assigned to", "assignedto", "owner", "asignado a", "asignado",
+                   "responsable"),
+    "businessId": ("business id", "businessid", "id empresa", "id negocio"),
+    "contact_id": ("contact id", "contactid", "id", "id contacto", "id de contacto"),
+    "note": ("note", "notes", "nota", "notas", "comentario", "comentarios"),
+    "task_title": ("task", "task title", "tarea", "título tarea", "titulo tarea"),
+    "task_body": ("task body", "task description", "descripción tarea",
+                  "descripcion tarea"),
+    "task_due": ("task due", "due date", "fecha límite", "fecha limite", "vencimiento",
+                 "fecha de vencimiento"),
+    "workflow_id": ("workflow id", "workflow", "id flujo", "flujo"),
+    "campaign_id": ("campaign id", "campaign", "id campaña", "campaña"),
+    "followers": ("followers", "seguidores"),
+}  # fmt: skip
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_TRAILING_DIGITS = re.compile(r"\d+$")
+
+
+def normalize_header(text: str) -> str:
+    """Casefold, strip accents, punctuation, spaces: ``"Correo-E"`` -> ``"correoe"``."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _NON_ALNUM.sub("", stripped)
+
+
+_LOOKUP: dict[str, str] = {
+    normalize_header(s): target for target, syns in _SYNONYMS.items() for s in syns
+}
+_LOOKUP.update({normalize_header(t): t for t in TARGETS})
+
+
+def suggest_target(header: str) -> str | None:
+    """The standard target a header means, by synonym (``"Teléfono 2"`` -> ``phone``), or None."""
+    key = normalize_header(header)
+    if not key:
+        return None
+    found = _LOOKUP.get(key)
+    if found is None:
+        found = _LOOKUP.get(_TRAILING_DIGITS.sub("", key))
+    return found
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """How one column maps: to a ``target`` or to a ``custom_field`` reference, with options."""
+
+    column: str
+    target: str | None = None
+    custom_field: str | None = None
+    date_order: str | None = None
+    region: str | None = None
+    tag_separator: str | None = None
+    origin: Literal["synonym", "file", "header"] = "synonym"
+
+    @property
+    def label(self) -> str:
+        """The target as shown to users: ``email`` or ``cf:Plan``."""
+        return self.target if self.target is not None else f"{CUSTOM_PREFIX}{self.custom_field}"
+
+
+@dataclass(frozen=True)
+class MappingFile:
+    """A parsed, validated mapping file (column names are checked later, against headers)."""
+
+    path: Path | None = None
+    columns: dict[str, ColumnSpec] = field(default_factory=dict)
+    ignore: tuple[str, ...] = ()
+    constants: dict[str, Any] = field(default_factory=dict)
+    default_region: str | None = None
+    date_order: str | None = None
+    tag_separator: str | None = None
+
+
+@dataclass
+class Mapping:
+    """The mapping of one file's headers, in header order."""
+
+    headers: list[str]
+    columns: dict[str, ColumnSpec] = field(default_factory=dict)
+    #: column -> why it is not mapped and what to do (never silently dropped)
+    unmapped: dict[str, str] = field(default_factory=dict)
+    ignored: list[str] = field(default_factory=list)
+    constants: dict[str, Any] = field(default_factory=dict)
+    default_region: str | None = None
+    date_order: str | None = None
+    tag_separator: str | None = None
+    source: Path | None = None
+
+    def columns_for(self, target: str) -> list[str]:
+        """The columns mapped to ``target``, in header order."""
+        return [c for c, s in self.columns.items() if s.target == target]
+
+
+def _unmapped_note(header: str) -> str:
+    key = normalize_header(header)
+    close = difflib.get_close_matches(key, list(_LOOKUP), n=1, cutoff=0.75) if key else []
+    if close:
+        guess = _LOOKUP[close[0]]
+        return f'no field matches; did you mean "{guess}"? (map it in a --map file)'
+    return (
+        f'no standard field matches; map it in a --map file, e.g. {{ custom_field = "{header}" }}'
+    )
+
+
+def _duplicate_note(target: str, first: str) -> str:
+    if target in ("phone", "email"):
+        extra = "additionalPhones" if target == "phone" else "additionalEmails"
+        return (
+            f'{target} already comes from "{first}" and the v3 API has no {extra}; '
+            "map this column to a custom field or ignore it"
+        )
+    return f'{target} already comes from "{first}"; map this column elsewhere or ignore it'
+
+
+def infer_mapping(headers: Sequence[str]) -> Mapping:
+    """Map headers by synonyms alone (no mapping file)."""
+    return build_mapping(headers, None)
+
+
+def build_mapping(headers: Sequence[str], mapping_file: MappingFile | None) -> Mapping:
+    """Map ``headers``: the mapping file's explicit entries first, then synonyms for the rest.
+
+    Raises InputError when the file names a column the headers do not have.
+    """
+    mf = mapping_file or MappingFile()
+    present = set(headers)
+    for name in (*mf.columns, *mf.ignore):
+        if name not in present:
+            close = difflib.get_close_matches(name, list(headers), n=1)
+            hint = (
+                f'did you mean "{close[0]}"?'
+                if close
+                else "run `bulkio map FILE` to list the columns"
+            )
+            raise InputError(
+                f'mapping names column "{name}", which the file does not have',
+                path=mf.path,
+                hint=hint,
+            )
+    mapping = Mapping(
+        headers=list(headers),
+        constants=dict(mf.constants),
+        default_region=mf.default_region,
+        date_order=mf.date_order,
+        tag_separator=mf.tag_separator,
+        source=mf.path,
+    )
+    taken: dict[str, str] = {}
+    # explicit entries claim their targets before synonyms do, whatever the column order
+    for name, spec in mf.columns.items():
+        if spec.target is not None and spec.target != "tags":
+            if spec.target in taken:
+                raise InputError(
+                    f'columns "{taken[spec.target]}" and "{name}" both map to {spec.target}',
+                    path=mf.path,
+                    hint="map one of them to a custom field or ignore it",
+                )
+            taken[spec.target] = name
+    ignored = set(mf.ignore)
+    for header in headers:
+        if header in ignored:
+            mapping.ignored.append(header)
+            continue
+        if header in mf.columns:
+            mapping.columns[header] = mf.columns[header]
+            continue
+        if header.casefold().startswith(CUSTOM_PREFIX) and header[len(CUSTOM_PREFIX) :].strip():
+            ref = header[len(CUSTOM_PREFIX) :].strip()
+            mapping.columns[header] = ColumnSpec(header, custom_field=ref, origin="header")
+            continue
+        target = suggest_target(header)
+        if target is None:
+            if header.strip():
+                mapping.unmapped[header] = _unmapped_note(header)
+            else:
+                mapping.unmapped[header] = "the column has no header; name it to map it"
+        elif target in taken and target != "tags":
+            mapping.unmapped[header] = _duplicate_note(target, taken[target])
+        else:
+            if target != "tags":
+                taken[target] = header
+            mapping.columns[header] = ColumnSpec(header, target=target)
+    return mapping
+
+
+def _bad(path: Path, message: str, hint: str) -> InputError:
+    return InputError(message, path=path, hint=hint)
+
+
+def _check_target(path: Path, column: str, target: object) -> str:
+    if not isinstance(target, str) or target not in TARGETS:
+        close = difflib.get_close_matches(str(target), list(TARGETS), n=1)
+        hint = (
+            f'did you mean "{close[0]}"?'
+            if close
+            else "fields: " + ", ".join(TARGETS) + '; or { custom_field = "Name" }'
+        )
+        raise _bad(path, f'column "{column}" maps to unknown field {target!r}', hint)
+    return target
+
+
+def _check_order(path: Path, where: str, value: object) -> str:
+    if not isinstance(value, str) or value.upper() not in DATE_ORDERS:
+        raise _bad(
+            path,
+            f"{where}: date_order must be DMY, MDY or YMD, not {value!r}",
+            "day-first files (31/12/1990) use DMY",
+        )
+    return value.upper()
+
+
+def _check_region(path: Path, where: str, value: object) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{2}", value):
+        raise _bad(
+            path,
+            f"{where}: region must be a two-letter country code, not {value!r}",
+            'e.g. default_region = "MX"',
+        )
+    return value.upper()
+
+
+def _check_separator(path: Path, where: str, value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise _bad(path, f"{where}: tag_separator must be a non-empty string", 'e.g. ","')
+    return value
+
+
+_COLUMN_KEYS = {"field", "custom_field", "date_order", "region", "tag_separator"}
+
+
+def _parse_column(path: Path, column: str, entry: object) -> ColumnSpec:
+    if isinstance(entry, str):
+        if entry.casefold().startswith(CUSTOM_PREFIX):
+            return ColumnSpec(
+                column, custom_field=entry[len(CUSTOM_PREFIX) :].strip(), origin="file"
+            )
+        return ColumnSpec(column, target=_check_target(path, column, entry), origin="file")
+    if not isinstance(entry, dict):
+        raise _bad(
+            path,
+            f'column "{column}": expected a field name or a table',
+            '"Correo" = "email" or "Plan" = { custom_field = "Plan" }',
+        )
+    unknown = set(entry) - _COLUMN_KEYS
+    if unknown:
+        raise _bad(
+            path,
+            f'column "{column}": unknown option {sorted(unknown)[0]!r}',
+            "options: " + ", ".join(sorted(_COLUMN_KEYS)),
+        )
+    has_field, has_cf = "field" in entry, "custom_field" in entry
+    if has_field == has_cf:
+        raise _bad(
+            path,
+            f'column "{column}": give exactly one of field or custom_field',
+            '"Fecha" = { field = "dateOfBirth", date_order = "DMY" }',
+        )
+    where = f'column "{column}"'
+    custom = entry.get("custom_field")
+    if has_cf and (not isinstance(custom, str) or not custom.strip()):
+        raise _bad(
+            path,
+            f"{where}: custom_field must be a name, contact.<key> or an id",
+            '"Plan" = { custom_field = "Plan" }',
+        )
+    return ColumnSpec(
+        column,
+        target=_check_target(path, column, entry["field"]) if has_field else None,
+        custom_field=custom.strip() if isinstance(custom, str) else None,
+        date_order=_check_order(path, where, entry["date_order"])
+        if "date_order" in entry
+        else None,
+        region=_check_region(path, where, entry["region"]) if "region" in entry else None,
+        tag_separator=(
+            _check_separator(path, where, entry["tag_separator"])
+            if "tag_separator" in entry
+            else None
+        ),
+        origin="file",
+    )
+
+
+def _parse_constants(path: Path, raw: object) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise _bad(path, "[constants] must be a table", 'source = "migration 2026"')
+    constants: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key == "tags":
+            if isinstance(value, str):
+                value = [value]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise _bad(
+                    path, "[constants] tags must be a list of strings", 'tags = ["migrated"]'
+                )
+            constants["tags"] = [v.strip() for v in value if v.strip()]
+            continue
+        if key not in TARGETS or key in ("name", "contact_id"):
+            close = difflib.get_close_matches(key, list(TARGETS), n=1)
+            raise _bad(
+                path,
+                f"[constants] unknown field {key!r}",
+                f'did you mean "{close[0]}"?' if close else "fields: " + ", ".join(TARGETS),
+            )
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        if not isinstance(value, str | int | float):
+            raise _bad(path, f"[constants] {key} must be a string", f'{key} = "..."')
+        constants[key] = str(value)
+    return constants
+
+
+def load_mapping(path: str | Path) -> MappingFile:
+    """Read and validate a TOML mapping file (see ``templates/mapping.example.toml``)."""
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise _bad(
+            p, "mapping file not found", "create one with `bulkio map FILE -o mapping.toml`"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _bad(p, f"cannot read mapping file: {exc}", "save it as UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise _bad(p, f"invalid TOML: {exc}", 'check quotes: "Column name" = "field"') from None
+    unknown = set(data) - {"defaults", "columns", "constants", "ignore"}
+    if unknown:
+        raise _bad(
+            p,
+            f"unknown section {sorted(unknown)[0]!r}",
+            "sections: [defaults], [columns], [constants] and a top-level ignore = [...]",
+        )
+    defaults = data.get("defaults", {})
+    if not isinstance(defaults, dict):
+        raise _bad(p, "[defaults] must be a table", 'default_region = "MX"')
+    bad_default = set(defaults) - {"default_region", "date_order", "tag_separator"}
+    if bad_default:
+        raise _bad(
+            p,
+            f"[defaults] unknown option {sorted(bad_default)[0]!r}",
+            "options: default_region, date_order, tag_separator",
+        )
+    columns_raw = data.get("columns", {})
+    if not isinstance(columns_raw, dict):
+        raise _bad(p, "[columns] must be a table", '"Correo" = "email"')
+    ignore = data.get("ignore", [])
+    if not isinstance(ignore, list) or not all(isinstance(i, str) for i in ignore):
+        raise _bad(p, "ignore must be a list of column names", 'ignore = ["Notas internas"]')
+    both = set(ignore) & set(columns_raw)
+    if both:
+        raise _bad(
+            p, f'column "{sorted(both)[0]}" is both mapped and ignored', "keep one of the two"
+        )
+    return MappingFile(
+        path=p,
+        columns={c: _parse_column(p, c, e) for c, e in columns_raw.items()},
+        ignore=tuple(ignore),
+        constants=_parse_constants(p, data.get("constants", {})),
+        default_region=(
+            _check_region(p, "[defaults]", defaults["default_region"])
+            if "default_region" in defaults
+            else None
+        ),
+        date_order=(
+            _check_order(p, "[defaults]", defaults["date_order"])
+            if "date_order" in defaults
+            else None
+        ),
+        tag_separator=(
+            _check_separator(p, "[defaults]", defaults["tag_separator"])
+            if "tag_separator" in defaults
+            else None
+        ),
+    )
+
+
+def _toml_str(value: str) -> str:
+    # a JSON string is a valid TOML basic string (same escapes, \uXXXX included)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _spec_toml(spec: ColumnSpec) -> str:
+    options: list[str] = []
+    if spec.target is not None:
+        options.append(f"field = {_toml_str(spec.target)}")
+    else:
+        options.append(f"custom_field = {_toml_str(spec.custom_field or '')}")
+    for key in ("date_order", "region", "tag_separator"):
+        value = getattr(spec, key)
+        if value is not None:
+            options.append(f"{key} = {_toml_str(value)}")
+    if len(options) == 1 and spec.target is not None:
+        return _toml_str(spec.target)
+    return "{ " + ", ".join(options) + " }"
+
+
+def render_mapping_toml(
+    mapping: Mapping, *, file_name: str = "", date_orders: dict[str, str | None] | None = None
+) -> str:
+    """A mapping file for ``mapping``: every column, unmapped ones commented with a suggestion."""
+    lines = [
+        f"# bulkio mapping{f' for {file_name}' if file_name else ''} (written by `bulkio map`).",
+        "# Edit it, then pass it with --map. Format: templates/mapping.example.toml.",
+        "",
+        f"ignore = [{', '.join(_toml_str(c) for c in mapping.ignored)}]",
+        "",
+        "[defaults]",
+        f"{'' if mapping.default_region else '# '}default_region = "
+        f"{_toml_str(mapping.default_region or 'MX')}",
+        f"{'' if mapping.date_order else '# '}date_order = "
+        f"{_toml_str(mapping.date_order or 'DMY')}",
+        f"{'' if mapping.tag_separator else '# '}tag_separator = "
+        f"{_toml_str(mapping.tag_separator or ',')}",
+        "",
+        "[columns]",
+    ]
+    for header in mapping.headers:
+        spec = mapping.columns.get(header)
+        if spec is not None:
+            if (
+                spec.target in ("dateOfBirth", "task_due")
+                and spec.date_order is None
+                and date_orders
+            ):
+                order = date_orders.get(header)
+                if order:
+                    spec = ColumnSpec(
+                        spec.column,
+                        target=spec.target,
+                        date_order=order,
+                        region=spec.region,
+                        tag_separator=spec.tag_separator,
+                    )
+            lines.append(f"{_toml_str(header)} = {_spec_toml(spec)}")
+        elif header in mapping.unmapped:
+            note = mapping.unmapped[header].replace("\n", " ")
+            lines.append(
+                f"# {_toml_str(header)} = {{ custom_field = {_toml_str(header)} }}"
+                f"  # unmapped: {note}"
+            )
+    lines += ["", "[constants]"]
+    if mapping.constants:
+        for key, value in mapping.constants.items():
+            rendered = (
+                "[" + ", ".join(_toml_str(v) for v in value) + "]"
+                if isinstance(value, list)
+                else _toml_str(str(value))
+            )
+            lines.append(f"{key} = {rendered}")
+    else:
+        lines += ['# source = "migration 2026"', '# tags = ["migrated"]']
+    return "\n".join(lines) + "\n"
+
+
+def targets_summary(mapping: Mapping) -> Iterable[tuple[str, str]]:
+    """(column, label) pairs of the mapped columns, in header order."""
+    return ((c, s.label) for c, s in mapping.columns.items())

@@ -1,0 +1,563 @@
+"""Rows -> API-ready :class:`PreparedRow` records, in two streaming passes over the file.
+
+Pass 1 reads the file lightly: it collects the distinct raw values of date columns whose
+order is not given (to prove day-first or month-first per column, never per row) and a
+64-bit hash of every row's normalized email and phone (16 bytes a key in two flat arrays,
+~32 MB for 1M rows), from which only the keys seen more than once are kept. Pass 2 reads
+the file again and yields one PreparedRow per source row. A :class:`Table` is single-use,
+so the source is a factory returning a fresh Table; a plain Table is accepted for small
+inputs and then buffered in memory.
+
+Row rules (see ``bulkio codes``): a row with neither a valid email nor a valid phone fails
+with ``missing-identifier``; an invalid email, phone, country, date, website, ... is a
+warning and that field is dropped (the API would reject the whole row with 422); values
+of a date column whose order is unknown and that read differently day-first and
+month-first fail the row with ``ambiguous-date``; rows sharing an email or phone (the
+API's upsert matching keys) fail with ``duplicate-in-file`` per the ``duplicates`` policy.
+"""
+
+from __future__ import annotations
+
+import logging
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from bulkio.errors import InputError, RowIssue
+from bulkio.mapping import Mapping, MappingFile, build_mapping
+from bulkio.normalize import Result, accept
+from bulkio.normalize import country as n_country
+from bulkio.normalize import dates as n_dates
+from bulkio.normalize import email as n_email
+from bulkio.normalize import phone as n_phone
+from bulkio.normalize import text as n_text
+from bulkio.records import Change, PreparedRow, SourceRow, Table
+
+__all__ = ["Duplicates", "Preparation", "PrepareSummary", "prepare_rows"]
+
+log = logging.getLogger("bulkio.prepare")
+
+Duplicates = Literal["first", "last", "fail"]
+TableSource = Table | Callable[[], Table]
+_Normalizer = Callable[[str, str | None], Result]
+
+_DATE_TARGETS = ("dateOfBirth", "task_due")
+#: codes that drop the whole row; every other normalizer code is a warning
+_ROW_ERRORS = frozenset({"ambiguous-date"})
+
+
+@dataclass
+class PrepareSummary:
+    """What preparing a file found; complete once the rows are exhausted."""
+
+    path: Path
+    format: str
+    encoding: str | None
+    delimiter: str | None
+    sheet: str | None
+    header_row: int
+    mapped: dict[str, str]
+    unmapped: dict[str, str]
+    ignored: list[str]
+    #: date column -> order used (None: only unambiguous values are read)
+    date_orders: dict[str, str | None] = field(default_factory=dict)
+    #: date column -> where the order came from: column, option, mapping, detected, none
+    date_order_sources: dict[str, str] = field(default_factory=dict)
+    rows_read: int = 0
+    rows_ready: int = 0
+    rows_failed: int = 0
+    changes: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+    warnings: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (for ``--json``)."""
+        return {
+            "file": str(self.path), "format": self.format, "encoding": self.encoding,
+            "delimiter": self.delimiter, "sheet": self.sheet, "header_row": self.header_row,
+            "rows_read": self.rows_read, "rows_ready": self.rows_ready,
+            "rows_failed": self.rows_failed, "changes": self.changes,
+            "errors": dict(sorted(self.errors.items())),
+            "warnings": dict(sorted(self.warnings.items())),
+            "mapped": self.mapped, "unmapped": self.unmapped, "ignored": self.ignored,
+            "date_orders": self.date_orders, "date_order_sources": self.date_order_sources,
+        }  # fmt: skip
+
+
+def _text(raw: str, _region: str | None) -> Result:
+    return accept(raw)
+
+
+def _with_region(fn: Callable[..., Result]) -> _Normalizer:
+    def call(raw: str, region: str | None) -> Result:
+        return fn(raw, region=region)
+
+    return call
+
+
+def _plain(fn: Callable[[str], Result]) -> _Normalizer:
+    def call(raw: str, _region: str | None) -> Result:
+        return fn(raw)
+
+    return call
+
+
+def _date(order: str | None, today: date | None, allow_future: bool) -> _Normalizer:
+    def call(raw: str, _region: str | None) -> Result:
+        return n_dates.normalize_date(
+            raw,
+            order=order,  # type: ignore[arg-type]
+            today=today,
+            allow_future=allow_future,
+        )
+
+    return call
+
+
+def _postal(raw: str, country: str | None) -> Result:
+    return n_text.normalize_postal_code(raw, country=country)
+
+
+_SIMPLE: dict[str, _Normalizer] = {
+    "email": _plain(n_email.normalize_email),
+    "phone": _with_region(n_phone.normalize_phone),
+    "country": _plain(n_country.normalize_country),
+    "gender": _plain(n_text.normalize_gender),
+    "timezone": _plain(n_text.normalize_timezone),
+    "website": _plain(n_text.normalize_website),
+    "firstName": _plain(n_text.normalize_name),
+    "lastName": _plain(n_text.normalize_name),
+    "dnd": _plain(n_text.normalize_dnd),
+}
+
+
+@dataclass(frozen=True)
+class _Plan:
+    column: str
+    target: str  # contact field, tags, extra, name, or "cf"
+    custom_ref: str | None
+    fn: _Normalizer
+    separators: str = ",;|"
+
+
+def _display(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}:{v.get('status', v) if isinstance(v, dict) else v}"
+                         for k, v in value.items())  # fmt: skip
+    return str(value)
+
+
+class Preparation:
+    """Iterable of PreparedRow for one file; ``summary`` is complete after iteration."""
+
+    def __init__(
+        self,
+        source: TableSource,
+        mapping: Mapping | MappingFile | None = None,
+        *,
+        default_region: str | None = None,
+        date_order: str | None = None,
+        duplicates: Duplicates = "first",
+        today: date | None = None,
+    ) -> None:
+        if duplicates not in ("first", "last", "fail"):
+            raise ValueError(f"duplicates must be first, last or fail, not {duplicates!r}")
+        first = source() if callable(source) else source
+        self._factory: Callable[[], Table] | None = source if callable(source) else None
+        self._first: Table | None = first
+        self.table_info = first
+        if not isinstance(mapping, Mapping):
+            mapping = build_mapping(first.headers, mapping)
+        self.mapping = mapping
+        self.default_region = default_region or mapping.default_region or None
+        if self.default_region:
+            self.default_region = self.default_region.upper()
+        self.date_order = date_order.upper() if date_order else None
+        self.duplicates: Duplicates = duplicates
+        self.today = today
+        self.summary = PrepareSummary(
+            path=first.path, format=first.format, encoding=first.encoding,
+            delimiter=first.delimiter, sheet=first.sheet, header_row=first.header_row,
+            mapped={c: s.label for c, s in mapping.columns.items()},
+            unmapped=dict(mapping.unmapped), ignored=list(mapping.ignored),
+        )  # fmt: skip
+        if not mapping.columns_for("email") and not mapping.columns_for("phone"):
+            raise InputError(
+                "no column maps to email or phone, so no row could be imported",
+                path=first.path,
+                hint="name the columns in a --map file (run `bulkio map FILE` to start one)",
+            )
+        self._country_col = next(iter(mapping.columns_for("country")), None)
+        self._has_first_last = bool(mapping.columns_for("firstName")
+                                    or mapping.columns_for("lastName"))  # fmt: skip
+        self._consumed = False
+        # decided in pass 1
+        self._column_orders: dict[str, str | None] = {}
+        self._dups: dict[int, list[int]] = {}
+        self._buffer: list[SourceRow] | None = None
+        self._constants: dict[str, Any] = {}
+
+    # -- planning ---------------------------------------------------------------------
+
+    def _order_source(self, column: str) -> tuple[str | None, str]:
+        spec = self.mapping.columns[column]
+        if spec.date_order:
+            return spec.date_order, "column"
+        if self.date_order:
+            return self.date_order, "option"
+        if self.mapping.date_order:
+            return self.mapping.date_order, "mapping"
+        return None, "detected"
+
+    def _plans(self) -> list[_Plan]:
+        plans: list[_Plan] = []
+        default_sep = self.mapping.tag_separator or ",;|"
+        for column, spec in self.mapping.columns.items():
+            target = spec.target
+            if target is None:
+                plans.append(_Plan(column, "cf", spec.custom_field, _text))
+                continue
+            fn: _Normalizer
+            if target in _DATE_TARGETS:
+                fn = _date(self._column_orders.get(column), self.today, target == "task_due")
+            elif target == "phone" and spec.region:
+                region = spec.region
+
+                def fn(raw: str, _r: str | None, _region: str = region) -> Result:
+                    return n_phone.normalize_phone(raw, region=_region)
+            else:
+                fn = _SIMPLE.get(target, _text)
+            plans.append(_Plan(column, target, None, fn, spec.tag_separator or default_sep))
+        # country first: phone regions and postal codes read it
+        plans.sort(key=lambda p: p.target != "country")
+        return plans
+
+    def _normalize_constants(self) -> None:
+        for key, value in self.mapping.constants.items():
+            if key == "tags":
+                self._constants[key] = list(value)
+                continue
+            fn = _SIMPLE.get(key, _text)
+            if key in _DATE_TARGETS:
+                fn = _date("YMD", self.today, key == "task_due")
+            result = fn(str(value), self.default_region)
+            if not result.ok:
+                raise InputError(
+                    f"constant {key} = {value!r}: {result.message}",
+                    path=self.mapping.source,
+                    hint="fix [constants] in the mapping",
+                )
+            self._constants[key] = (n_text.split_tags(str(value)) if key == "followers"
+                                    else result.value)  # fmt: skip
+
+    # -- pass 1 -----------------------------------------------------------------------
+
+    def _rows(self) -> Iterator[SourceRow]:
+        """Rows for pass 1: the first table (buffered when there is no factory)."""
+        table, self._first = self._first, None
+        assert table is not None
+        if self._factory is None:
+            self._buffer = []
+            for row in table.rows:
+                self._buffer.append(row)
+                yield row
+        else:
+            yield from table.rows
+
+    def _row_region(self, values: dict[str, str | None]) -> str | None:
+        if self._country_col is not None:
+            raw = values.get(self._country_col)
+            if raw and raw.strip():
+                return n_country.country_region(raw.strip()) or self.default_region
+        return self.default_region
+
+    def _pass1(self) -> None:
+        date_cols: dict[str, set[str]] = {}
+        for column in self.mapping.columns:
+            if self.mapping.columns[column].target in _DATE_TARGETS:
+                order, origin = self._order_source(column)
+                self._column_orders[column] = order
+                self.summary.date_order_sources[column] = origin
+                if order is None:
+                    date_cols[column] = set()
+        email_cols = self.mapping.columns_for("email")
+        phone_cols = self.mapping.columns_for("phone")
+        email_col = email_cols[0] if email_cols else None
+        phone_col = phone_cols[0] if phone_cols else None
+        phone_region = self.mapping.columns[phone_col].region if phone_col else None
+        hashes: array[int] = array("q")
+        rows: array[int] = array("q")
+        for src in self._rows():
+            values = src.values
+            for column, seen in date_cols.items():
+                raw = values.get(column)
+                if raw and len(seen) < 200_000:
+                    seen.add(raw.strip())
+            for key in self._keys(values, email_col, phone_col, phone_region):
+                hashes.append(key)
+                rows.append(src.row)
+        for column, seen in date_cols.items():
+            order = n_dates.detect_date_order(seen)
+            self._column_orders[column] = order
+            if order is None:
+                self.summary.date_order_sources[column] = "none"
+        self.summary.date_orders = dict(self._column_orders)
+        self._dups = _duplicate_groups(hashes, rows)
+
+    def _keys(
+        self,
+        values: dict[str, str | None],
+        email_col: str | None,
+        phone_col: str | None,
+        phone_region: str | None,
+    ) -> list[int]:
+        keys: list[int] = []
+        if email_col is not None:
+            raw = values.get(email_col)
+            if raw and raw.strip():
+                result = n_email.normalize_email(raw.strip())
+                if result.ok and result.value:
+                    keys.append(hash(("email", str(result.value).casefold())))
+        if phone_col is not None:
+            raw = values.get(phone_col)
+            if raw and raw.strip():
+                region = phone_region or self._row_region(values)
+                result = n_phone.normalize_phone(raw.strip(), region=region)
+                if result.ok and result.value:
+                    keys.append(hash(("phone", result.value)))
+        return keys
+
+    # -- pass 2 -----------------------------------------------------------------------
+
+    def __iter__(self) -> Iterator[PreparedRow]:
+        if self._consumed:
+            raise RuntimeError("a Preparation can be iterated only once")
+        self._consumed = True
+        self._normalize_constants()
+        self._pass1()
+        plans = self._plans()
+        if self._factory is not None:
+            rows: Iterator[SourceRow] = iter(self._factory().rows)
+        else:
+            rows = iter(self._buffer or [])
+            self._buffer = None
+        claimed: dict[int, int] = {}
+        summary = self.summary
+        for src in rows:
+            prepared = self._prepare(src, plans)
+            self._check_duplicate(prepared, claimed)
+            summary.rows_read += 1
+            summary.changes += len(prepared.changes)
+            for issue in prepared.issues:
+                (summary.errors if issue.severity == "error" else summary.warnings)[issue.code] += 1
+            if prepared.ok:
+                summary.rows_ready += 1
+            else:
+                summary.rows_failed += 1
+            yield prepared
+
+    def _prepare(self, src: SourceRow, plans: list[_Plan]) -> PreparedRow:
+        row = src.row
+        values = src.values
+        out = PreparedRow(source=src, issues=list(src.issues))
+        contact = out.contact
+        region = self.default_region
+        full_name: tuple[str, str] | None = None
+        for plan in plans:
+            raw = values.get(plan.column)
+            if raw is None:
+                continue
+            text = raw.strip()
+            if not text:
+                continue
+            target = plan.target
+            if target == "cf":
+                out.custom_fields[plan.custom_ref or plan.column] = text
+                if text != raw:
+                    out.changes.append(Change(row, plan.column, f"cf:{plan.custom_ref}", raw, text))
+                continue
+            if target == "tags" or target == "followers":
+                items = n_text.split_tags(text, separators=plan.separators)
+                if target == "tags":
+                    out.tags.extend(t for t in items if t not in out.tags)
+                else:
+                    out.extras["followers"] = items
+                continue
+            if target == "name":
+                full_name = n_text.split_full_name(text)
+                continue
+            if target == "postalCode":
+                result = _postal(text, contact.get("country"))
+            else:
+                result = plan.fn(text, region)
+            if target == "country":
+                region = (
+                    str(result.value) if result.code is None else n_country.country_region(text)
+                ) or self.default_region
+            if not result.ok:
+                severity: Any = "error" if result.code in _ROW_ERRORS else "warning"
+                out.issues.append(
+                    RowIssue(
+                        row,
+                        result.code or "invalid-value",
+                        f"{plan.column}: {result.message}",
+                        target,
+                        severity,
+                    )
+                )
+                out.changes.append(Change(row, plan.column, target, raw, None))
+                continue
+            if result.warning and result.code:
+                out.issues.append(
+                    RowIssue(
+                        row, result.code, f"{plan.column}: {result.message}", target, "warning"
+                    )
+                )
+            value = result.value
+            if target == "dnd" and isinstance(value, dict):
+                contact["dndSettings"] = value
+            elif target in self._extra_targets:
+                out.extras[target] = value
+            else:
+                contact[target] = value
+            shown = _display(value)
+            if shown != raw:
+                out.changes.append(Change(row, plan.column, target, raw, shown))
+        if full_name is not None:
+            name_col = self.mapping.columns_for("name")[0]
+            for fld, part in zip(("firstName", "lastName"), full_name, strict=True):
+                if part and fld not in contact:
+                    contact[fld] = part
+                    if part != values.get(name_col):
+                        out.changes.append(Change(row, name_col, fld, values.get(name_col), part))
+        self._apply_constants(out)
+        if "email" not in contact and "phone" not in contact:
+            out.issues.append(RowIssue(row, "missing-identifier",
+                                       "the row has no valid email and no valid phone",
+                                       None, "error"))  # fmt: skip
+        return out
+
+    _extra_targets = frozenset({"contact_id", "businessId", "note", "task_title", "task_body",
+                                "task_due", "workflow_id", "campaign_id"})  # fmt: skip
+
+    def _apply_constants(self, out: PreparedRow) -> None:
+        for key, value in self._constants.items():
+            if key == "tags":
+                out.tags.extend(t for t in value if t not in out.tags)
+            elif key in self._extra_targets or key == "followers":
+                out.extras.setdefault(key, value)
+            elif key == "dnd" and isinstance(value, dict):
+                out.contact.setdefault("dndSettings", value)
+            else:
+                out.contact.setdefault(key, value)
+
+    def _check_duplicate(self, out: PreparedRow, claimed: dict[int, int]) -> None:
+        if not self._dups:
+            return
+        # the API matches emails case-insensitively
+        keys = [(name, hash((name, out.contact[name].casefold() if name == "email"
+                             else out.contact[name])))
+                for name in ("email", "phone") if name in out.contact]  # fmt: skip
+        row = out.row
+        others: tuple[str, int] | None = None
+        for name, key in keys:
+            group = self._dups.get(key)
+            if group is None:
+                continue
+            if self.duplicates == "first":
+                holder = claimed.get(key)
+                if holder is not None and holder != row:
+                    others = (name, holder)
+                    break
+            elif self.duplicates == "last":
+                if group[-1] != row:
+                    others = (name, group[-1])
+                    break
+            else:
+                mates = [r for r in group if r != row]
+                if mates:
+                    shown = ", ".join(str(r) for r in mates[:5]) + (
+                        ", ..." if len(mates) > 5 else ""
+                    )
+                    out.issues.append(
+                        RowIssue(
+                            row,
+                            "duplicate-in-file",
+                            f"same {name} as row{'s' if len(mates) > 1 else ''} "
+                            f"{shown} (--duplicates fail)",
+                            name,
+                            "error",
+                        )
+                    )
+                    return
+        if others is not None:
+            dup_name, other = others
+            out.issues.append(RowIssue(row, "duplicate-in-file",
+                                       f"same {dup_name} as row {other} "
+                                       f"(--duplicates {self.duplicates} keeps row {other})",
+                                       dup_name, "error"))  # fmt: skip
+            return
+        if self.duplicates == "first" and out.ok:
+            for _, key in keys:
+                if key in self._dups:
+                    claimed.setdefault(key, row)
+
+
+def _duplicate_groups(hashes: array[int], rows: array[int]) -> dict[int, list[int]]:
+    """key hash -> row numbers (ascending), for the keys seen on more than one row."""
+    if len(hashes) < 2:
+        return {}
+    h = np.frombuffer(hashes, dtype=np.int64)
+    r = np.frombuffer(rows, dtype=np.int64)
+    order = np.argsort(h, kind="stable")
+    hs = h[order]
+    same = hs[1:] == hs[:-1]
+    if not same.any():
+        return {}
+    groups: dict[int, list[int]] = {}
+    idx = np.nonzero(same)[0]
+    for i in idx.tolist():
+        key = int(hs[i])
+        members = groups.setdefault(key, [])
+        if not members:
+            members.append(int(r[order[i]]))
+        members.append(int(r[order[i + 1]]))
+    for members in groups.values():
+        # the same row can carry one key once only, but keep order and uniqueness explicit
+        members[:] = sorted(set(members))
+    return {k: v for k, v in groups.items() if len(v) > 1}
+
+
+def prepare_rows(
+    source: TableSource,
+    mapping: Mapping | MappingFile | None = None,
+    *,
+    default_region: str | None = None,
+    date_order: str | None = None,
+    duplicates: Duplicates = "first",
+    today: date | None = None,
+) -> Preparation:
+    """Prepare every row of ``source`` (a Table factory, or a Table for small inputs).
+
+    ``mapping`` is a resolved Mapping, a MappingFile (resolved against the headers) or
+    None (synonyms only). Iterate the result for PreparedRow records, then read its
+    ``summary``. Raises InputError when no column maps to email or phone.
+    """
+    return Preparation(
+        source,
+        mapping,
+        default_region=default_region,
+        date_order=date_order,
+        duplicates=duplicates,
+        today=today,
+    )
