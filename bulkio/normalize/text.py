@@ -190,7 +190,7 @@ def normalize_name(raw: str) -> Result:
 def split_full_name(raw: str) -> tuple[str, str]:
     """``(first, last)``: ``Pérez García, Ana`` -> ``(Ana, Pérez García)``; otherwise the
     first word is the first name and the rest the last name (``Ana Pérez García``)."""
-    text = _WHITESPACE.sub(" ", raw).strip()
+    text = _WHITESPACE.sub(" ", raw).strip(" ,")
     if text.count(",") == 1:
         last, first = (part.strip() for part in text.split(","))
         if first and last:
