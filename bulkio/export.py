@@ -1,0 +1,452 @@
+"""``bulkio export``: search pagination -> spreadsheet writers, atomic and incremental.
+
+Contacts are read with ``POST /contacts/search`` at the largest page the API takes (500,
+``pageLimit`` maximum per the API's search documentation), the first page by ``page: 1``
+and every later one by the ``searchAfter`` cursor of the previous page's last contact, so
+exports are complete past the 10,000-result ``page`` window. A cursor seen twice stops the
+run with an error instead of looping. The next page is requested while the current one is
+written. All requests go through :class:`bulkio.client.Client`, paced like imports.
+
+Incremental exports (``since="last"`` with a state file) select ``dateUpdated`` after the
+watermark of the last successful run minus :data:`DEFAULT_OVERLAP` (search results may lag
+writes by a few seconds, so a small window is exported twice rather than lost). The new
+watermark is the latest ``dateUpdated`` exported, saved only after the files are in place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from bulkio.client import Client
+from bulkio.errors import ApiError, InputError
+from bulkio.export_columns import (
+    RELATED_COLUMNS,
+    Column,
+    format_datetime,
+    related_row,
+    resolve_columns,
+    row_formatter,
+)
+from bulkio.export_filters import (
+    CustomFieldIndex,
+    FilterError,
+    FilterExpr,
+    SortSpec,
+    build_filters,
+    build_sort,
+)
+from bulkio.writers import OutputFormat, Sheet, open_output
+
+__all__ = [
+    "BUSINESS_PAGE_LIMIT",
+    "DEFAULT_OVERLAP",
+    "SEARCH_PAGE_LIMIT",
+    "ExportResult",
+    "ExportSpec",
+    "expand_target",
+    "load_watermark",
+    "parse_since",
+    "run_export",
+    "save_watermark",
+]
+
+log = logging.getLogger("bulkio.export")
+
+#: ``pageLimit`` maximum of ``POST /contacts/search`` (API search docs: "max 500").
+SEARCH_PAGE_LIMIT = 500
+#: ``limit`` maximum of ``GET /contacts/business/{businessId}`` (spec: "up to 100").
+BUSINESS_PAGE_LIMIT = 100
+#: Re-read window before the watermark, for search results that lag writes.
+DEFAULT_OVERLAP = timedelta(minutes=5)
+RELATED_KINDS = ("notes", "tasks")
+
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass(frozen=True)
+class ExportSpec:
+    """What to export: filters, columns, time window and related data."""
+
+    filters: Sequence[FilterExpr] = ()
+    raw_filters: Sequence[Mapping[str, Any]] = ()
+    query: str | None = None
+    sort: Sequence[SortSpec] = ()
+    columns: Sequence[str] | None = None
+    since: str | None = None  # "last" or an ISO date/datetime
+    state: Path | None = None
+    overlap: timedelta = DEFAULT_OVERLAP
+    include: Sequence[str] = ()
+    business_id: str | None = None
+    page_limit: int = SEARCH_PAGE_LIMIT
+
+
+@dataclass
+class ExportResult:
+    """What one export run did (the CLI prints it, ``--json`` dumps :meth:`as_dict`)."""
+
+    rows: int = 0
+    total: int | None = None
+    requests: int = 0
+    pages: int = 0
+    duration_s: float = 0.0
+    files: list[Path] = field(default_factory=list)
+    related: dict[str, int] = field(default_factory=dict)
+    columns: list[str] = field(default_factory=list)
+    since: str | None = None
+    watermark: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "total": self.total,
+            "requests": self.requests,
+            "pages": self.pages,
+            "duration_s": round(self.duration_s, 3),
+            "file": str(self.files[0]) if self.files else "-",
+            "files": [str(p) for p in self.files],
+            "related": dict(self.related),
+            "columns": list(self.columns),
+            "since": self.since,
+            "watermark": self.watermark,
+        }
+
+
+# -- output names and the state file ----------------------------------------------------
+
+
+def expand_target(template: str, *, now: datetime | None = None) -> str:
+    """Replace ``{date}`` (YYYY-MM-DD) and ``{time}`` (HHMMSS), both UTC, in an output name."""
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    return template.replace("{date}", moment.strftime("%Y-%m-%d")).replace(
+        "{time}", moment.strftime("%H%M%S")
+    )
+
+
+def parse_since(text: str) -> datetime:
+    """An explicit ``--since``: ISO date or datetime (naive means UTC)."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise FilterError(
+            f"cannot read --since {text!r}",
+            hint="use --since last (with --state FILE), or a date like 2026-01-01 "
+            "or 2026-01-01T08:00:00Z",
+        ) from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def load_watermark(path: Path) -> datetime | None:
+    """The watermark stored by the last successful run, or None if there is no state yet."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise InputError(
+            "cannot read the export state file",
+            path=path,
+            hint="delete it to start over with a full export",
+        ) from exc
+    mark = data.get("watermark") if isinstance(data, dict) else None
+    if mark is None:
+        return None
+    try:
+        return parse_since(str(mark))
+    except FilterError as exc:
+        raise InputError(
+            f"the export state file has a bad watermark {mark!r}",
+            path=path,
+            hint="delete it to start over with a full export",
+        ) from exc
+
+
+def save_watermark(path: Path, watermark: datetime | None, *, result: ExportResult) -> None:
+    """Write the state file atomically (temp file + ``os.replace``)."""
+    data = {
+        "version": 1,
+        "watermark": _iso(watermark) if watermark else None,
+        "last_run": _iso(datetime.now(UTC)),
+        "rows": result.rows,
+        "files": [str(p) for p in result.files],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _parse_stamp(value: Any) -> datetime | None:
+    text = format_datetime(value)
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# -- reading pages ----------------------------------------------------------------------
+
+
+def _cursor(contacts: list[dict[str, Any]]) -> list[Any]:
+    last = contacts[-1]
+    cursor = last.get("searchAfter")
+    if not isinstance(cursor, list) or not cursor:
+        raise ApiError(
+            "the search answer has no searchAfter cursor on its last contact, so the export "
+            "cannot continue past this page",
+            hint="re-run with a narrower --filter, or report the API answer with -vv",
+        )
+    return cursor
+
+
+def _total(data: Mapping[str, Any]) -> int | None:
+    for key in ("total", "count"):
+        value = data.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return int(value)
+    return None
+
+
+class _SearchPager:
+    """Builds each page's body; stops at a short page, at ``total``, or on a repeated cursor."""
+
+    def __init__(self, client: Client, base: dict[str, Any], limit: int) -> None:
+        self._client = client
+        self._base = base
+        self._limit = limit
+        self._cursor: list[Any] | None = None
+        self._seen: set[str] = set()
+        self.fetched = 0
+        self.done = False
+
+    async def fetch(self) -> dict[str, Any]:
+        body = {**self._base, "pageLimit": self._limit}
+        if self._cursor is None:
+            body["page"] = 1
+        else:
+            body["searchAfter"] = self._cursor
+        return await self._client.search(body)
+
+    def advance(self, contacts: list[dict[str, Any]], total: int | None) -> None:
+        self.fetched += len(contacts)
+        if len(contacts) < self._limit or (total is not None and self.fetched >= total):
+            self.done = True
+            return
+        cursor = _cursor(contacts)
+        key = json.dumps(cursor, sort_keys=True, default=str)
+        if key in self._seen:
+            raise ApiError(
+                f"the search returned the same searchAfter cursor twice ({key}); stopping "
+                "instead of looping",
+                hint="re-run; if it persists, export with --sort dateAdded",
+            )
+        self._seen.add(key)
+        self._cursor = cursor
+
+
+class _BusinessPager:
+    """``GET /contacts/business/{id}`` pages by ``skip``; stops at a short page or ``total``."""
+
+    def __init__(self, client: Client, business_id: str, query: str | None) -> None:
+        self._client = client
+        self._business_id = business_id
+        self._query = query
+        self._limit = BUSINESS_PAGE_LIMIT
+        self._first_ids: set[str] = set()
+        self.fetched = 0
+        self.done = False
+
+    async def fetch(self) -> dict[str, Any]:
+        return await self._client.contacts_by_business(
+            self._business_id, limit=self._limit, skip=self.fetched, query=self._query
+        )
+
+    def advance(self, contacts: list[dict[str, Any]], total: int | None) -> None:
+        self.fetched += len(contacts)
+        if len(contacts) < self._limit or (total is not None and self.fetched >= total):
+            self.done = True
+            return
+        first = str(contacts[0].get("id"))
+        if first in self._first_ids:
+            raise ApiError(
+                "the business contacts endpoint returned the same page twice; stopping "
+                "instead of looping"
+            )
+        self._first_ids.add(first)
+
+
+# -- the run ----------------------------------------------------------------------------
+
+
+def _window(spec: ExportSpec) -> tuple[datetime | None, datetime | None]:
+    """(previous watermark, lower bound for dateUpdated) from ``since``/``state``."""
+    if spec.since is None:
+        previous = load_watermark(spec.state) if spec.state else None
+        return previous, None
+    if spec.since == "last":
+        if spec.state is None:
+            raise FilterError("--since last needs --state FILE", hint="e.g. --state export.state")
+        previous = load_watermark(spec.state)
+        if previous is None:
+            log.info("no watermark in %s yet: exporting everything", spec.state)
+            return None, None
+        return previous, previous - spec.overlap
+    previous = load_watermark(spec.state) if spec.state else None
+    return previous, parse_since(spec.since)
+
+
+def _check_spec(spec: ExportSpec) -> None:
+    unknown = [k for k in spec.include if k not in RELATED_KINDS]
+    if unknown:
+        raise FilterError(
+            f"cannot include {', '.join(unknown)}", hint="--include takes notes, tasks or both"
+        )
+    if spec.business_id and (spec.filters or spec.raw_filters or spec.sort or spec.since):
+        raise FilterError(
+            "--business-id cannot be combined with --filter, --filter-file, --sort or --since",
+            hint="the business endpoint only takes --query; filter the file afterwards",
+        )
+    if not 1 <= spec.page_limit <= SEARCH_PAGE_LIMIT:
+        raise FilterError(f"page size must be 1..{SEARCH_PAGE_LIMIT}")
+
+
+async def _related(
+    client: Client, kind: str, contacts: list[dict[str, Any]]
+) -> list[list[str]]:
+    async def one(contact_id: str) -> list[list[str]]:
+        if kind == "notes":
+            items = (await client.list_notes(contact_id)).get("notes", [])
+        else:
+            items = (await client.list_tasks(contact_id)).get("tasks", [])
+        return [related_row(kind, contact_id, i) for i in items if isinstance(i, dict)]
+
+    ids = [str(c["id"]) for c in contacts if c.get("id")]
+    groups = await asyncio.gather(*(one(i) for i in ids))
+    return [row for group in groups for row in group]
+
+
+async def run_export(
+    client: Client,
+    *,
+    target: Path | None,
+    fmt: OutputFormat,
+    spec: ExportSpec,
+    stream: IO[str] | None = None,
+    bom: bool = False,
+    delimiter: str = ",",
+    raw: bool = False,
+    progress: Progress | None = None,
+) -> ExportResult:
+    """Export the contacts selected by ``spec`` to ``target`` (or ``stream`` when None).
+
+    Files are replaced atomically only when every page has been written; on any error
+    the temporary files are removed, the previous export and the state file stay as they
+    were, and the error propagates.
+    """
+    _check_spec(spec)
+    started = time.monotonic()
+    requests_before = client.stats.total_requests
+    result = ExportResult()
+    previous, lower = _window(spec)
+    custom = CustomFieldIndex.from_api(await client.custom_fields())
+    columns: list[Column] = resolve_columns(spec.columns, custom)
+    result.columns = [c.header for c in columns]
+    pager: _SearchPager | _BusinessPager
+    if spec.business_id:
+        pager = _BusinessPager(client, spec.business_id, spec.query)
+    else:
+        exprs = list(spec.filters)
+        if lower is not None:
+            result.since = _iso(lower)
+            op = ">" if spec.since == "last" else ">="
+            exprs.append(FilterExpr(text=f"dateUpdated{op}{result.since}", field="dateUpdated",
+                                    op="range", value=result.since,
+                                    bound="gt" if op == ">" else "gte"))
+        base: dict[str, Any] = {}
+        filters = build_filters(exprs, custom=custom, raw=spec.raw_filters)
+        if filters:
+            base["filters"] = filters
+        sort = build_sort(spec.sort, custom=custom)
+        if sort:
+            base["sort"] = sort
+        if spec.query:
+            base["query"] = spec.query
+        pager = _SearchPager(client, base, spec.page_limit)
+
+    output = open_output(target, fmt=fmt, bom=bom, delimiter=delimiter, raw=raw, stream=stream)
+    pending: asyncio.Task[dict[str, Any]] | None = None
+    try:
+        main_sheet = output.add_sheet(
+            "contacts",
+            result.columns,
+            text_columns=[i for i, c in enumerate(columns) if c.is_text],
+        )
+        related: dict[str, Sheet] = {
+            kind: output.add_sheet(kind, RELATED_COLUMNS[kind]) for kind in spec.include
+        }
+        fmt_row = row_formatter(columns)
+        newest = previous
+        pending = asyncio.ensure_future(pager.fetch())
+        while pending is not None:
+            data = await pending
+            pending = None
+            contacts = [c for c in data.get("contacts") or [] if isinstance(c, dict)]
+            total = _total(data)
+            if result.total is None:
+                result.total = total
+            result.pages += 1
+            pager.advance(contacts, total)
+            if not pager.done:
+                pending = asyncio.ensure_future(pager.fetch())
+            main_sheet.write_rows([fmt_row(c) for c in contacts])
+            for contact in contacts:
+                stamp = _parse_stamp(contact.get("dateUpdated"))
+                if stamp is not None and (newest is None or stamp > newest):
+                    newest = stamp
+            for kind, sheet in related.items():
+                rows = await _related(client, kind, contacts)
+                sheet.write_rows(rows)
+                result.related[kind] = result.related.get(kind, 0) + len(rows)
+            result.rows += len(contacts)
+            if progress is not None:
+                progress(len(contacts), result.total)
+        result.files = output.commit()
+    except BaseException:
+        if pending is not None:
+            pending.cancel()
+            with contextlib.suppress(BaseException):
+                await pending
+        output.abort()
+        raise
+    if spec.state is not None:
+        save_watermark(spec.state, newest, result=result)
+        result.watermark = _iso(newest) if newest else None
+    result.requests = client.stats.total_requests - requests_before
+    result.duration_s = time.monotonic() - started
+    return result

@@ -1,0 +1,286 @@
+"""Export columns: which contact fields become which cells, in a stable order.
+
+A contact from the search API is a JSON object; a row is a list of strings, one per
+:class:`Column`. Formatting rules: tags and multi-value custom fields are joined with
+``", "``; ``dateAdded``/``dateUpdated``/``lastActivity`` are ISO 8601 (UTC, ``Z``) even
+when the API answers epoch milliseconds; ``dateOfBirth`` and DATE custom fields are
+``YYYY-MM-DD`` whatever shape the API returns (``1990-09-25``, ``1990-09-25T00:00:00Z``,
+epoch ms); booleans are ``true``/``false``; missing values are empty cells.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from bulkio.export_filters import CustomFieldIndex, FilterError
+
+ColumnKind = Literal["text", "list", "datetime", "date", "custom"]
+
+#: The default columns, in order; custom fields follow in the location's display order.
+DEFAULT_COLUMNS: tuple[str, ...] = (
+    "id",
+    "firstName",
+    "lastName",
+    "email",
+    "phone",
+    "companyName",
+    "address1",
+    "city",
+    "state",
+    "postalCode",
+    "country",
+    "dateOfBirth",
+    "tags",
+    "source",
+    "dateAdded",
+    "dateUpdated",
+)
+#: Further standard fields ``--columns`` may name.
+EXTRA_COLUMNS: tuple[str, ...] = (
+    "name",
+    "website",
+    "timezone",
+    "dnd",
+    "type",
+    "assignedTo",
+    "businessId",
+    "followers",
+    "lastActivity",
+    "locationId",
+)
+_KINDS: dict[str, ColumnKind] = {
+    "tags": "list",
+    "followers": "list",
+    "dateAdded": "datetime",
+    "dateUpdated": "datetime",
+    "lastActivity": "datetime",
+    "dateOfBirth": "date",
+}
+#: Columns kept as text in XLSX so Excel does not eat leading zeros or the ``+``.
+TEXT_COLUMNS = frozenset({"phone", "postalCode"})
+_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+_DATE_FORMATS = ("%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%Y%m%d")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One output column: ``header`` as shown, ``key`` the contact key or custom field id."""
+
+    header: str
+    key: str
+    kind: ColumnKind = "text"
+    custom_type: str = ""
+
+    @property
+    def is_text(self) -> bool:
+        return self.key in TEXT_COLUMNS
+
+
+def custom_headers(custom: CustomFieldIndex) -> list[tuple[str, Mapping[str, Any]]]:
+    """Header names for custom fields: the human name, made unique with the field key."""
+    taken = {c.casefold() for c in (*DEFAULT_COLUMNS, *EXTRA_COLUMNS)}
+    counts: dict[str, int] = {}
+    for f in custom.fields:
+        name = str(f.get("name") or f["id"]).casefold()
+        counts[name] = counts.get(name, 0) + 1
+    out: list[tuple[str, Mapping[str, Any]]] = []
+    for f in custom.fields:
+        name = str(f.get("name") or f["id"])
+        if counts[name.casefold()] > 1 or name.casefold() in taken:
+            name = f"{name} ({f.get('fieldKey') or f['id']})"
+        out.append((name, f))
+    return out
+
+
+def resolve_columns(selected: Sequence[str] | None, custom: CustomFieldIndex) -> list[Column]:
+    """The columns to write: ``selected`` (``--columns``) or the default set plus custom fields.
+
+    ``selected`` names standard fields or custom fields (by name, ``contact.<key>`` or id),
+    in the order wanted; unknown names raise :class:`FilterError` (a usage error).
+    """
+    by_header = {h: f for h, f in custom_headers(custom)}
+    header_of = {str(f["id"]): h for h, f in by_header.items()}
+    standard = {c.casefold(): c for c in (*DEFAULT_COLUMNS, *EXTRA_COLUMNS)}
+    if selected is None:
+        cols = [_standard(c) for c in DEFAULT_COLUMNS]
+        return cols + [_custom(h, f) for h, f in by_header.items()]
+    cols = []
+    seen: set[str] = set()
+    for raw in selected:
+        name = raw.strip()
+        if not name:
+            continue
+        if name.casefold() in standard:
+            col = _standard(standard[name.casefold()])
+        elif name in by_header:
+            col = _custom(name, by_header[name])
+        else:
+            found = custom.find(name)
+            if found is None:
+                known = ", ".join([*DEFAULT_COLUMNS, *EXTRA_COLUMNS, *by_header])
+                raise FilterError(f"unknown column {name!r}", hint=f"use one of: {known}")
+            hdr = header_of[str(found["id"])]
+            col = _custom(hdr, found)
+        if col.header in seen:
+            raise FilterError(f"column {col.header!r} is listed twice in --columns")
+        seen.add(col.header)
+        cols.append(col)
+    if not cols:
+        raise FilterError("--columns names no column", hint="e.g. --columns id,email,phone")
+    return cols
+
+
+def _standard(name: str) -> Column:
+    return Column(header=name, key=name, kind=_KINDS.get(name, "text"))
+
+
+def _custom(header: str, field: Mapping[str, Any]) -> Column:
+    return Column(
+        header=header,
+        key=str(field["id"]),
+        kind="custom",
+        custom_type=str(field.get("dataType") or "").upper(),
+    )
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return ", ".join(_text(v) for v in value if v is not None and v != "")
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def format_datetime(value: Any) -> str:
+    """ISO 8601 in UTC for API timestamps (ISO strings pass through, epoch ms converted)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        stamp = datetime.fromtimestamp(value / 1000, tz=UTC)
+        return stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return str(value)
+
+
+def format_date(value: Any) -> str:
+    """``YYYY-MM-DD`` from an ISO date/datetime, epoch milliseconds or a slashed date."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value / 1000, tz=UTC).date().isoformat()
+    if isinstance(value, Mapping):
+        try:
+            return f"{int(value['year']):04d}-{int(value['month']):02d}-{int(value['day']):02d}"
+        except (KeyError, TypeError, ValueError):
+            return _text(value)
+    text = str(value).strip()
+    match = _DATE_RE.match(text)
+    if match:
+        return "-".join(match.groups())
+    if text.isdigit() and len(text) >= 9:
+        return format_date(int(text))
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date().isoformat()
+        except ValueError:
+            continue
+    return text
+
+
+def _custom_value(value: Any, custom_type: str) -> str:
+    if custom_type == "DATE":
+        return format_date(value)
+    return _text(value)
+
+
+def custom_values(contact: Mapping[str, Any]) -> dict[str, Any]:
+    """Custom field values of a contact by field id (``customFields: [{id, value}]``)."""
+    raw = contact.get("customFields")
+    out: dict[str, Any] = {}
+    if isinstance(raw, list):
+        for item in raw:
+            if isinstance(item, Mapping) and "id" in item:
+                out[str(item["id"])] = item.get("value", item.get("fieldValue"))
+    elif isinstance(raw, Mapping):
+        out.update({str(k): v for k, v in raw.items()})
+    return out
+
+
+RowFormatter = Callable[[Mapping[str, Any]], list[str]]
+
+
+Getter = Callable[[Mapping[str, Any], dict[str, Any]], str]
+
+
+def _getter(col: Column) -> Getter:
+    key = col.key
+    if col.kind == "custom":
+        ctype = col.custom_type
+
+        def custom(c: Mapping[str, Any], cf: dict[str, Any]) -> str:
+            return _custom_value(cf.get(key), ctype)
+
+        return custom
+    if col.kind == "datetime":
+
+        def stamp(c: Mapping[str, Any], cf: dict[str, Any]) -> str:
+            return format_datetime(c.get(key))
+
+        return stamp
+    if col.kind == "date":
+
+        def date(c: Mapping[str, Any], cf: dict[str, Any]) -> str:
+            return format_date(c.get(key))
+
+        return date
+
+    def text(c: Mapping[str, Any], cf: dict[str, Any]) -> str:
+        value = c.get(key)
+        return value if type(value) is str else _text(value)
+
+    return text
+
+
+def row_formatter(columns: Sequence[Column]) -> RowFormatter:
+    """A function turning one contact into its row of cells (precomputed per column)."""
+    getters = [_getter(col) for col in columns]
+    needs_custom = any(col.kind == "custom" for col in columns)
+    empty: dict[str, Any] = {}
+
+    def fmt(contact: Mapping[str, Any]) -> list[str]:
+        cf = custom_values(contact) if needs_custom else empty
+        return [g(contact, cf) for g in getters]
+
+    return fmt
+
+
+#: Columns of the related-data sheets/files written by ``--include``.
+RELATED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "notes": ("contactId", "id", "body", "userId", "dateAdded"),
+    "tasks": ("contactId", "id", "title", "body", "dueDate", "completed", "assignedTo"),
+}
+
+
+def related_row(kind: str, contact_id: str, item: Mapping[str, Any]) -> list[str]:
+    """One note or task as a row of :data:`RELATED_COLUMNS` cells."""
+    row: list[str] = []
+    for key in RELATED_COLUMNS[kind]:
+        if key == "contactId":
+            row.append(str(item.get("contactId") or contact_id))
+        elif key in {"dateAdded", "dueDate"}:
+            row.append(format_datetime(item.get(key)))
+        else:
+            row.append(_text(item.get(key)))
+    return row

@@ -1,0 +1,327 @@
+"""Export writers: CSV, XLSX and JSONL, each written atomically.
+
+Every file is written to a temporary file in the target's own directory and moved into
+place with :func:`os.replace` only by :meth:`Output.commit`, so a reader never sees half
+a file and a failed run leaves the previous export untouched. CSV cells that could start
+a formula are neutralized with :func:`bulkio.safety.neutralize` unless ``raw`` is set;
+XLSX cells are always written with ``write_string`` (Excel never evaluates them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import IO, Any, Literal, Protocol
+
+import xlsxwriter
+
+from bulkio.errors import InputError
+from bulkio.safety import FORMULA_PREFIXES, neutralize
+
+OutputFormat = Literal["csv", "xlsx", "jsonl"]
+FORMATS: dict[str, OutputFormat] = {".csv": "csv", ".xlsx": "xlsx", ".jsonl": "jsonl"}
+#: Excel's row limit minus the header; longer sheets continue on "<name> (2)".
+XLSX_MAX_ROWS = 1_048_575
+_WIDTH_SAMPLE = 1000
+_MAX_WIDTH = 60
+_TRIGGERS = frozenset(p[0] for p in FORMULA_PREFIXES)
+
+
+def detect_format(target: str) -> OutputFormat:
+    """The output format from the file extension (``-`` means CSV on stdout)."""
+    if target == "-":
+        return "csv"
+    fmt = FORMATS.get(Path(target).suffix.lower())
+    if fmt is None:
+        raise InputError(
+            "unknown output format",
+            path=target,
+            hint="name the output file .csv, .xlsx or .jsonl (or -o - for CSV on stdout)",
+        )
+    return fmt
+
+
+def sibling_path(path: Path, name: str) -> Path:
+    """``contacts.csv`` + ``notes`` -> ``contacts.notes.csv`` (same folder, same format)."""
+    return path.with_name(f"{path.stem}.{name}{path.suffix}")
+
+
+class Sheet(Protocol):
+    """One table being written (a CSV/JSONL file, or an XLSX worksheet)."""
+
+    rows: int
+
+    def write_rows(self, rows: Iterable[Sequence[str]]) -> None: ...
+
+
+class Output(Protocol):
+    """A set of tables written together and committed (or discarded) together."""
+
+    def add_sheet(
+        self, name: str, headers: Sequence[str], *, text_columns: Sequence[int] = ()
+    ) -> Sheet: ...
+
+    def commit(self) -> list[Path]: ...
+
+    def abort(self) -> None: ...
+
+
+class _Temp:
+    """A temporary file beside ``final`` that becomes ``final`` on :meth:`replace`."""
+
+    def __init__(self, final: Path) -> None:
+        self.final = final
+        try:
+            fd, name = tempfile.mkstemp(
+                dir=final.parent, prefix=f".{final.name}.", suffix=".tmp"
+            )
+        except OSError as exc:
+            raise InputError(
+                f"cannot write in {final.parent}: {exc.strerror}",
+                path=final,
+                hint="check that the folder exists and is writable",
+            ) from exc
+        os.close(fd)
+        self.path = Path(name)
+
+    def replace(self) -> None:
+        # mkstemp creates the file 0600; give it the permissions a normal file would get.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(self.path, 0o666 & ~umask)
+        os.replace(self.path, self.final)
+
+    def discard(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+
+class _TextSheet:
+    """A CSV or JSONL table on an open text stream."""
+
+    def __init__(
+        self,
+        stream: IO[str],
+        headers: Sequence[str],
+        *,
+        fmt: OutputFormat,
+        delimiter: str,
+        raw: bool,
+    ) -> None:
+        self.rows = 0
+        self._stream = stream
+        self._headers = list(headers)
+        self._raw = raw
+        self._fmt = fmt
+        if fmt == "csv":
+            self._csv = csv.writer(stream, delimiter=delimiter, lineterminator="\r\n")
+            self._csv.writerow(self._safe(self._headers))
+
+    def _safe(self, row: Sequence[str]) -> Sequence[str]:
+        if self._raw:
+            return row
+        # Only cells whose first character can start a formula go through neutralize().
+        return [neutralize(c) if c and c[0] in _TRIGGERS else c for c in row]
+
+    def write_rows(self, rows: Iterable[Sequence[str]]) -> None:
+        if self._fmt == "csv":
+            before = self.rows
+            safe = [self._safe(r) for r in rows]
+            self._csv.writerows(safe)
+            self.rows = before + len(safe)
+            return
+        headers = self._headers
+        lines = [json.dumps(dict(zip(headers, r, strict=True)), ensure_ascii=False) for r in rows]
+        if lines:
+            self._stream.write("\n".join(lines) + "\n")
+        self.rows += len(lines)
+
+
+class TextOutput:
+    """CSV or JSONL: the first sheet is the target, others are sibling files."""
+
+    def __init__(
+        self,
+        path: Path | None,
+        *,
+        fmt: OutputFormat,
+        bom: bool = False,
+        delimiter: str = ",",
+        raw: bool = False,
+        stream: IO[str] | None = None,
+    ) -> None:
+        if path is None and stream is None:
+            raise ValueError("TextOutput needs a path or a stream")
+        self._path = path
+        self._fmt = fmt
+        self._bom = bom
+        self._delimiter = delimiter
+        self._raw = raw
+        self._stream = stream
+        self._files: list[tuple[_Temp, IO[str]]] = []
+        self._sheets = 0
+
+    def add_sheet(
+        self, name: str, headers: Sequence[str], *, text_columns: Sequence[int] = ()
+    ) -> Sheet:
+        first = self._sheets == 0
+        self._sheets += 1
+        if self._path is None:
+            assert self._stream is not None
+            if not first:
+                raise InputError("related data needs an output file, not stdout")
+            return _TextSheet(
+                self._stream, headers, fmt=self._fmt, delimiter=self._delimiter, raw=self._raw
+            )
+        final = self._path if first else sibling_path(self._path, name)
+        temp = _Temp(final)
+        encoding = "utf-8-sig" if self._bom and self._fmt == "csv" else "utf-8"
+        handle = open(temp.path, "w", encoding=encoding, newline="")  # noqa: SIM115
+        self._files.append((temp, handle))
+        return _TextSheet(
+            handle, headers, fmt=self._fmt, delimiter=self._delimiter, raw=self._raw
+        )
+
+    def commit(self) -> list[Path]:
+        if self._path is None:
+            assert self._stream is not None
+            self._stream.flush()
+            return []
+        for _temp, handle in self._files:
+            handle.flush()
+            os.fsync(handle.fileno())
+            handle.close()
+        for temp, _handle in self._files:
+            temp.replace()
+        return [temp.final for temp, _ in self._files]
+
+    def abort(self) -> None:
+        for temp, handle in self._files:
+            with contextlib.suppress(OSError):
+                handle.close()
+            temp.discard()
+
+
+class _XlsxSheet:
+    """A worksheet in constant-memory mode; rows stream out in order."""
+
+    def __init__(
+        self, output: XlsxOutput, name: str, headers: Sequence[str], text_columns: Sequence[int]
+    ) -> None:
+        self.rows = 0
+        self._output = output
+        self._name = name
+        self._headers = list(headers)
+        self._text_columns = frozenset(text_columns)
+        self._part = 0
+        self._widths = [min(max(len(h) + 2, 8), _MAX_WIDTH) for h in headers]
+        self._ws: Any = None
+        self._row = 0
+        self._sampled = 0
+        self._new_worksheet()
+
+    def _new_worksheet(self) -> None:
+        if self._ws is not None:
+            self._finish_worksheet()
+        self._part += 1
+        title = self._name[:31] if self._part == 1 else f"{self._name[:25]} ({self._part})"
+        out = self._output
+        self._ws = out.workbook.add_worksheet(title)
+        for col, header in enumerate(self._headers):
+            self._ws.write_string(0, col, header, out.header_format)
+        self._ws.freeze_panes(1, 0)
+        self._row = 0
+
+    def _finish_worksheet(self) -> None:
+        ws, out = self._ws, self._output
+        for col, width in enumerate(self._widths):
+            fmt = out.text_format if col in self._text_columns else None
+            ws.set_column(col, col, width, fmt)
+        ws.autofilter(0, 0, max(self._row, 1), max(len(self._headers) - 1, 0))
+
+    def write_rows(self, rows: Iterable[Sequence[str]]) -> None:
+        text_fmt = self._output.text_format
+        text_cols = self._text_columns
+        widths = self._widths
+        for row in rows:
+            if self._row >= XLSX_MAX_ROWS:
+                self._new_worksheet()
+            self._row += 1
+            write = self._ws.write_string
+            r = self._row
+            sample = self._sampled < _WIDTH_SAMPLE
+            for col, cell in enumerate(row):
+                if not cell:
+                    continue
+                write(r, col, cell, text_fmt if col in text_cols else None)
+                if sample and len(cell) + 2 > widths[col]:
+                    widths[col] = min(len(cell) + 2, _MAX_WIDTH)
+            if sample:
+                self._sampled += 1
+            self.rows += 1
+
+    def close(self) -> None:
+        self._finish_worksheet()
+
+
+class XlsxOutput:
+    """One workbook (xlsxwriter ``constant_memory``); each sheet is a worksheet."""
+
+    def __init__(self, path: Path) -> None:
+        self._temp = _Temp(path)
+        self.workbook: Any = xlsxwriter.Workbook(
+            str(self._temp.path),
+            {
+                "constant_memory": True,
+                "strings_to_numbers": False,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+            },
+        )
+        self.header_format = self.workbook.add_format({"bold": True})
+        self.text_format = self.workbook.add_format({"num_format": "@"})
+        self._sheets: list[_XlsxSheet] = []
+
+    def add_sheet(
+        self, name: str, headers: Sequence[str], *, text_columns: Sequence[int] = ()
+    ) -> Sheet:
+        sheet = _XlsxSheet(self, name, headers, text_columns)
+        self._sheets.append(sheet)
+        return sheet
+
+    def commit(self) -> list[Path]:
+        for sheet in self._sheets:
+            sheet.close()
+        self.workbook.close()
+        with open(self._temp.path, "rb") as handle:
+            os.fsync(handle.fileno())
+        self._temp.replace()
+        return [self._temp.final]
+
+    def abort(self) -> None:
+        # Closing writes the workbook; the temp file is then removed, never the target.
+        with contextlib.suppress(Exception):
+            self.workbook.close()
+        self._temp.discard()
+
+
+def open_output(
+    path: Path | None,
+    *,
+    fmt: OutputFormat,
+    bom: bool = False,
+    delimiter: str = ",",
+    raw: bool = False,
+    stream: IO[str] | None = None,
+) -> Output:
+    """Open the export target: ``path`` (atomic) or ``stream`` (CSV/JSONL only)."""
+    if fmt == "xlsx":
+        if path is None:
+            raise InputError("XLSX cannot be streamed to stdout", hint="name an .xlsx file")
+        return XlsxOutput(path)
+    return TextOutput(path, fmt=fmt, bom=bom, delimiter=delimiter, raw=raw, stream=stream)
