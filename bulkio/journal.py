@@ -164,6 +164,7 @@ class Journal:
         #: commit on the first write at least this many seconds after the last commit
         self.flush_interval = flush_interval
         self._dirty = 0
+        self._closed = False
         self._last_commit = time.monotonic()
         self._run_locations: dict[str, str | None] = {}
 
@@ -214,9 +215,12 @@ class Journal:
         self.close()
 
     def close(self) -> None:
-        """Commit pending writes and close the connection."""
+        """Commit pending writes and close the connection (idempotent)."""
+        if self._closed:
+            return
         self.flush()
         self._conn.close()
+        self._closed = True
 
     def flush(self) -> None:
         """Commit every pending write now."""
@@ -236,9 +240,9 @@ class Journal:
         if not self._conn.in_transaction:
             self._conn.execute("BEGIN")
         self._conn.execute(sql, params)
-        self._dirty += 1
 
     def _maybe_commit(self) -> None:
+        self._dirty += 1  # one result (row, step, snapshot), whatever its statement count
         if (
             self._dirty >= self.batch_size
             or time.monotonic() - self._last_commit >= self.flush_interval
@@ -363,7 +367,7 @@ class Journal:
         sql = "SELECT * FROM runs"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY started_at DESC, id DESC"
+        sql += " ORDER BY started_at DESC, rowid DESC"
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
