@@ -46,11 +46,6 @@ Record = tuple[int, list[str], tuple[RowIssue, ...]]
 """(1-based source row, raw cells, issues found while reading the bytes)"""
 
 
-def cell_or_none(text: str) -> str | None:
-    """A cell's text, or None when it is empty or only whitespace."""
-    return text if text and not text.isspace() else None
-
-
 def is_blank(cells: Sequence[str]) -> bool:
     """True when no cell holds anything but whitespace."""
     return not any(c and not c.isspace() for c in cells)
@@ -110,31 +105,32 @@ def shape_rows(
     records: Iterable[Record],
     headers: list[str],
     *,
+    after: int,
     extra_sep: str,
 ) -> Iterator[SourceRow]:
-    """Turn raw records (after the header) into SourceRows, applying the row rules."""
+    """Turn the records after row ``after`` (the header) into SourceRows (row rules above)."""
     width = len(headers)
     pending_empty: list[Record] = []
     for record in records:
         row, cells, issues = record
-        if is_blank(cells):
+        if row <= after:
+            continue
+        # this loop runs once per cell of the file: keep it a comprehension
+        vals = [c if c and not c.isspace() else None for c in cells]
+        if not any(vals):
             if len(cells) > 1:  # a row of empty cells; [] or [" "] is a blank line
                 pending_empty.append(record)
             continue
-        for erow, _ecells, eissues in pending_empty:
-            yield SourceRow(
-                erow,
-                dict.fromkeys(headers),
-                (*eissues, RowIssue(erow, "empty-row", "the row has no values at all",
-                                    severity="warning")),
-            )
-        pending_empty.clear()
-        n = len(cells)
+        if pending_empty:
+            yield from _empty_rows(pending_empty, headers)
+            pending_empty.clear()
+        n = len(vals)
         if n == width:
-            values = dict(zip(headers, map(cell_or_none, cells), strict=True))
-        elif n > width:
-            values = dict(zip(headers, map(cell_or_none, cells[:width]), strict=True))
-            extra = _non_empty(cells[width:])
+            yield SourceRow(row, dict(zip(headers, vals, strict=True)), issues)
+            continue
+        if n > width:
+            values = dict(zip(headers, vals[:width], strict=True))
+            extra = [v for v in vals[width:] if v is not None]
             if extra:
                 values[EXTRA_KEY] = extra_sep.join(extra)
                 issues = (
@@ -144,7 +140,7 @@ def shape_rows(
                              field=EXTRA_KEY, severity="warning"),
                 )
         else:
-            values = dict(zip(headers, map(cell_or_none, cells), strict=False))
+            values = dict(zip(headers, vals, strict=False))
             for h in headers[n:]:
                 values[h] = None
             issues = (
@@ -156,3 +152,9 @@ def shape_rows(
         yield SourceRow(row, values, issues)
     if pending_empty:
         log.debug("dropped %d trailing empty rows", len(pending_empty))
+
+
+def _empty_rows(pending: list[Record], headers: list[str]) -> Iterator[SourceRow]:
+    for row, _cells, issues in pending:
+        empty = RowIssue(row, "empty-row", "the row has no values at all", severity="warning")
+        yield SourceRow(row, dict.fromkeys(headers), (*issues, empty))

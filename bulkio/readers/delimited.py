@@ -189,8 +189,7 @@ def read_delimited(
     def rows() -> Iterator[SourceRow]:
         records = _records(path, sn, forced=forced)
         try:
-            data = (r for r in records if r[0] > head_line)
-            yield from shape_rows(data, headers, extra_sep=sn.delimiter)
+            yield from shape_rows(records, headers, after=head_line, extra_sep=sn.delimiter)
         finally:
             records.close()
 

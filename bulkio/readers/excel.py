@@ -141,8 +141,7 @@ def read_excel(
     headers = make_headers(head_cells[:width], first_column=first_col)
 
     def rows() -> Iterator[SourceRow]:
-        data = (r for r in _sheet_records(sh) if r[0] > head_line)
-        yield from shape_rows(data, headers, extra_sep=", ")
+        yield from shape_rows(_sheet_records(sh), headers, after=head_line, extra_sep=", ")
 
     return Table(path=path, format="xlsx", headers=headers, rows=rows(), sheet=name,
                  header_row=head_line)

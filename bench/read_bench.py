@@ -1,0 +1,119 @@
+"""Reader benchmark: rows/s for messy 200,000-row CSV and XLSX, peak memory for 1M rows.
+
+Run from the repo root: ``.venv/bin/python bench/read_bench.py [--rows 200000]
+[--big-rows 1000000]``. Files are generated in a temporary folder (bench/gen_messy.py).
+Each peak-memory figure comes from a fresh subprocess (``ru_maxrss``) that opens the
+file with ``open_table`` and consumes every row; "imports only" is the same process
+without reading, so the difference is what reading costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from gen_messy import write_messy_csv, write_messy_xlsx  # noqa: E402
+
+from bulkio.readers import open_table  # noqa: E402
+
+_CHILD = """
+import resource, sys, time
+from bulkio.readers import open_table
+path = sys.argv[1]
+t = time.perf_counter()
+n = 0
+if path != "-":
+    for _ in open_table(path).rows:
+        n += 1
+print(n, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def _child(path: str) -> tuple[int, float, float]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", _CHILD, path], env=env, check=True,
+                         capture_output=True, text=True).stdout.split()
+    return int(out[0]), float(out[1]), int(out[2]) / 1024  # KiB -> MiB
+
+
+def _time_open_table(path: Path) -> tuple[int, float]:
+    t = time.perf_counter()
+    n = sum(1 for _ in open_table(path).rows)
+    return n, time.perf_counter() - t
+
+
+def _time_stdlib_csv(path: Path) -> tuple[int, float]:
+    t = time.perf_counter()
+    with path.open(encoding="cp1252", newline="") as f:
+        n = sum(1 for _ in csv.reader(f, delimiter=";")) - 1
+    return n, time.perf_counter() - t
+
+
+def _time_pandas(path: Path) -> tuple[int, float]:
+    import pandas as pd
+
+    t = time.perf_counter()
+    n = 0
+    for chunk in pd.read_csv(path, sep=";", encoding="cp1252", dtype=str,
+                             keep_default_na=False, na_filter=False, chunksize=50_000,
+                             engine="c"):
+        for _ in chunk.itertuples(index=False):
+            n += 1
+    return n, time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=200_000)
+    ap.add_argument("--big-rows", type=int, default=1_000_000)
+    args = ap.parse_args()
+    results: list[tuple[str, int, float, str]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        csv_path = write_messy_csv(d / "messy.csv", args.rows)
+        t = time.perf_counter()
+        xlsx_path = write_messy_xlsx(d / "messy.xlsx", args.rows)
+        gen_xlsx = time.perf_counter() - t
+        big_path = write_messy_csv(d / "big.csv", args.big_rows)
+
+        for label, fn in (
+            ("CSV open_table (stdlib csv, chosen)", _time_open_table),
+            ("CSV bare stdlib csv.reader", _time_stdlib_csv),
+            ("CSV pandas C engine, chunks+itertuples", _time_pandas),
+        ):
+            n, secs = fn(csv_path)
+            results.append((label, n, secs, f"{n / secs:,.0f} rows/s"))
+        n, secs = _time_open_table(xlsx_path)
+        results.append(("XLSX open_table (calamine)", n, secs, f"{n / secs:,.0f} rows/s"))
+
+        _, _, base = _child("-")
+        results.append(("peak RSS: imports only", 0, 0.0, f"{base:,.0f} MiB"))
+        for label, path in (
+            (f"peak RSS: CSV {args.rows:,} rows", csv_path),
+            (f"peak RSS: CSV {args.big_rows:,} rows", big_path),
+            (f"peak RSS: XLSX {args.rows:,} rows", xlsx_path),
+        ):
+            n, secs, rss = _child(str(path))
+            results.append((label, n, secs, f"{rss:,.0f} MiB"))
+        sizes = {p.name: p.stat().st_size / 2**20 for p in (csv_path, xlsx_path, big_path)}
+
+    print(f"{'measure':<42} {'rows':>10} {'seconds':>9}  figure")
+    print("-" * 80)
+    for label, n, secs, figure in results:
+        print(f"{label:<42} {n:>10,} {secs:>9.2f}  {figure}")
+    print("-" * 80)
+    print("file sizes: " + ", ".join(f"{k} {v:.1f} MiB" for k, v in sizes.items())
+          + f"; xlsx written in {gen_xlsx:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
