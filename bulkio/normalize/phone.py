@@ -87,9 +87,9 @@ def _normalize(raw: str, region: str | None) -> Result:
     region = region.upper() if region else None
     if not _NON_DIGITS.sub("", text):
         return reject("invalid-phone", f"{raw!r} has no digits")
-    if region is None and not text.startswith(("+", "00")):
+    if region is None:
         # without a region, only a number that starts with its country code can be read
-        number = _parse("+" + _NON_DIGITS.sub("", text), None)
+        number = _parse("+" + _NON_DIGITS.sub("", text).removeprefix("00"), None)
     else:
         number = _parse(text, region)
     if number is None:
