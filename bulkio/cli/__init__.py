@@ -28,3 +28,4 @@ def main() -> None:
 
 
 # Commands register themselves here, one import per module (kept last to avoid cycles).
+from bulkio.cli import export as _export  # noqa: E402,F401
