@@ -78,6 +78,8 @@ def test_valid_numbers_become_e164(raw: str, region: str | None, expected: str) 
         ("555-1234", "US"),  # no area code
         ("abc", "MX"),
         ("5512345678", None),  # national number, region unknown
+        ("4155552671", None),  # would read as +41 (Switzerland): never guess
+        ("07911 123456", None),
         ("+52 123", None),
         ("000 000 0000", "MX"),
         ("55 1234 56789 1234", "MX"),

@@ -88,8 +88,14 @@ def _normalize(raw: str, region: str | None) -> Result:
     if not _NON_DIGITS.sub("", text):
         return reject("invalid-phone", f"{raw!r} has no digits")
     if region is None:
-        # without a region, only a number that starts with its country code can be read
-        number = _parse("+" + _NON_DIGITS.sub("", text).removeprefix("00"), None)
+        # Without a region only an international number can be read. Excel drops the
+        # leading "+", so 11+ digits not starting with 0 are tried as country code +
+        # number; 10 digits or fewer are national numbers of an unknown country.
+        digits = _NON_DIGITS.sub("", text)
+        if text.startswith(("+", "00")) or (len(digits) >= 11 and digits[0] != "0"):
+            number = _parse("+" + digits.removeprefix("00"), None)
+        else:
+            number = None
     else:
         number = _parse(text, region)
     if number is None:
