@@ -6,6 +6,10 @@ from typing import Any
 
 import pytest
 
+from bulkio.normalize.country import normalize_country
+from bulkio.normalize.dates import normalize_date
+from bulkio.normalize.email import normalize_email
+from bulkio.normalize.phone import normalize_phone
 from bulkio.normalize.text import (
     normalize_dnd,
     normalize_gender,
@@ -270,3 +274,16 @@ def test_normalize_dnd_returns_a_fresh_dict() -> None:
     first = normalize_dnd("sms")
     first.value["sms"]["status"] = "inactive"
     assert normalize_dnd("sms").value == {"sms": {"status": "active"}}
+
+
+def test_empty_text_is_not_a_value() -> None:
+    assert parse_bool("").code == "invalid-boolean"
+    assert normalize_gender(" ").code == "invalid-gender"
+    assert normalize_timezone("").code == "invalid-timezone"
+    assert normalize_website("").code == "invalid-website"
+    assert normalize_dnd("").code == "invalid-value"
+    assert normalize_country("").code == "unknown-country"
+    assert normalize_date("", order=None).code == "invalid-date"
+    assert normalize_email("").code == "invalid-email"
+    assert normalize_phone("", region="MX").code == "invalid-phone"
+    assert split_tags("") == []
