@@ -1,0 +1,203 @@
+"""Admin HTTP endpoints under ``/_admin/`` (no auth: the sandbox listens on loopback only)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from bulkio.sandbox import contacts as C
+from bulkio.sandbox.faults import FaultPlan
+from bulkio.sandbox.storage import iso_ms, new_id
+from bulkio.sandbox.validation import ApiFailure, check_contact_values
+
+if TYPE_CHECKING:
+    from bulkio.sandbox.app import SandboxState
+
+
+def _err(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"statusCode": status, "message": message}, status_code=status)
+
+
+def build_admin(state: SandboxState) -> Starlette:
+    """The admin Starlette app bound to one sandbox's state."""
+    store = state.store
+
+    def wrap(
+        fn: Callable[[Request], Awaitable[Any]],
+    ) -> Callable[[Request], Awaitable[JSONResponse]]:
+        async def endpoint(request: Request) -> JSONResponse:
+            try:
+                result = await fn(request)
+            except ApiFailure as failure:
+                return JSONResponse(failure.body, status_code=failure.status)
+            except (ValueError, KeyError, TypeError) as exc:
+                return _err(400, f"invalid admin request: {exc}")
+            return JSONResponse(result)
+
+        return endpoint
+
+    async def body_of(request: Request) -> dict[str, Any]:
+        raw = await request.body()
+        data = json.loads(raw) if raw else {}
+        if not isinstance(data, dict):
+            raise ValueError("body must be a JSON object")
+        return data
+
+    def location(request: Request) -> str:
+        loc = str(request.path_params["locationId"])
+        if not store.location_exists(loc):
+            raise ApiFailure(404, {"statusCode": 404, "message": f"unknown location {loc}"})
+        return loc
+
+    async def info(request: Request) -> Any:
+        return {
+            "locationId": store.default_location_id,
+            "token": store.default_token,
+            "db": str(store.path) if store.path else None,
+        }
+
+    async def create_location(request: Request) -> Any:
+        body = await body_of(request)
+        loc, token = store.create_location(
+            allow_duplicates=bool(body.get("allow_duplicates", False)),
+            priority=tuple(body.get("priority") or ("email", "phone")),
+        )
+        return {"locationId": loc, "token": token}
+
+    async def settings(request: Request) -> Any:
+        loc = location(request)
+        if request.method == "PUT":
+            body = await body_of(request)
+            priority = body.get("priority")
+            if priority is not None and (
+                not priority or not set(priority) <= {"email", "phone"}
+            ):
+                raise ValueError("priority must list 'email' and/or 'phone'")
+            store.set_settings(
+                loc, allow_duplicates=body.get("allow_duplicates"), priority=priority
+            )
+        allow, priority = store.settings(loc)
+        return {"allow_duplicates": allow, "priority": priority}
+
+    async def limits(request: Request) -> Any:
+        lim = state.limiter.limits
+        if request.method == "PUT":
+            body = await body_of(request)
+            if "rate_limit" in body:
+                lim.rate_limit = body["rate_limit"] or None
+            if body.get("rate_interval_ms"):
+                lim.rate_interval_ms = int(body["rate_interval_ms"])
+            if "daily_limit" in body:
+                lim.daily_limit = body["daily_limit"] or None
+            if "max_bulk_tag_ids" in body:
+                state.config.max_bulk_tag_ids = int(body["max_bulk_tag_ids"])
+            state.limiter.reset()
+        return {
+            "rate_limit": lim.rate_limit,
+            "rate_interval_ms": lim.rate_interval_ms,
+            "daily_limit": lim.daily_limit,
+            "max_bulk_tag_ids": state.config.max_bulk_tag_ids,
+        }
+
+    async def faults(request: Request) -> Any:
+        if request.method == "PUT":
+            state.faults.set(FaultPlan.from_json(await body_of(request)))
+        elif request.method == "DELETE":
+            state.faults.clear()
+        return {"plan": state.faults.plan.to_json(), "injected": state.faults.injected[-1000:]}
+
+    async def contacts(request: Request) -> Any:
+        return [C.render(d) for d in store.all_contacts(location(request))]
+
+    async def children(request: Request) -> Any:
+        kind = request.path_params["kind"]
+        if kind == "memberships":
+            return store.memberships(location(request))
+        if kind not in ("notes", "tasks", "appointments"):
+            raise ValueError(f"unknown collection {kind}")
+        return store.location_children(kind, location(request))
+
+    async def add_appointment(request: Request) -> Any:
+        loc = location(request)
+        body = await body_of(request)
+        cid = body["contactId"]
+        if store.get_contact(loc, cid) is None:
+            raise ValueError(f"unknown contact {cid}")
+        event = {"id": new_id(), "locationId": loc, "status": "booked", **body}
+        store.add_child("appointments", loc, cid, event)
+        return event
+
+    async def custom_field(request: Request) -> Any:
+        loc = location(request)
+        body = await body_of(request)
+        return C.create_custom_field(
+            store, loc, name=body["name"], data_type=body["data_type"],
+            options=body.get("options"), field_key=body.get("field_key"),
+        )  # fmt: skip
+
+    async def seed(request: Request) -> Any:
+        """Insert many contacts at once: ``{"contacts": [{...}, ...]}`` or ``{"count": n}``."""
+        loc = location(request)
+        body = await body_of(request)
+        items = body.get("contacts")
+        if items is None:
+            n = int(body.get("count", 0))
+            items = [
+                {"firstName": f"Seed{i}", "email": f"seed{i}@example.com", "tags": ["seed"]}
+                for i in range(n)
+            ]
+        docs = []
+        for item in items:
+            values = check_contact_values(item)
+            stamp = store.tick_ms()
+            doc: dict[str, Any] = {
+                "id": new_id(), "locationId": loc, "type": "lead", "tags": [],
+                "customFields": [], "followers": [], "dnd": False,
+                "_added": stamp, "dateAdded": iso_ms(stamp),
+            }  # fmt: skip
+            C.apply_values(store, doc, values)
+            docs.append(doc)
+        store.save_many(docs)
+        return {"ids": [d["id"] for d in docs]}
+
+    async def requests(request: Request) -> Any:
+        if request.method == "DELETE":
+            state.gateway.requests.clear()
+            return {"cleared": True}
+        return list(state.gateway.requests)
+
+    async def counts(request: Request) -> Any:
+        loc = request.query_params.get("locationId")
+        return store.counts(loc)
+
+    async def reset(request: Request) -> Any:
+        store.reset()
+        state.gateway.requests.clear()
+        state.gateway.forget_tokens()
+        state.faults.clear()
+        state.limiter.reset()
+        return {"reset": True}
+
+    loc = "/_admin/locations/{locationId}"
+    routes = [
+        Route("/_admin/info", wrap(info), methods=["GET"]),
+        Route("/_admin/locations", wrap(create_location), methods=["POST"]),
+        Route(f"{loc}/settings", wrap(settings), methods=["GET", "PUT"]),
+        Route(f"{loc}/contacts", wrap(contacts), methods=["GET"]),
+        Route(f"{loc}/customFields", wrap(custom_field), methods=["POST"]),
+        Route(f"{loc}/appointments", wrap(add_appointment), methods=["POST"]),
+        Route(f"{loc}/seed", wrap(seed), methods=["POST"]),
+        Route(f"{loc}/{{kind}}", wrap(children), methods=["GET"]),
+        Route("/_admin/limits", wrap(limits), methods=["GET", "PUT"]),
+        Route("/_admin/faults", wrap(faults), methods=["GET", "PUT", "DELETE"]),
+        Route("/_admin/requests", wrap(requests), methods=["GET", "DELETE"]),
+        Route("/_admin/counts", wrap(counts), methods=["GET"]),
+        Route("/_admin/reset", wrap(reset), methods=["POST"]),
+    ]
+    return Starlette(routes=routes)

@@ -1,0 +1,156 @@
+"""``Sandbox``: run the emulator with real uvicorn on loopback, in a background thread."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from bulkio.sandbox.admin import SandboxAdmin
+from bulkio.sandbox.app import SandboxState, build_app
+from bulkio.sandbox.faults import FaultInjector, FaultPlan
+from bulkio.sandbox.ratelimit import Limits
+from bulkio.sandbox.routes import ApiConfig
+from bulkio.sandbox.storage import Store
+
+log = logging.getLogger("bulkio.sandbox")
+
+
+def _protocol_class(registry: dict[Any, asyncio.Transport]) -> type[H11Protocol]:
+    """An h11 protocol that records each connection's transport so faults can abort it."""
+
+    class RegisteringProtocol(H11Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            super().connection_made(transport)  # type: ignore[arg-type]
+            if self.client is not None:
+                registry[tuple(self.client)] = self.transport
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            if self.client is not None and registry.get(tuple(self.client)) is self.transport:
+                del registry[tuple(self.client)]
+            super().connection_lost(exc)
+
+    return RegisteringProtocol
+
+
+class Sandbox:
+    """A running emulator of the Contacts API v3.
+
+    ``db_path`` None keeps everything in memory; a file persists contacts, and the default
+    location id and token stay the same for that file. ``rate_limit``/``daily_limit`` of 0 or
+    None switch the limits off.
+    """
+
+    def __init__(
+        self,
+        db_path: str | Path | None = None,
+        *,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        rate_limit: int | None = 100,
+        rate_interval_ms: int = 10_000,
+        daily_limit: int | None = 200_000,
+        latency_ms: int = 0,
+        max_bulk_tag_ids: int = 500,
+    ) -> None:
+        self.store = Store(db_path)
+        self.state: SandboxState = build_app(
+            self.store,
+            limits=Limits(rate_limit or None, rate_interval_ms, daily_limit or None),
+            faults=FaultInjector(FaultPlan(latency_ms=latency_ms)),
+            config=ApiConfig(max_bulk_tag_ids=max_bulk_tag_ids),
+        )
+        self._host = host
+        self._port = port
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._admin: SandboxAdmin | None = None
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def url(self) -> str:
+        """Base URL of the API, e.g. ``http://127.0.0.1:8123``."""
+        return f"http://{self._host}:{self._port}"
+
+    @property
+    def token(self) -> str:
+        """Bearer token of the default location."""
+        return self.store.default_token
+
+    @property
+    def location_id(self) -> str:
+        """The default location id."""
+        return self.store.default_location_id
+
+    @property
+    def admin(self) -> SandboxAdmin:
+        """Sync helper over the admin endpoints."""
+        if self._admin is None:
+            self._admin = SandboxAdmin(self.url)
+        return self._admin
+
+    # ------------------------------------------------------------------ lifecycle
+    def _config(self) -> uvicorn.Config:
+        return uvicorn.Config(
+            self.state.app,
+            host=self._host,
+            port=self._port,
+            http=_protocol_class(self.state.transports),
+            loop="asyncio",
+            lifespan="off",
+            log_level="warning",
+            access_log=False,
+        )
+
+    def start(self) -> Sandbox:
+        """Start uvicorn in a background thread and wait until it listens."""
+        server = uvicorn.Server(self._config())
+        self._server = server
+        self._thread = threading.Thread(target=server.run, name="bulkio-sandbox", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"sandbox could not start on {self._host}:{self._port}")
+            time.sleep(0.01)
+        self._port = server.servers[0].sockets[0].getsockname()[1]
+        log.info("sandbox listening on %s", self.url)
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until interrupted (Ctrl-C)."""
+        config = self._config()
+        server = uvicorn.Server(config)
+        self._server = server
+        server.run()
+
+    def stop(self) -> None:
+        """Stop the server and close the database."""
+        if self._admin is not None:
+            self._admin.close()
+            self._admin = None
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        self._server = None
+        self.store.close()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

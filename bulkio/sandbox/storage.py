@@ -1,0 +1,389 @@
+"""SQLite storage of the sandbox: locations, contacts, notes, tasks, custom fields.
+
+One connection guarded by a lock (the ASGI app and test helpers share it). Contacts are
+stored as JSON documents plus indexed columns for matching and keyset pagination.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import string
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+_ALPHABET = string.ascii_letters + string.digits
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS locations (
+    id TEXT PRIMARY KEY, token TEXT NOT NULL UNIQUE,
+    allow_duplicates INTEGER NOT NULL DEFAULT 0,
+    priority TEXT NOT NULL DEFAULT '["email","phone"]'
+);
+CREATE TABLE IF NOT EXISTS contacts (
+    id TEXT PRIMARY KEY, location_id TEXT NOT NULL,
+    email_lower TEXT, phone TEXT, business_id TEXT,
+    date_added INTEGER NOT NULL, date_updated INTEGER NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ix_contacts_added ON contacts (location_id, date_added, id);
+CREATE INDEX IF NOT EXISTS ix_contacts_email ON contacts (location_id, email_lower);
+CREATE INDEX IF NOT EXISTS ix_contacts_phone ON contacts (location_id, phone);
+CREATE INDEX IF NOT EXISTS ix_contacts_business ON contacts (location_id, business_id, id);
+CREATE TABLE IF NOT EXISTS custom_fields (
+    id TEXT PRIMARY KEY, location_id TEXT NOT NULL, field_key TEXT NOT NULL,
+    position INTEGER NOT NULL, data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ix_cf_location ON custom_fields (location_id, position);
+CREATE TABLE IF NOT EXISTS notes (
+    id TEXT PRIMARY KEY, contact_id TEXT NOT NULL, location_id TEXT NOT NULL,
+    seq INTEGER NOT NULL, data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ix_notes_contact ON notes (contact_id, seq);
+CREATE TABLE IF NOT EXISTS tasks (
+    id TEXT PRIMARY KEY, contact_id TEXT NOT NULL, location_id TEXT NOT NULL,
+    seq INTEGER NOT NULL, data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ix_tasks_contact ON tasks (contact_id, seq);
+CREATE TABLE IF NOT EXISTS appointments (
+    id TEXT PRIMARY KEY, contact_id TEXT NOT NULL, location_id TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ix_appts_contact ON appointments (contact_id);
+CREATE TABLE IF NOT EXISTS memberships (
+    contact_id TEXT NOT NULL, location_id TEXT NOT NULL, kind TEXT NOT NULL,
+    ref_id TEXT NOT NULL, event_start_time TEXT,
+    PRIMARY KEY (contact_id, kind, ref_id)
+);
+"""
+
+TABLES = ("contacts", "custom_fields", "notes", "tasks", "appointments", "memberships")
+
+
+def new_id(length: int = 20) -> str:
+    """A Firestore-like random id (what the API's ids look like)."""
+    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+
+
+def now_ms() -> int:
+    """Current time in epoch milliseconds."""
+    return int(time.time() * 1000)
+
+
+def iso_ms(ms: int) -> str:
+    """Epoch milliseconds -> ISO 8601 with milliseconds and Z, as the API writes dates."""
+    secs, rem = divmod(ms, 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(secs)) + f".{rem:03d}Z"
+
+
+class Store:
+    """Thread-safe access to the sandbox database (a file, or memory when ``path`` is None)."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path is not None else None
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        target = str(self.path) if self.path is not None else ":memory:"
+        self._conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
+        self._lock = threading.RLock()
+        self._last_ms = 0
+        with self._lock:
+            if self.path is not None:
+                self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.executescript(SCHEMA)
+        self.default_location_id, self.default_token = self._ensure_default_location()
+
+    # ---------------------------------------------------------------- plumbing
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        """Run a block in one transaction under the lock."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def query(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run a read query under the lock."""
+        with self._lock:
+            return list(self._conn.execute(sql, params).fetchall())
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._conn.close()
+
+    def tick_ms(self) -> int:
+        """A strictly increasing millisecond clock, so dateAdded orders inserts."""
+        with self._lock:
+            ms = max(now_ms(), self._last_ms + 1)
+            self._last_ms = ms
+            return ms
+
+    def _ensure_default_location(self) -> tuple[str, str]:
+        rows = self.query("SELECT value FROM meta WHERE key = 'default_location'")
+        if rows:
+            loc = str(rows[0][0])
+            found = self.query("SELECT token FROM locations WHERE id = ?", (loc,))
+            if found:
+                return loc, str(found[0][0])
+        loc, token = self.create_location()
+        with self.tx() as c:
+            c.execute("INSERT OR REPLACE INTO meta VALUES ('default_location', ?)", (loc,))
+        return loc, token
+
+    # ---------------------------------------------------------------- locations
+    def create_location(
+        self, *, allow_duplicates: bool = False, priority: tuple[str, ...] = ("email", "phone")
+    ) -> tuple[str, str]:
+        """Create a location; returns (location_id, token)."""
+        loc = new_id()
+        token = "pit-" + secrets.token_hex(16)
+        with self.tx() as c:
+            c.execute(
+                "INSERT INTO locations VALUES (?, ?, ?, ?)",
+                (loc, token, int(allow_duplicates), json.dumps(list(priority))),
+            )
+        return loc, token
+
+    def location_for_token(self, token: str) -> str | None:
+        """The location a token belongs to, or None."""
+        rows = self.query("SELECT id FROM locations WHERE token = ?", (token,))
+        return str(rows[0][0]) if rows else None
+
+    def location_exists(self, location_id: str) -> bool:
+        """True when the location exists."""
+        return bool(self.query("SELECT 1 FROM locations WHERE id = ?", (location_id,)))
+
+    def settings(self, location_id: str) -> tuple[bool, list[str]]:
+        """(allow_duplicates, priority) of a location."""
+        rows = self.query(
+            "SELECT allow_duplicates, priority FROM locations WHERE id = ?", (location_id,)
+        )
+        if not rows:
+            return False, ["email", "phone"]
+        return bool(rows[0][0]), list(json.loads(rows[0][1]))
+
+    def set_settings(
+        self, location_id: str, *, allow_duplicates: bool | None, priority: list[str] | None
+    ) -> None:
+        """Change a location's duplicate settings."""
+        with self.tx() as c:
+            if allow_duplicates is not None:
+                c.execute(
+                    "UPDATE locations SET allow_duplicates = ? WHERE id = ?",
+                    (int(allow_duplicates), location_id),
+                )
+            if priority is not None:
+                c.execute(
+                    "UPDATE locations SET priority = ? WHERE id = ?",
+                    (json.dumps(priority), location_id),
+                )
+
+    # ---------------------------------------------------------------- contacts
+    def get_contact(self, location_id: str, contact_id: str) -> dict[str, Any] | None:
+        """A stored contact document of that location, or None."""
+        rows = self.query(
+            "SELECT data FROM contacts WHERE id = ? AND location_id = ?", (contact_id, location_id)
+        )
+        return dict(json.loads(rows[0][0])) if rows else None
+
+    def find_by(self, location_id: str, field: str, value: str) -> dict[str, Any] | None:
+        """The oldest contact whose email (case-insensitive) or E.164 phone equals value."""
+        column = "email_lower" if field == "email" else "phone"
+        needle = value.lower() if field == "email" else value
+        rows = self.query(
+            f"SELECT data FROM contacts WHERE location_id = ? AND {column} = ? "
+            "ORDER BY date_added, id LIMIT 1",
+            (location_id, needle),
+        )
+        return dict(json.loads(rows[0][0])) if rows else None
+
+    def save_contact(self, contact: dict[str, Any], conn: sqlite3.Connection | None = None) -> None:
+        """Insert or replace a contact document (inside ``tx`` when conn is given)."""
+        email = contact.get("email")
+        row = (
+            contact["id"],
+            contact["locationId"],
+            email.lower() if isinstance(email, str) else None,
+            contact.get("phone"),
+            contact.get("businessId"),
+            contact["_added"],
+            contact["_updated"],
+            json.dumps(contact, separators=(",", ":")),
+        )
+        sql = "INSERT OR REPLACE INTO contacts VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        if conn is not None:
+            conn.execute(sql, row)
+        else:
+            with self.tx() as c:
+                c.execute(sql, row)
+
+    def save_many(self, contacts: list[dict[str, Any]]) -> None:
+        """Insert many contacts in one transaction (fast seeding)."""
+        with self.tx() as c:
+            for contact in contacts:
+                self.save_contact(contact, c)
+
+    def delete_contact(self, location_id: str, contact_id: str) -> bool:
+        """Delete a contact and what hangs off it; False if it did not exist."""
+        with self.tx() as c:
+            cur = c.execute(
+                "DELETE FROM contacts WHERE id = ? AND location_id = ?", (contact_id, location_id)
+            )
+            if cur.rowcount == 0:
+                return False
+            for table in ("notes", "tasks", "appointments", "memberships"):
+                c.execute(f"DELETE FROM {table} WHERE contact_id = ?", (contact_id,))
+        return True
+
+    def all_contacts(self, location_id: str) -> list[dict[str, Any]]:
+        """Every contact of a location, oldest first."""
+        rows = self.query(
+            "SELECT data FROM contacts WHERE location_id = ? ORDER BY date_added, id",
+            (location_id,),
+        )
+        return [dict(json.loads(r[0])) for r in rows]
+
+    # ---------------------------------------------------------------- children
+    def add_child(self, table: str, location_id: str, contact_id: str, doc: dict[str, Any]) -> None:
+        """Insert or replace a note/task document."""
+        with self.tx() as c:
+            if table == "appointments":
+                c.execute(
+                    "INSERT OR REPLACE INTO appointments VALUES (?, ?, ?, ?)",
+                    (doc["id"], contact_id, location_id, json.dumps(doc)),
+                )
+                return
+            seq = self.tick_ms()
+            old = c.execute(f"SELECT seq FROM {table} WHERE id = ?", (doc["id"],)).fetchone()
+            c.execute(
+                f"INSERT OR REPLACE INTO {table} VALUES (?, ?, ?, ?, ?)",
+                (doc["id"], contact_id, location_id, old[0] if old else seq, json.dumps(doc)),
+            )
+
+    def children(self, table: str, contact_id: str) -> list[dict[str, Any]]:
+        """Notes/tasks/appointments of a contact."""
+        order = "seq" if table != "appointments" else "id"
+        rows = self.query(
+            f"SELECT data FROM {table} WHERE contact_id = ? ORDER BY {order}", (contact_id,)
+        )
+        return [dict(json.loads(r[0])) for r in rows]
+
+    def child(self, table: str, contact_id: str, child_id: str) -> dict[str, Any] | None:
+        """One note/task of a contact."""
+        rows = self.query(
+            f"SELECT data FROM {table} WHERE contact_id = ? AND id = ?", (contact_id, child_id)
+        )
+        return dict(json.loads(rows[0][0])) if rows else None
+
+    def delete_child(self, table: str, contact_id: str, child_id: str) -> bool:
+        """Delete one note/task; False if absent."""
+        with self.tx() as c:
+            cur = c.execute(
+                f"DELETE FROM {table} WHERE contact_id = ? AND id = ?", (contact_id, child_id)
+            )
+            return cur.rowcount > 0
+
+    def location_children(self, table: str, location_id: str) -> list[dict[str, Any]]:
+        """All notes/tasks/appointments of a location."""
+        rows = self.query(
+            f"SELECT data FROM {table} WHERE location_id = ? ORDER BY rowid", (location_id,)
+        )
+        return [dict(json.loads(r[0])) for r in rows]
+
+    # ---------------------------------------------------------------- memberships
+    def set_membership(
+        self,
+        location_id: str,
+        contact_id: str,
+        kind: str,
+        ref_id: str,
+        *,
+        present: bool,
+        event_start_time: str | None = None,
+    ) -> None:
+        """Add or remove a campaign/workflow membership; ref_id '*' removes all of a kind."""
+        with self.tx() as c:
+            if present:
+                c.execute(
+                    "INSERT OR REPLACE INTO memberships VALUES (?, ?, ?, ?, ?)",
+                    (contact_id, location_id, kind, ref_id, event_start_time),
+                )
+            elif ref_id == "*":
+                c.execute(
+                    "DELETE FROM memberships WHERE contact_id = ? AND kind = ?", (contact_id, kind)
+                )
+            else:
+                c.execute(
+                    "DELETE FROM memberships WHERE contact_id = ? AND kind = ? AND ref_id = ?",
+                    (contact_id, kind, ref_id),
+                )
+
+    def memberships(self, location_id: str) -> list[dict[str, Any]]:
+        """Campaign and workflow memberships of a location."""
+        rows = self.query(
+            "SELECT contact_id, kind, ref_id, event_start_time FROM memberships "
+            "WHERE location_id = ? ORDER BY rowid",
+            (location_id,),
+        )
+        return [
+            {"contactId": r[0], "kind": r[1], "id": r[2], "eventStartTime": r[3]} for r in rows
+        ]
+
+    # ---------------------------------------------------------------- custom fields
+    def add_custom_field(self, location_id: str, doc: dict[str, Any]) -> None:
+        """Store a custom field definition."""
+        with self.tx() as c:
+            pos = c.execute(
+                "SELECT COUNT(*) FROM custom_fields WHERE location_id = ?", (location_id,)
+            ).fetchone()[0]
+            doc["position"] = int(pos)
+            c.execute(
+                "INSERT INTO custom_fields VALUES (?, ?, ?, ?, ?)",
+                (doc["id"], location_id, doc["fieldKey"], pos, json.dumps(doc)),
+            )
+
+    def custom_fields(self, location_id: str) -> list[dict[str, Any]]:
+        """Custom field definitions of a location, by position."""
+        rows = self.query(
+            "SELECT data FROM custom_fields WHERE location_id = ? ORDER BY position",
+            (location_id,),
+        )
+        return [dict(json.loads(r[0])) for r in rows]
+
+    # ---------------------------------------------------------------- admin
+    def counts(self, location_id: str | None = None) -> dict[str, int]:
+        """Row counts per table (all locations, or one)."""
+        out: dict[str, int] = {}
+        for table in TABLES:
+            if location_id is None:
+                n = self.query(f"SELECT COUNT(*) FROM {table}")[0][0]
+            else:
+                n = self.query(
+                    f"SELECT COUNT(*) FROM {table} WHERE location_id = ?", (location_id,)
+                )[0][0]
+            out[table] = int(n)
+        out["locations"] = int(self.query("SELECT COUNT(*) FROM locations")[0][0])
+        return out
+
+    def reset(self) -> None:
+        """Delete all data but keep the default location and its token."""
+        with self.tx() as c:
+            for table in TABLES:
+                c.execute(f"DELETE FROM {table}")
+            c.execute("DELETE FROM locations WHERE id != ?", (self.default_location_id,))
+            c.execute(
+                "UPDATE locations SET allow_duplicates = 0, priority = ? WHERE id = ?",
+                (json.dumps(["email", "phone"]), self.default_location_id),
+            )
