@@ -68,6 +68,7 @@ class PrepareSummary:
     #: date column -> order used (None: only unambiguous values are read)
     date_orders: dict[str, str | None] = field(default_factory=dict)
     #: date column -> where the order came from: column, option, mapping, detected, none
+    #: (undecided, ambiguous values fail) or not-needed (no value depends on the order)
     date_order_sources: dict[str, str] = field(default_factory=dict)
     rows_read: int = 0
     rows_ready: int = 0
@@ -310,7 +311,8 @@ class Preparation:
             order = n_dates.detect_date_order(seen)
             self._column_orders[column] = order
             if order is None:
-                self.summary.date_order_sources[column] = "none"
+                ambiguous = any(n_dates.needs_order(v) for v in seen)
+                self.summary.date_order_sources[column] = "none" if ambiguous else "not-needed"
         self.summary.date_orders = dict(self._column_orders)
         self._dups = _duplicate_groups(hashes, rows)
 
@@ -442,8 +444,10 @@ class Preparation:
                         out.changes.append(Change(row, name_col, fld, values.get(name_col), part))
         self._apply_constants(out)
         if "email" not in contact and "phone" not in contact:
+            dropped = [i.message for i in out.issues if i.field in ("email", "phone")]
+            why = f" ({'; '.join(dropped)})" if dropped else ""
             out.issues.append(RowIssue(row, "missing-identifier",
-                                       "the row has no valid email and no valid phone",
+                                       f"the row has no valid email and no valid phone{why}",
                                        None, "error"))  # fmt: skip
         return out
 

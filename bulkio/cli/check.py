@@ -1,0 +1,187 @@
+"""``bulkio check``, ``bulkio map`` and ``bulkio codes``: look at a file before importing it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from bulkio.check import CheckResult, run_check
+from bulkio.cli import main
+from bulkio.cli.options import abort_on_errors
+from bulkio.cli.reading import ReadingOptions, open_preparation, reading_options
+from bulkio.errors import CODES, InputError
+from bulkio.mapping import build_mapping, load_mapping, render_mapping_toml
+from bulkio.normalize.dates import detect_date_order
+from bulkio.readers import open_table
+
+_DATE_TARGETS = ("dateOfBirth", "task_due")
+
+
+def _echo(text: str = "") -> None:
+    click.echo(text, err=True)
+
+
+def _print_summary(result: CheckResult) -> None:
+    s = result.summary
+    read = f"format {s.format}"
+    if s.encoding:
+        read += f", encoding {s.encoding}"
+    if s.delimiter:
+        read += f", delimiter {s.delimiter!r}"
+    if s.sheet:
+        read += f", sheet {s.sheet!r}"
+    read += f", header row {s.header_row}"
+    _echo(f"{s.path}: {read}")
+    _echo(f"rows read {s.rows_read}, ready {s.rows_ready}, failed {s.rows_failed}, "
+          f"cells changed {s.changes}")  # fmt: skip
+    for title, counts in (("errors", s.errors), ("warnings", s.warnings)):
+        if counts:
+            _echo(f"{title}:")
+            for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+                _echo(f"  {code:<20} {n:>8}")
+    _echo("columns mapped:")
+    for column, label in s.mapped.items():
+        _echo(f"  {column} -> {label}")
+    if s.unmapped:
+        _echo("columns NOT mapped (not sent; kept in the reports):")
+        for column, note in s.unmapped.items():
+            _echo(f"  {column}: {note}")
+    if s.ignored:
+        _echo("columns ignored by the mapping: " + ", ".join(s.ignored))
+    for column, order in s.date_orders.items():
+        origin = s.date_order_sources.get(column, "")
+        if order:
+            shown = order
+        elif origin == "not-needed":
+            shown = "not needed (no value reads differently day-first and month-first)"
+        else:
+            shown = "UNDECIDED: values like 03/04 fail as ambiguous-date; pass --date-order"
+        _echo(f"date order of {column!r}: {shown}" + (f" ({origin})" if order else ""))
+    _echo(f"ready rows: {result.ready_path}")
+    _echo(f"failures:   {result.failure_path}")
+    _echo(f"changes:    {result.changes_path}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@reading_options
+@click.option(
+    "--out-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Folder for the output files (default: <input folder>/<stem>-check/).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+def check(file: Path, *, reading: ReadingOptions, out_dir: Path | None, as_json: bool) -> None:
+    """Check a CSV/XLSX file offline: what would be sent, what would fail, and why.
+
+    \b
+    Example:
+      bulkio check samples/contactos_mx.csv --map samples/contactos_mx.map.toml
+
+    \b
+    Writes to --out-dir (default <input folder>/<stem>-check/):
+      <stem>.ready.csv             the rows as they would be sent (API field names)
+      <stem>.failures.csv|xlsx     failed rows: _row, _error_code, _error_message + your columns
+      <stem>.changes.csv           every cell normalization changed (before -> after)
+
+    \b
+    Exit codes:
+      0  every row is ready (warnings allowed)
+      1  bad input (file, encoding, sheet, mapping)
+      2  usage error
+      3  some rows have errors: see the failures file
+    """  # fmt: skip
+    with abort_on_errors():
+        preparation = open_preparation(file, reading)
+        result = run_check(preparation, out_dir=out_dir)
+    _print_summary(result)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    if not result.ok:
+        sys.exit(3)
+
+
+def _date_orders(file: Path, reading: ReadingOptions, columns: list[str]) -> dict[str, str | None]:
+    if not columns:
+        return {}
+    table = open_table(file, encoding=reading.encoding, delimiter=reading.delimiter,
+                       sheet=reading.sheet, header_row=reading.header_row)  # fmt: skip
+    seen: dict[str, set[str]] = {c: set() for c in columns}
+    for row in table.rows:
+        for column, values in seen.items():
+            raw = row.values.get(column)
+            if raw and len(values) < 200_000:
+                values.add(raw.strip())
+    return {c: detect_date_order(v) for c, v in seen.items()}
+
+
+@main.command(name="map")
+@click.argument("file", type=click.Path(path_type=Path))
+@reading_options
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write the mapping here (default: print it on stdout).",
+)
+@click.option("--force", is_flag=True, help="Overwrite --output if it exists.")
+def map_command(file: Path, *, reading: ReadingOptions, output: Path | None, force: bool) -> None:
+    """Write the column mapping bulkio infers for a file, as an editable TOML file.
+
+    \b
+    Example:
+      bulkio map samples/contactos_mx.csv -o contactos.map.toml
+
+    Every column is listed: mapped ones as `"Column" = "field"`, unmapped ones commented
+    out with a suggestion. Edit the file, then pass it to check or import with --map.
+    With --map, the given mapping is the starting point. Date columns get the order their
+    values prove (e.g. DMY when a day above 12 comes first).
+    """
+    with abort_on_errors():
+        if output is not None and output.exists() and not force:
+            raise InputError("the output file exists", path=output,
+                             hint="pass --force to overwrite it, or choose another -o")  # fmt: skip
+        mapping_file = load_mapping(reading.map_file) if reading.map_file else None
+        table = open_table(file, encoding=reading.encoding, delimiter=reading.delimiter,
+                           sheet=reading.sheet, header_row=reading.header_row)  # fmt: skip
+        mapping = build_mapping(table.headers, mapping_file)
+        if reading.default_region:
+            mapping.default_region = reading.default_region
+        if reading.date_order:
+            mapping.date_order = reading.date_order
+        date_cols = [c for c, s in mapping.columns.items()
+                     if s.target in _DATE_TARGETS and s.date_order is None]  # fmt: skip
+        orders = {} if mapping.date_order else _date_orders(file, reading, date_cols)
+        text = render_mapping_toml(mapping, file_name=file.name, date_orders=orders)
+        if output is None:
+            click.echo(text, nl=False)
+        else:
+            try:
+                output.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise InputError(f"cannot write: {exc.strerror}", path=output,
+                                 hint="choose a writable path with -o") from None  # fmt: skip
+            _echo(f"mapping written to {output} ({len(mapping.columns)} mapped, "
+                  f"{len(mapping.unmapped)} unmapped)")  # fmt: skip
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the catalogue as a JSON object.")
+def codes(*, as_json: bool) -> None:
+    """List every row-issue code bulkio reports, with a one-line explanation.
+
+    \b
+    Example:
+      bulkio codes --json
+    """
+    if as_json:
+        click.echo(json.dumps(CODES, ensure_ascii=False, indent=2))
+        return
+    width = max(len(c) for c in CODES)
+    for code, text in CODES.items():
+        click.echo(f"{code:<{width}}  {text}")
