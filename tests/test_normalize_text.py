@@ -189,6 +189,13 @@ def test_normalize_website_rejects(raw: str) -> None:
         ("SW1A  1AA", "GB", "SW1A 1AA"),
         ("28013", "ES", "28013"),
         ("12", "MX", "12"),
+        ("C.P. 06700", "MX", "06700"),
+        ("CP 6700", "MX", "06700"),
+        ("cp: 44100", "MX", "44100"),
+        ("Código Postal 44100", "MX", "44100"),
+        ("ZIP 2134", "US", "02134"),
+        ("2134-1234", "US", "02134-1234"),
+        ("CP", None, "CP"),
     ],
 )
 def test_normalize_postal_code(raw: str, country: str | None, expected: str) -> None:

@@ -163,19 +163,28 @@ def normalize_website(raw: str) -> Result:
 # --- postal code --------------------------------------------------------------------
 
 _FLOAT_ARTEFACT = re.compile(r"^(\d+)\.0+$")
+# "C.P. 06700", "CP: 06700", "Zip 90210": the label is not part of the code
+_LABEL = re.compile(r"^(?:c\.?\s?p\.?|zip(?:\s?code)?|c[oó]d(?:igo)?\.?\s?postal)\s*[:#]?\s*", re.I)
+_ZIP_PLUS4 = re.compile(r"^(\d{3,5})-(\d{4})$")
 #: countries whose postal codes are all five digits, so lost leading zeros are restorable
 _FIVE_DIGITS = frozenset({"MX", "US"})
 
 
 def normalize_postal_code(raw: str, *, country: str | None = None) -> Result:
-    """Postal code as text: ``.0`` float artefacts stripped; for MX and US a 3-4 digit value
-    gets back the leading zeros Excel removed (``6700`` -> ``06700``)."""
+    """Postal code as text: ``C.P.``/``ZIP`` labels and ``.0`` float artefacts stripped; for
+    MX and US a 3-4 digit code gets back the leading zeros Excel removed (``6700`` ->
+    ``06700``, ``2134-1234`` -> ``02134-1234``)."""
     text = _WHITESPACE.sub(" ", raw).strip()
+    text = _LABEL.sub("", text) or text
     found = _FLOAT_ARTEFACT.match(text)
     if found:
         text = found.group(1)
-    if country and country.upper() in _FIVE_DIGITS and text.isdigit() and 3 <= len(text) < 5:
-        text = text.zfill(5)
+    if country and country.upper() in _FIVE_DIGITS:
+        if text.isdigit() and 3 <= len(text) < 5:
+            text = text.zfill(5)
+        plus4 = _ZIP_PLUS4.match(text)
+        if plus4 and country.upper() == "US":
+            text = f"{plus4.group(1).zfill(5)}-{plus4.group(2)}"
     return accept(text)
 
 
