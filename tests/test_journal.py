@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,9 +33,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def journal(tmp_path: Path) -> Journal:
+def journal(tmp_path: Path) -> Iterator[Journal]:
     j = Journal.open(tmp_path / ".bulkio" / "journal.db")
-    yield j  # type: ignore[misc]
+    yield j
     j.close()
 
 

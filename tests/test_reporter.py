@@ -116,7 +116,7 @@ def test_xlsx_reports_are_readable_with_frozen_header_filter_and_summary(
     assert report.rows_per_s == 3.0
     cal = CalamineWorkbook.from_path(str(tmp_path / "s.success.xlsx"))
     data = cal.get_sheet_by_name("Success").to_python()
-    assert [int(r[0]) for r in data[1:]] == [2, 4, 5]
+    assert [r[0] for r in data[1:]] == [2, 4, 5]
 
 
 INJECTIONS = ["=HYPERLINK(\"http://evil\",\"x\")", "+52+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)",
