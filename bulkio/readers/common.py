@@ -81,8 +81,8 @@ def _non_empty(cells: Sequence[str]) -> list[str]:
 def guess_header(rows: Sequence[Sequence[str]]) -> int:
     """Index in ``rows`` (non-blank rows, in order) of the most likely header row.
 
-    The header is the first row with at least two non-empty cells, mostly text (not
-    numbers or dates), and at least half as many non-empty cells as the widest of the
+    The header is the first row with at least two non-empty cells, mostly text (more
+    than half not numbers or dates), and at least half as many non-empty cells as the widest of the
     next few rows (so a two-cell "Generated: 2024-01-01" title does not win). When no
     row qualifies the first row is the header.
     """
@@ -92,7 +92,7 @@ def guess_header(rows: Sequence[Sequence[str]]) -> int:
         if len(filled) < 2:
             continue
         texts = sum(1 for c in filled if not _NUMBER_OR_DATE.match(c))
-        if texts * 2 < len(filled):
+        if texts * 2 <= len(filled):
             continue
         following = counts[i + 1 : i + 6]
         if following and len(filled) * 2 < max(following):

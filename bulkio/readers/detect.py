@@ -73,6 +73,8 @@ def check_not_binary(path: Path, sample: bytes) -> None:
     for magic, what, hint in _MAGIC:
         if sample.startswith(magic):
             raise InputError(f"this is {what}, not a CSV/text file", path=path, hint=hint)
+    if any(sample.startswith(bom) for bom, _ in _BOMS) or _utf16_without_bom(sample):
+        return  # NULs and low bytes are what UTF-16/32 text looks like
     head = sample[:8192]
     controls = sum(1 for b in head if b < 0x20 and b not in (0x09, 0x0A, 0x0C, 0x0D))
     if controls * 10 > len(head):
