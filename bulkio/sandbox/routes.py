@@ -75,10 +75,16 @@ async def _json(request: Request) -> Any:
 def build_api(store: Store, config: ApiConfig) -> Starlette:
     """The Starlette app serving the API routes (auth is done by the gateway)."""
 
-    def wrap(fn: Handler) -> Callable[[Request], Awaitable[JSONResponse]]:
+    def wrap(
+        fn: Handler, query: tuple[str, ...] = ()
+    ) -> Callable[[Request], Awaitable[JSONResponse]]:
         async def endpoint(request: Request) -> JSONResponse:
             location_id = request.scope["state"]["location_id"]
             try:
+                # query parameters are validated like bodies (whitelist, 422)
+                unknown = [k for k in request.query_params if k not in query]
+                if unknown:
+                    raise unprocessable([f"property {k} should not exist" for k in unknown])
                 status, body = await fn(request, location_id)
             except ApiFailure as failure:
                 status, body = failure.status, failure.body
@@ -149,7 +155,7 @@ def build_api(store: Store, config: ApiConfig) -> Starlette:
             limit = int(q.get("limit", "25"))
             skip = int(q.get("skip", "0"))
         except ValueError as exc:
-            raise unprocessable(["limit and skip must be numbers"]) from exc
+            raise bad_request("limit and skip must be numbers") from exc
         if not 1 <= limit <= 100:
             raise unprocessable(["limit must not be greater than 100"])
         filters: list[dict[str, Any]] = [
@@ -161,7 +167,7 @@ def build_api(store: Store, config: ApiConfig) -> Starlette:
         if skip:
             body["page"] = skip // limit + 1
         result = search(store, loc, body)
-        rows = [C.render_search(doc, [])for doc, _ in result["contacts"]]
+        rows = [C.render_search(doc, []) for doc, _ in result["contacts"]]
         for row in rows:
             row.pop("searchAfter", None)
         return 200, {"contacts": rows, "count": result["total"]}
@@ -372,13 +378,16 @@ def build_api(store: Store, config: ApiConfig) -> Starlette:
         return 200, {"customFields": fields}
 
     cid = "/contacts/{contactId}"
+    dup_query = ("locationId", "number", "email")
+    business_query = ("locationId", "limit", "skip", "query", "startAfter")
+    GET = ["GET"]
     routes = [
         Route("/contacts/", wrap(create_contact), methods=["POST"]),
         Route("/contacts", wrap(create_contact), methods=["POST"]),
         Route("/contacts/upsert", wrap(upsert_contact), methods=["POST"]),
         Route("/contacts/search", wrap(search_contacts), methods=["POST"]),
-        Route("/contacts/search/duplicate", wrap(duplicate), methods=["GET"]),
-        Route("/contacts/business/{businessId}", wrap(by_business), methods=["GET"]),
+        Route("/contacts/search/duplicate", wrap(duplicate, dup_query), methods=["GET"]),
+        Route("/contacts/business/{businessId}", wrap(by_business, business_query), methods=GET),
         Route("/contacts/bulk/tags/update/{type}", wrap(bulk_tags), methods=["POST"]),
         Route("/contacts/bulk/business", wrap(bulk_business), methods=["POST"]),
         Route(f"{cid}/tags", wrap(tags), methods=["POST", "DELETE"]),
@@ -395,6 +404,10 @@ def build_api(store: Store, config: ApiConfig) -> Starlette:
         Route(cid, wrap(get_contact), methods=["GET"]),
         Route(cid, wrap(update_contact), methods=["PUT"]),
         Route(cid, wrap(delete_contact), methods=["DELETE"]),
-        Route("/locations/{locationId}/customFields", wrap(custom_fields), methods=["GET"]),
+        Route(
+            "/locations/{locationId}/customFields",
+            wrap(custom_fields, ("model",)),
+            methods=["GET"],
+        ),
     ]
     return Starlette(routes=routes)
