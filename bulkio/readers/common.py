@@ -42,21 +42,23 @@ _NUMBER_OR_DATE = re.compile(
     re.VERBOSE,
 )
 
-Record = tuple[int, list[str], tuple[RowIssue, ...]]
-"""(1-based source row, raw cells, issues found while reading the bytes)"""
+Cells = list[str | None]
+Record = tuple[int, Cells, tuple[RowIssue, ...]]
+"""(1-based source row, cells (None when empty or only whitespace), issues found while
+reading the bytes)"""
 
 
-def is_blank(cells: Sequence[str]) -> bool:
-    """True when no cell holds anything but whitespace."""
-    return not any(c and not c.isspace() for c in cells)
+def is_blank(cells: Sequence[str | None]) -> bool:
+    """True when every cell is None."""
+    return not any(cells)
 
 
-def make_headers(cells: Sequence[str], *, first_column: int = 1) -> list[str]:
+def make_headers(cells: Sequence[str | None], *, first_column: int = 1) -> list[str]:
     """Unique, non-blank header names in file order (see module docstring)."""
     headers: list[str] = []
     seen: set[str] = set()
     for pos, raw in enumerate(cells, start=first_column):
-        name = raw.strip().lstrip("\ufeff").strip() or f"Column {pos}"
+        name = (raw or "").strip().lstrip("\ufeff").strip() or f"Column {pos}"
         candidate, n = name, 1
         while candidate in seen:
             n += 1
@@ -66,19 +68,19 @@ def make_headers(cells: Sequence[str], *, first_column: int = 1) -> list[str]:
     return headers
 
 
-def header_width(cells: Sequence[str]) -> int:
+def header_width(cells: Sequence[str | None]) -> int:
     """Index after the last non-blank header cell: trailing blank columns are dropped."""
     for i in range(len(cells) - 1, -1, -1):
-        if cells[i] and not cells[i].isspace():
+        if cells[i]:
             return i + 1
     return 0
 
 
-def _non_empty(cells: Sequence[str]) -> list[str]:
-    return [c for c in cells if c and not c.isspace()]
+def _non_empty(cells: Sequence[str | None]) -> list[str]:
+    return [c for c in cells if c]
 
 
-def guess_header(rows: Sequence[Sequence[str]]) -> int:
+def guess_header(rows: Sequence[Sequence[str | None]]) -> int:
     """Index in ``rows`` (non-blank rows, in order) of the most likely header row.
 
     The header is the first row with at least two non-empty cells, mostly text (more
@@ -112,13 +114,11 @@ def shape_rows(
     width = len(headers)
     pending_empty: list[Record] = []
     for record in records:
-        row, cells, issues = record
+        row, vals, issues = record
         if row <= after:
             continue
-        # this loop runs once per cell of the file: keep it a comprehension
-        vals = [c if c and not c.isspace() else None for c in cells]
         if not any(vals):
-            if len(cells) > 1:  # a row of empty cells; [] or [" "] is a blank line
+            if len(vals) > 1:  # a row of empty cells; [] or [" "] is a blank line
                 pending_empty.append(record)
             continue
         if pending_empty:
@@ -130,7 +130,7 @@ def shape_rows(
             continue
         if n > width:
             values = dict(zip(headers, vals[:width], strict=True))
-            extra = [v for v in vals[width:] if v is not None]
+            extra = [v for v in vals[width:] if v]
             if extra:
                 values[EXTRA_KEY] = extra_sep.join(extra)
                 issues = (

@@ -22,6 +22,7 @@ from pathlib import Path
 from bulkio.errors import InputError, RowIssue
 from bulkio.readers.common import (
     HEADER_SCAN_ROWS,
+    Cells,
     Record,
     guess_header,
     header_width,
@@ -119,7 +120,8 @@ def _records(path: Path, sn: Sniffed, *, forced: bool) -> Generator[Record, None
             issues: tuple[RowIssue, ...] = ()
             if state.nul or state.fallback:
                 issues = _line_issues(state, start, end)
-            yield start, cells, issues
+            # once per cell of the file: keep it a comprehension
+            yield start, [c if c and not c.isspace() else None for c in cells], issues
     finally:
         if f is not None:
             f.close()
@@ -142,7 +144,7 @@ def _line_issues(state: _LineState, start: int, end: int) -> tuple[RowIssue, ...
 
 def _find_header(
     path: Path, records: Iterator[Record], header_row: int | None
-) -> tuple[int, list[str]]:
+) -> tuple[int, Cells]:
     """Consume records up to and including the header; return its line and cells."""
     if header_row is not None:
         for start, cells, _issues in records:

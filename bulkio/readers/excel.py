@@ -24,6 +24,7 @@ import python_calamine as pc
 from bulkio.errors import InputError
 from bulkio.readers.common import (
     HEADER_SCAN_ROWS,
+    Cells,
     Record,
     guess_header,
     header_width,
@@ -115,7 +116,11 @@ def _sheet_records(sh: pc.CalamineSheet) -> Iterator[Record]:
     # iter_rows starts at sheet row 1 (calamine pads leading empty rows) and at the first
     # used column; row numbers are therefore the enumeration index + 1.
     for i, raw in enumerate(sh.iter_rows(), start=1):
-        yield i, [cell_text(v) for v in raw], ()
+        # once per cell: text cells (most of them) skip the function call
+        yield i, [
+            (v if v and not v.isspace() else None) if type(v) is str else (cell_text(v) or None)
+            for v in raw
+        ], ()
 
 
 def read_excel(
@@ -149,7 +154,7 @@ def read_excel(
 
 def _find_header(
     path: Path, name: str, sh: pc.CalamineSheet, header_row: int | None
-) -> tuple[int, list[str]]:
+) -> tuple[int, Cells]:
     sample: list[Record] = []
     for rec in _sheet_records(sh):
         if header_row is not None:
