@@ -39,6 +39,8 @@ TagsMode = Literal["add", "replace"]
 DEFAULT_TAG_CHUNK = 100
 #: ``POST /contacts/bulk/business`` takes at most 50 ids (spec: ContactsBusinessUpdate.ids)
 BUSINESS_CHUNK = 50
+#: rows per ``--snapshot`` search: an OR of their emails and phones, 100 filters at most
+SNAPSHOT_BATCH = 50
 #: contact ids held in open (not yet full) groups before the largest group is emitted early
 DEFAULT_MAX_PENDING = 5_000
 

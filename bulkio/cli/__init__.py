@@ -30,4 +30,5 @@ def main() -> None:
 # Commands register themselves here, one import per module (kept last to avoid cycles).
 from bulkio.cli import check as _check  # noqa: E402,F401
 from bulkio.cli import export as _export  # noqa: E402,F401
+from bulkio.cli import import_ as _import  # noqa: E402,F401
 from bulkio.cli import sandbox as _sandbox  # noqa: E402,F401

@@ -1,0 +1,273 @@
+"""``bulkio import``, ``bulkio resume`` and ``bulkio retry``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from bulkio.batcher import DEFAULT_TAG_CHUNK
+from bulkio.cli import main
+from bulkio.cli.options import (
+    AbortError,
+    ApiOptions,
+    Target,
+    abort_on_errors,
+    api_options,
+    open_target,
+)
+from bulkio.cli.reading import ReadingOptions, reading_options
+from bulkio.errors import ConfigError
+from bulkio.importer import (
+    ImportOptions,
+    ImportResult,
+    Progress,
+    ProgressFn,
+    ReadOptions,
+    resume_run,
+    retry_run,
+    run_import,
+)
+from bulkio.journal import default_journal_path
+
+
+def _echo(text: str = "") -> None:
+    click.echo(text, err=True)
+
+
+@contextmanager
+def _progress(api: ApiOptions, label: str) -> Iterator[ProgressFn | None]:
+    """A tqdm bar on stderr (rows done, failures, ETA); off when not a TTY or --quiet."""
+    if api.quiet or not sys.stderr.isatty():
+        yield None
+        return
+    bar = tqdm(desc=label, unit="row", file=sys.stderr, dynamic_ncols=True)
+
+    def update(p: Progress) -> None:
+        if p.total is not None and bar.total != p.total:
+            bar.total = p.total
+            bar.refresh()
+        bar.update(p.done - bar.n)
+        bar.set_postfix(failed=p.failed, refresh=False)
+
+    try:
+        yield update
+    finally:
+        bar.close()
+
+
+def _print_result(result: ImportResult, *, as_json: bool, quiet: bool) -> None:
+    report = result.report
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    if result.plan is not None and not quiet:
+        plan = result.plan
+        _echo("dry run: nothing was sent" + (
+            f" except {sum(result.dry_run_requests.values())} read-only custom-fields lookup"
+            if result.dry_run_requests else ""))
+        _echo(f"planned requests: {plan.total}")
+        for endpoint, n in sorted(plan.requests.items()):
+            _echo(f"  {endpoint:<50} {n:>9}")
+        minutes = plan.seconds / 60
+        _echo(f"expected duration at the location's rate limit: {minutes:,.1f} min; "
+              f"{plan.daily_share:.1%} of the daily quota"
+              + (f" ({plan.days} days of quota)" if plan.days > 1 else ""))
+    if not quiet:
+        actions = ", ".join(f"{k} {v}" for k, v in sorted(report.by_action.items())) or "none"
+        _echo(f"rows {report.rows}: {actions}; failed {report.failed}")
+        if report.by_error:
+            _echo("failures: " + ", ".join(f"{k} {v}" for k, v in sorted(report.by_error.items())))
+        if result.plan is None:
+            r = report.requests
+            _echo(f"requests {r.total} (429 received {r.rate_limited}, retries {r.retries}), "
+                  f"{report.duration_s:.1f} s, {report.rows_per_s:.1f} rows/s")
+        if result.run_id:
+            _echo(f"run {result.run_id}" + (" (resumed)" if result.resumed else "")
+                  + f", journal {result.journal_path}")
+    _echo(f"success file:  {report.success_path}")
+    _echo(f"failure file:  {report.failure_path}")
+
+
+def _finish(result: ImportResult, *, as_json: bool, quiet: bool, resume_hint: str) -> None:
+    _print_result(result, as_json=as_json, quiet=quiet)
+    if result.aborted is not None:
+        err = result.aborted
+        message = str(err) + (f" (hint: {err.hint})" if err.hint else "")
+        raise AbortError(f"{message}\nthe run stopped; finish it with: {resume_hint}")
+    sys.exit(result.exit_code)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@reading_options
+@api_options
+@click.option("--mode", type=click.Choice(["upsert", "create", "update"]), default="upsert",
+              show_default=True,
+              help="upsert: create or update by email/phone; create: POST only (duplicates "
+              "fail); update: existing contacts only (by contact_id column or email/phone).")
+@click.option("--tags", "tags_mode", type=click.Choice(["add", "replace"]), default="add",
+              show_default=True,
+              help="add: tags are added with the bulk tags endpoint, existing tags kept; "
+              "replace: sent in the upsert, replacing every tag of the contact.")
+@click.option("--tag-chunk", type=click.IntRange(1, 1000), default=DEFAULT_TAG_CHUNK,
+              show_default=True, help="Contacts per bulk tags request (halved on 413/422).")
+@click.option("--dry-run", is_flag=True,
+              help="Send nothing (except the read-only custom-fields lookup); print the plan "
+              "and write the would-be reports (<stem>.dry-run.*).")
+@click.option("--resume", is_flag=True,
+              help="Finish the last interrupted run of this file instead of starting anew.")
+@click.option("--force", is_flag=True,
+              help="Resend rows that already succeeded with the same content (default: "
+              "skipped as unchanged, zero requests).")
+@click.option("--snapshot", is_flag=True,
+              help="Save each pre-existing contact before updating it, for `bulkio undo` "
+              "(+1 search request per 50 rows).")
+@click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Folder for the reports (default: the input's folder).")
+@click.option("--journal", "journal", type=click.Path(dir_okay=False, path_type=Path),
+              metavar="FILE", help="Run journal (default: .bulkio/journal.db beside the input).")
+@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON on stdout.")
+def import_(
+    file: Path, *, reading: ReadingOptions, api: ApiOptions, mode: str, tags_mode: str,
+    tag_chunk: int, dry_run: bool, resume: bool, force: bool, snapshot: bool,
+    out_dir: Path | None, journal: Path | None, as_json: bool,
+) -> None:
+    """Import contacts from a CSV/XLSX file: every row reported, none sent twice.
+
+    \b
+    Example:
+      bulkio import contactos.csv --map contactos.map.toml --sandbox
+      BULKIO_TOKEN=... bulkio import contactos.xlsx --location-id LOC --dry-run
+
+    Writes <stem>.success.<fmt> (contact id and action per row) and <stem>.failures.<fmt>
+    (the rows to fix, with the reason) beside the input; fix the failure file and feed it
+    back with `bulkio retry --failures FILE`. Interrupted? Run the same command with
+    --resume. Rows already imported with the same content are skipped (--force resends).
+
+    \b
+    Exit codes:
+      0  every row succeeded (or was unchanged)
+      1  run aborted (bad input, auth, network); resumable
+      2  usage error
+      3  run finished but some rows failed: see the failure file
+    """
+    read = ReadOptions(mapping=reading.map_file, encoding=reading.encoding,
+                       delimiter=reading.delimiter, sheet=reading.sheet,
+                       header_row=reading.header_row, default_region=reading.default_region,
+                       date_order=reading.date_order, duplicates=reading.duplicates)
+    options = ImportOptions(mode=mode, tags_mode=tags_mode,  # type: ignore[arg-type]
+                            dry_run=dry_run, force=force, snapshot=snapshot,
+                            tag_chunk=tag_chunk, out_dir=out_dir)
+    with abort_on_errors(), _target(api, optional=dry_run) as target, \
+            _progress(api, "import") as progress:
+        result = run_import(file, read=read, options=options, target=target,
+                            journal_path=journal, resume=resume, argv=sys.argv[1:],
+                            progress=progress)
+    hint = f"bulkio resume {result.run_id}" + (f" --journal {journal}" if journal else "")
+    _finish(result, as_json=as_json, quiet=api.quiet, resume_hint=hint)
+
+
+
+@contextmanager
+def _target(api: ApiOptions, *, optional: bool) -> Iterator[Target | None]:
+    """The API target; for a dry run without configured credentials, None."""
+    if optional and not api.sandbox:
+        try:
+            with open_target(api) as target:
+                yield target
+        except ConfigError as exc:
+            _echo(f"note: no API target ({exc}); custom fields are not checked")
+            yield None
+        return
+    with open_target(api) as target:
+        yield target
+
+
+def _journal_for(journal: Path | None, failures: Path | None) -> Path:
+    if journal is not None:
+        return journal
+    if failures is not None:
+        beside = default_journal_path(failures)
+        if beside.exists():
+            return beside
+    local = Path(".bulkio") / "journal.db"
+    if not local.exists():
+        raise AbortError(
+            f"no run journal at {local} (hint: pass --journal FILE, the .bulkio/journal.db "
+            "beside the imported file)"
+        )
+    return local
+
+
+@main.command()
+@click.argument("run_id")
+@api_options
+@click.option("--journal", "journal", type=click.Path(dir_okay=False, path_type=Path),
+              metavar="FILE", help="Run journal (default: ./.bulkio/journal.db).")
+@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON on stdout.")
+def resume(run_id: str, *, api: ApiOptions, journal: Path | None, as_json: bool) -> None:
+    """Finish an interrupted import run with the options it started with.
+
+    \b
+    Example:
+      bulkio resume 20261126-0429-ab12 --sandbox
+
+    Rows already settled are not sent again; the reports are rewritten complete.
+
+    \b
+    Exit codes:
+      0  every row succeeded (or was unchanged)
+      1  run aborted (bad input, auth, network); resumable
+      2  usage error
+      3  run finished but some rows failed: see the failure file
+    """
+    path = _journal_for(journal, None)
+    with abort_on_errors(), open_target(api) as target, _progress(api, "resume") as progress:
+        result = resume_run(run_id, journal_path=path, target=target, progress=progress)
+    _finish(result, as_json=as_json, quiet=api.quiet,
+            resume_hint=f"bulkio resume {result.run_id} --journal {path}")
+
+
+@main.command()
+@click.argument("run_id", required=False)
+@api_options
+@click.option("--failures", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              metavar="FILE",
+              help="The run's failure file, fixed by hand: its rows (matched by _row) are "
+              "re-sent with the fixed values.")
+@click.option("--journal", "journal", type=click.Path(dir_okay=False, path_type=Path),
+              metavar="FILE",
+              help="Run journal (default: .bulkio/journal.db beside --failures, else ./).")
+@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON on stdout.")
+def retry(run_id: str | None, *, api: ApiOptions, failures: Path | None, journal: Path | None,
+          as_json: bool) -> None:
+    """Re-send only the failed rows of an import run and merge them into its reports.
+
+    \b
+    Example:
+      bulkio retry 20261126-0429-ab12 --sandbox
+      bulkio retry --failures contactos.failures.csv --sandbox
+
+    Phases that already succeeded (e.g. the contact was saved but its tags failed) are not
+    redone. Without RUN_ID, the run is read from the summary file beside --failures.
+
+    \b
+    Exit codes:
+      0  every row succeeded (or was unchanged)
+      1  run aborted (bad input, auth, network); resumable
+      2  usage error
+      3  run finished but some rows failed: see the failure file
+    """
+    if run_id is None and failures is None:
+        raise click.UsageError("give a RUN_ID or --failures FILE")
+    path = _journal_for(journal, failures)
+    with abort_on_errors(), open_target(api) as target, _progress(api, "retry") as progress:
+        result = retry_run(run_id, journal_path=path, target=target, failures=failures,
+                           progress=progress)
+    _finish(result, as_json=as_json, quiet=api.quiet,
+            resume_hint=f"bulkio retry {result.run_id} --journal {path}")

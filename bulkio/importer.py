@@ -1,0 +1,688 @@
+"""``bulkio import``: stream a spreadsheet into the Contacts API, journaled and resumable.
+
+One run = read + prepare the file (:mod:`bulkio.prepare`), resolve the mapping's custom
+fields once (``GET /locations/{id}/customFields``, the run aborts before any write if one is
+unknown), then per row: skip it when its fingerprint already succeeded into this location
+(``unchanged``, zero requests; ``force`` resends), else run it through
+:class:`bulkio.phases.RowRunner` with a bounded pool of async workers (the client's
+``max_in_flight`` and pacer decide the real concurrency and rate). Outcomes go to the
+journal (:mod:`bulkio.journal`) as they arrive; at the end the reports are written by
+re-reading the source and joining it with the journal (:func:`bulkio.reporter.write_reports`),
+so a resumed or retried run gets complete reports.
+
+Resume (``resume=True`` or :func:`resume_run`): rows the journal holds as settled are not
+touched; unsettled rows restart from their first unfinished phase (upserts, tags and
+business calls are idempotent; a create, note or task whose ``intent`` was recorded is looked
+up before it is resent). :func:`retry_run` re-sends the failed rows of a run, optionally
+taking their fixed values from the run's failure file.
+
+``snapshot``: before updating a pre-existing contact its current state is saved in the
+journal for ``bulkio undo``. Cost: one ``POST /contacts/search`` per 50 rows (an OR of the
+rows' emails and phones), plus one ``GET /contacts/{id}`` per row that names a contact id in
+update mode. Search results can lag writes by a few seconds, so a contact created moments
+before the run by another tool may be missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from bulkio.batcher import (
+    DEFAULT_TAG_CHUNK,
+    SNAPSHOT_BATCH,
+    CustomFieldDef,
+    Estimate,
+    Mode,
+    RowPlan,
+    TagsMode,
+    plan_row,
+    resolve_custom_fields,
+)
+from bulkio.client import Client
+from bulkio.errors import ApiError, BulkioError, InputError, RowIssue
+from bulkio.journal import (
+    Journal,
+    RowState,
+    RunInfo,
+    RunStatus,
+    default_journal_path,
+    file_sha256,
+)
+from bulkio.journal import fingerprint_row as _fingerprint_row
+from bulkio.mapping import MappingFile, load_mapping
+from bulkio.phases import RowRunner, RowWork, RunAbort, snapshot_batch
+from bulkio.prepare import Duplicates, Preparation, prepare_rows
+from bulkio.readers import open_table
+from bulkio.records import PreparedRow, SourceRow, Table
+from bulkio.reporter import REPORT_COLUMNS, Report, RequestStats, write_reports
+
+log = logging.getLogger("bulkio.importer")
+
+
+class TargetLike(Protocol):
+    """Where requests go (``bulkio.cli.options.Target`` fits)."""
+
+    @property
+    def location_id(self) -> str: ...
+
+    def client(self, **overrides: Any) -> Client: ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReadOptions:
+    """How to read and prepare the input (the options ``bulkio check`` takes)."""
+
+    mapping: Path | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | int | None = None
+    header_row: int | None = None
+    default_region: str | None = None
+    date_order: str | None = None
+    duplicates: Duplicates = "first"
+
+    def to_json(self) -> dict[str, Any]:
+        doc = dataclasses.asdict(self)
+        doc["mapping"] = str(self.mapping.resolve()) if self.mapping else None
+        return doc
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> ReadOptions:
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in doc.items() if k in known}
+        if values.get("mapping"):
+            values["mapping"] = Path(values["mapping"])
+        return cls(**values)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImportOptions:
+    """What the run does. ``out_dir`` None = the input's folder; ``workers`` None = 2x the
+    client's in-flight limit."""
+
+    mode: Mode = "upsert"
+    tags_mode: TagsMode = "add"
+    dry_run: bool = False
+    force: bool = False
+    snapshot: bool = False
+    tag_chunk: int = DEFAULT_TAG_CHUNK
+    out_dir: Path | None = None
+    workers: int | None = None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Rows settled so far (``total`` is known once the file has been read once)."""
+
+    done: int
+    failed: int
+    total: int | None
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+@dataclass
+class ImportResult:
+    """What a run did: its report (files, counts, requests) and how it ended."""
+
+    report: Report
+    run_id: str | None
+    journal_path: Path | None
+    aborted: BulkioError | None = None
+    resumed: bool = False
+    plan: Estimate | None = None
+    #: requests the dry run itself sent (the custom-fields lookup), by endpoint
+    dry_run_requests: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        """0 all rows succeeded, 3 some failed, 1 aborted."""
+        if self.aborted is not None:
+            return 1
+        return 0 if self.report.ok else 3
+
+    def to_json(self) -> dict[str, Any]:
+        doc = self.report.to_json()
+        doc["journal"] = str(self.journal_path) if self.journal_path else None
+        doc["resumed"] = self.resumed
+        doc["aborted"] = str(self.aborted) if self.aborted else None
+        if self.plan is not None:
+            doc["dry_run"] = {
+                "requests": dict(sorted(self.plan.requests.items())),
+                "total_requests": self.plan.total,
+                "expected_seconds": round(self.plan.seconds, 1),
+                "daily_quota_share": round(self.plan.daily_share, 4),
+                "days": self.plan.days,
+                "requests_sent": self.dry_run_requests,
+            }
+        return doc
+
+
+def _fingerprint(prepared: PreparedRow, location_id: str, opts: ImportOptions) -> str:
+    return _fingerprint_row(prepared, location_id=location_id,
+                            mode=f"{opts.mode}/{opts.tags_mode}")
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+class _Source:
+    """A re-openable input: a Table factory that counts the rows of its first pass."""
+
+    def __init__(self, path: Path, read: ReadOptions) -> None:
+        self.path = path
+        self.read = read
+        self.total: int | None = None
+        self._opened = 0
+        first = self.open()
+        self.format = first.format
+        self.delimiter = first.delimiter or ","
+        self.headers = list(first.headers)
+
+    def open(self) -> Table:
+        return open_table(self.path, encoding=self.read.encoding, delimiter=self.read.delimiter,
+                          sheet=self.read.sheet, header_row=self.read.header_row)
+
+    def factory(self) -> Table:
+        table = self.open()
+        self._opened += 1
+        if self._opened == 1:
+            table.rows = self._count(table.rows)
+        return table
+
+    def _count(self, rows: Iterator[SourceRow]) -> Iterator[SourceRow]:
+        n = 0
+        for row in rows:
+            n += 1
+            yield row
+        self.total = n
+
+    def prepare(self) -> Preparation:
+        mapping: MappingFile | None = load_mapping(self.read.mapping) if self.read.mapping else None
+        return prepare_rows(self.factory, mapping, default_region=self.read.default_region,
+                            date_order=self.read.date_order,
+                            duplicates=self.read.duplicates)
+
+
+def custom_field_refs(prep: Preparation) -> list[str]:
+    """Every custom-field reference the mapping uses, in header order."""
+    refs = [s.custom_field for s in prep.mapping.columns.values() if s.custom_field]
+    return list(dict.fromkeys(refs))
+
+
+def _first_error(prepared: PreparedRow) -> RowIssue:
+    return next(i for i in prepared.issues if i.severity == "error")
+
+
+def _warnings(issues: Iterable[RowIssue]) -> list[tuple[str, str]]:
+    return [(i.code, i.message) for i in issues if i.severity == "warning"]
+
+
+# -- the run -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Run:
+    journal: Journal
+    run: RunInfo
+    location_id: str
+    opts: ImportOptions
+    refs: list[str]
+    today: Any
+    progress: ProgressFn | None
+    source: _Source
+    done: int = 0
+    failed: int = 0
+    abort: BulkioError | None = None
+    fields: dict[str, CustomFieldDef] | None = None
+
+    def tick(self, failed: bool) -> None:
+        self.done += 1
+        self.failed += int(failed)
+        if self.progress is not None:
+            self.progress(Progress(self.done, self.failed, self.source.total))
+
+    def record_failure(self, row: int, issue: RowIssue, fp: str | None,
+                       warnings: list[tuple[str, str]]) -> None:
+        self.journal.record_row(self.run.id, row, status="failed", fingerprint=fp,
+                                error_code=issue.code, error_message=issue.message,
+                                warnings=warnings)
+        self.tick(True)
+
+
+def _settle(ctx: _Run) -> Callable[[RowWork], None]:
+    def settle(work: RowWork) -> None:
+        warnings = _warnings(work.plan.warnings)
+        if work.failure is not None:
+            code, message, http = work.failure
+            ctx.journal.record_row(ctx.run.id, work.row, status="failed", action=work.action,
+                                   contact_id=work.contact_id, fingerprint=work.fingerprint,
+                                   error_code=code, error_message=message, http_status=http,
+                                   warnings=warnings)
+        else:
+            ctx.journal.record_row(ctx.run.id, work.row, status="ok", action=work.action,
+                                   contact_id=work.contact_id, fingerprint=work.fingerprint,
+                                   warnings=warnings)
+        ctx.tick(work.failure is not None)
+
+    return settle
+
+
+async def _execute(
+    ctx: _Run,
+    client: Client,
+    rows: Iterable[PreparedRow],
+    *,
+    states: Mapping[int, RowState],
+    only: set[int] | None,
+) -> None:
+    opts = ctx.opts
+    runner = RowRunner(client=client, journal=ctx.journal, run_id=ctx.run.id, mode=opts.mode,
+                       tag_chunk=opts.tag_chunk, on_settled=_settle(ctx))
+    n_workers = opts.workers or max(4, client.max_in_flight * 2)
+    queue: asyncio.Queue[RowWork | None] = asyncio.Queue(maxsize=n_workers * 2)
+
+    async def worker() -> None:
+        while (work := await queue.get()) is not None:
+            if ctx.abort is not None:
+                continue  # drain: the row stays unsettled, a resume picks it up
+            try:
+                await runner.run_row(work)
+            except RunAbort as stop:
+                ctx.abort = ctx.abort or stop.error
+            except Exception as exc:  # a bug must stop the run, not hang the queue
+                log.exception("row %d: unexpected error", work.row)
+                ctx.abort = ctx.abort or BulkioError(f"internal error on row {work.row}: {exc!r}")
+
+    flusher = asyncio.create_task(ctx.journal.autoflush())
+    workers = [asyncio.create_task(worker()) for _ in range(n_workers)]
+    pending_snap: list[RowWork] = []
+
+    async def dispatch(batch: list[RowWork]) -> None:
+        if opts.snapshot and opts.mode != "create" and batch:
+            try:
+                await snapshot_batch(client, ctx.journal, ctx.run.id, batch)
+            except ApiError as err:
+                ctx.abort = ctx.abort or err
+                return
+        for work in batch:
+            runner.track(work)
+            await queue.put(work)
+
+    try:
+        for n, prepared in enumerate(rows):
+            if ctx.abort is not None:
+                break
+            if n % 200 == 0:
+                await asyncio.sleep(0)
+            try:
+                work = await _admit(ctx, client, prepared, states=states, only=only)
+            except BulkioError as err:
+                ctx.abort = err
+                break
+            if work is None:
+                continue
+            pending_snap.append(work)
+            if not opts.snapshot or len(pending_snap) >= SNAPSHOT_BATCH:
+                await dispatch(pending_snap)
+                pending_snap = []
+        if ctx.abort is None:
+            await dispatch(pending_snap)
+        for _ in workers:
+            await queue.put(None)
+        await asyncio.gather(*workers)
+        if ctx.abort is None:
+            try:
+                await runner.drain()
+            except RunAbort as stop:
+                ctx.abort = stop.error
+    finally:
+        for task in workers:
+            task.cancel()
+        flusher.cancel()
+        ctx.journal.flush()
+
+
+async def _admit(
+    ctx: _Run, client: Client, prepared: PreparedRow, *, states: Mapping[int, RowState],
+    only: set[int] | None,
+) -> RowWork | None:
+    """Decide what to do with one row: None when it is settled here (or already was)."""
+    row = prepared.row
+    if only is not None and row not in only:
+        return None
+    prior = states.get(row)
+    if only is None and prior is not None and prior.status != "pending":
+        return None  # resume: settled by the interrupted run
+    fp = _fingerprint(prepared, ctx.location_id, ctx.opts)
+    if not prepared.ok:
+        ctx.record_failure(row, _first_error(prepared), fp, _warnings(prepared.issues))
+        return None
+    if not ctx.opts.force and (prior is None or prior.fingerprint != fp or not prior.steps):
+        known = ctx.journal.known_fingerprints(ctx.location_id, [fp])
+        if fp in known:
+            ctx.journal.record_row(ctx.run.id, row, status="skipped", action="unchanged",
+                                   contact_id=known[fp], fingerprint=fp,
+                                   warnings=_warnings(prepared.issues))
+            ctx.tick(False)
+            return None
+    if ctx.fields is None:
+        # looked up once, on the first row that needs sending (an unchanged re-run costs 0)
+        ctx.fields = await _resolve_fields(client, ctx.refs)
+    planned = plan_row(prepared, mode=ctx.opts.mode, tags_mode=ctx.opts.tags_mode,
+                       fields=ctx.fields, location_id=ctx.location_id, today=ctx.today)
+    if isinstance(planned, RowIssue):
+        ctx.record_failure(row, planned, fp, _warnings(prepared.issues))
+        return None
+    return RowWork(plan=planned, fingerprint=fp, prior=prior)
+
+
+async def _resolve_fields(client: Client, refs: list[str]) -> dict[str, CustomFieldDef]:
+    if not refs:
+        return {}
+    return resolve_custom_fields(refs, await client.custom_fields())
+
+
+def _request_stats(client: Client, previous: Mapping[str, Any] | None) -> RequestStats:
+    by_endpoint: Counter[str] = Counter(dict(client.stats.requests))
+    rate_limited, retries = client.stats.rate_limited, client.stats.retries
+    if previous:
+        by_endpoint.update(previous.get("by_endpoint") or {})
+        rate_limited += int(previous.get("rate_limited") or 0)
+        retries += int(previous.get("retries") or 0)
+    return RequestStats(by_endpoint=dict(by_endpoint), rate_limited=rate_limited,
+                        retries=retries)
+
+
+def _out_dir(path: Path, opts: ImportOptions) -> Path:
+    out = opts.out_dir if opts.out_dir is not None else path.resolve().parent
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _report(
+    source: _Source, journal: Journal, run: RunInfo, out_dir: Path, stem: str,
+    requests: RequestStats, duration: float, overrides: Mapping[int, Mapping[str, Any]] | None,
+) -> Report:
+    rows: Iterable[SourceRow] = source.open().rows
+    if overrides:
+        rows = (
+            dataclasses.replace(r, values={**r.values, **overrides[r.row]})
+            if r.row in overrides else r
+            for r in rows
+        )
+    return write_reports(
+        source_rows=rows, headers=source.headers,
+        states=journal.row_states(run.id, with_steps=False), out_dir=out_dir, stem=stem,
+        fmt=source.format, delimiter=source.delimiter, command="import", run_id=run.id,
+        requests=requests, duration_s=duration,
+    )
+
+
+async def _run_async(
+    *,
+    source: _Source,
+    prep_rows: Iterable[PreparedRow],
+    prep: Preparation,
+    target: TargetLike,
+    journal: Journal,
+    run: RunInfo,
+    opts: ImportOptions,
+    states: Mapping[int, RowState],
+    only: set[int] | None,
+    progress: ProgressFn | None,
+) -> tuple[_Run, RequestStats]:
+    previous = (run.counts or {}).get("requests")
+    async with target.client() as client:
+        ctx = _Run(journal=journal, run=run, location_id=target.location_id, opts=opts,
+                   refs=custom_field_refs(prep), today=datetime.now(UTC).date(),
+                   progress=progress, source=source)
+        await _execute(ctx, client, prep_rows, states=states, only=only)
+        return ctx, _request_stats(client, previous)
+
+
+def _finish(
+    *, source: _Source, journal: Journal, run: RunInfo, ctx: _Run, requests: RequestStats,
+    started: float, resumed: bool, overrides: Mapping[int, Mapping[str, Any]] | None = None,
+) -> ImportResult:
+    status: RunStatus = "aborted" if ctx.abort is not None else "finished"
+    counts = journal.row_counts(run.id)
+    counts["requests"] = {"by_endpoint": requests.by_endpoint,
+                          "rate_limited": requests.rate_limited, "retries": requests.retries}
+    journal.finish_run(run.id, status=status, counts=counts)
+    out_dir = Path(run.options["out_dir"])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = _report(source, journal, run, out_dir, run.options["stem"], requests,
+                     time.monotonic() - started, overrides)
+    return ImportResult(report=report, run_id=run.id, journal_path=journal.path,
+                        aborted=ctx.abort, resumed=resumed)
+
+
+def run_import(
+    path: str | Path,
+    *,
+    read: ReadOptions,
+    options: ImportOptions,
+    target: TargetLike | None,
+    journal_path: Path | None = None,
+    resume: bool = False,
+    argv: Iterable[str] = (),
+    progress: ProgressFn | None = None,
+) -> ImportResult:
+    """Import ``path`` into ``target``'s location (see the module docstring).
+
+    ``target`` may be None only for a dry run (then custom fields are not checked).
+    Raises :class:`~bulkio.errors.BulkioError` for problems found before any write (bad
+    file or mapping, unknown custom field); later fatal errors (401, daily quota, outage)
+    end the run with ``aborted`` set, resumable.
+    """
+    src_path = Path(path)
+    source = _Source(src_path, read)
+    prep = source.prepare()
+    jpath = journal_path or default_journal_path(src_path)
+    if options.dry_run:
+        from bulkio.dryrun import dry_run
+
+        return dry_run(source=source, prep=prep, target=target, journal_path=jpath,
+                       options=options, stem=src_path.stem)
+    if target is None:
+        raise InputError("no API target configured", hint="pass --sandbox or set BULKIO_TOKEN")
+    started = time.monotonic()
+    out_dir = _out_dir(src_path, options)
+    with Journal.open(jpath) as journal:
+        run, states, resumed = _open_run(journal, src_path, target.location_id, read, options,
+                                         out_dir, resume, argv)
+        ctx, requests = asyncio.run(_run_async(
+            source=source, prep_rows=prep, prep=prep, target=target, journal=journal, run=run,
+            opts=options, states=states, only=None, progress=progress,
+        ))
+        return _finish(source=source, journal=journal, run=run, ctx=ctx, requests=requests,
+                       started=started, resumed=resumed)
+
+
+def _options_doc(read: ReadOptions, opts: ImportOptions, out_dir: Path, stem: str) -> dict[
+    str, Any
+]:
+    return {
+        "read": read.to_json(), "mode": opts.mode, "tags_mode": opts.tags_mode,
+        "force": opts.force, "snapshot": opts.snapshot, "tag_chunk": opts.tag_chunk,
+        "out_dir": str(out_dir.resolve()), "stem": stem,
+    }
+
+
+def _open_run(
+    journal: Journal, path: Path, location_id: str, read: ReadOptions, opts: ImportOptions,
+    out_dir: Path, resume: bool, argv: Iterable[str],
+) -> tuple[RunInfo, Mapping[int, RowState], bool]:
+    if resume:
+        last = journal.latest_run(input_path=path, location_id=location_id, command="import")
+        if last is not None and last.status != "finished":
+            log.info("resuming run %s", last.id)
+            states = journal.row_states(last.id)
+            return _reopen(journal, last), states, True
+        log.warning("no unfinished run of %s to resume: starting a new run (rows already "
+                    "imported are skipped as unchanged)", path.name)
+    run = journal.start_run(
+        command="import", argv=list(argv), input_path=path, input_sha256=file_sha256(path),
+        location_id=location_id, mode=opts.mode,
+        options=_options_doc(read, opts, out_dir, path.stem),
+    )
+    return run, {}, False
+
+
+def _reopen(journal: Journal, run: RunInfo) -> RunInfo:
+    counts = run.counts
+    reopened = journal.reopen_run(run.id)
+    return dataclasses.replace(reopened, counts=counts)
+
+
+def _stored_options(run: RunInfo) -> tuple[ReadOptions, ImportOptions]:
+    o = run.options
+    read = ReadOptions.from_json(o.get("read") or {})
+    opts = ImportOptions(mode=o.get("mode", "upsert"), tags_mode=o.get("tags_mode", "add"),
+                         force=bool(o.get("force")), snapshot=bool(o.get("snapshot")),
+                         tag_chunk=int(o.get("tag_chunk") or DEFAULT_TAG_CHUNK),
+                         out_dir=Path(o["out_dir"]) if o.get("out_dir") else None)
+    return read, opts
+
+
+def _check_target(run: RunInfo, target: TargetLike) -> None:
+    if run.location_id and run.location_id != target.location_id:
+        raise InputError(
+            f"run {run.id} imported into location {run.location_id}, not {target.location_id}",
+            hint="pass the same --location-id (or --sandbox setting) as the original run",
+        )
+
+
+def resume_run(
+    run_id: str, *, journal_path: Path, target: TargetLike, progress: ProgressFn | None = None
+) -> ImportResult:
+    """Finish an interrupted run with the options it was started with."""
+    started = time.monotonic()
+    with Journal.open(journal_path) as journal:
+        run = journal.get_run(run_id)
+        if run.command != "import" or not run.input_path:
+            raise InputError(f"run {run.id} is not an import", hint="list runs with `bulkio runs`")
+        _check_target(run, target)
+        read, opts = _stored_options(run)
+        source = _Source(Path(run.input_path), read)
+        prep = source.prepare()
+        states = journal.row_states(run.id)
+        run = _reopen(journal, run)
+        ctx, requests = asyncio.run(_run_async(
+            source=source, prep_rows=prep, prep=prep, target=target, journal=journal, run=run,
+            opts=opts, states=states, only=None, progress=progress,
+        ))
+        return _finish(source=source, journal=journal, run=run, ctx=ctx, requests=requests,
+                       started=started, resumed=True)
+
+
+def _fixed_rows(
+    failures: Path, read: ReadOptions, overrides: dict[int, dict[str, Any]]
+) -> Iterator[PreparedRow]:
+    """Prepare a hand-fixed failure file, renumbering rows to the original ``_row``."""
+    fixed = _Source(failures, dataclasses.replace(read, encoding=None, delimiter=None,
+                                                  header_row=None))
+    if "_row" not in fixed.headers:
+        raise InputError("the file has no _row column: it is not a bulkio failure file",
+                         path=failures, hint="pass the .failures file the import wrote")
+    numbers: dict[int, int] = {}
+    for src in fixed.open().rows:
+        raw = (src.values.get("_row") or "").strip()
+        if not raw.isdigit():
+            raise InputError(f"row {src.row}: _row is {raw!r}, not a row number", path=failures,
+                             hint="keep the _row column as the import wrote it")
+        numbers[src.row] = int(raw)
+        overrides[int(raw)] = {k: v for k, v in src.values.items() if k not in REPORT_COLUMNS}
+    for prepared in fixed.prepare():
+        original = numbers[prepared.row]
+        yield dataclasses.replace(
+            prepared, source=dataclasses.replace(prepared.source, row=original)
+        )
+
+
+def retry_run(
+    run_id: str | None,
+    *,
+    journal_path: Path,
+    target: TargetLike,
+    failures: Path | None = None,
+    progress: ProgressFn | None = None,
+) -> ImportResult:
+    """Re-send the failed rows of a run and merge the results into its reports.
+
+    With ``failures`` (the run's failure file, fixed by hand), the rows and their values
+    come from that file (matched by ``_row``); the run is the one named in the summary file
+    beside it when ``run_id`` is None.
+    """
+    started = time.monotonic()
+    if run_id is None:
+        if failures is None:
+            raise InputError("name the run to retry",
+                             hint="bulkio retry RUN_ID, or bulkio retry --failures FILE")
+        run_id = _run_id_from_summary(failures)
+    with Journal.open(journal_path) as journal:
+        run = journal.get_run(run_id)
+        if run.command != "import" or not run.input_path:
+            raise InputError(f"run {run.id} is not an import", hint="list runs with `bulkio runs`")
+        _check_target(run, target)
+        read, opts = _stored_options(run)
+        source = _Source(Path(run.input_path), read)
+        only = set(journal.failed_rows(run.id))
+        states = {r: s for r, s in journal.row_states(run.id).items() if r in only}
+        overrides: dict[int, dict[str, Any]] = {}
+        if failures is not None:
+            rows: Iterable[PreparedRow] = [
+                p for p in _fixed_rows(failures, read, overrides) if p.row in only
+            ]
+            overrides = {r: v for r, v in overrides.items() if r in only}
+            prep = source.prepare()
+        else:
+            prep = source.prepare()
+            rows = prep
+        run = _reopen(journal, run)
+        ctx, requests = asyncio.run(_run_async(
+            source=source, prep_rows=rows, prep=prep, target=target, journal=journal, run=run,
+            opts=opts, states=states, only=only, progress=progress,
+        ))
+        return _finish(source=source, journal=journal, run=run, ctx=ctx, requests=requests,
+                       started=started, resumed=True, overrides=overrides)
+
+
+def _run_id_from_summary(failures: Path) -> str:
+    import json
+
+    stem = failures.name.split(".failures.")[0]
+    summary = failures.with_name(f"{stem}.summary.json")
+    try:
+        doc = json.loads(summary.read_text(encoding="utf-8"))
+        return str(doc["run_id"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(
+            f"cannot tell which run {failures.name} belongs to ({summary.name} unreadable)",
+            path=failures, hint="pass the run id: bulkio retry RUN_ID --failures FILE",
+        ) from exc
+
+
+__all__ = [
+    "ImportOptions",
+    "ImportResult",
+    "Progress",
+    "ReadOptions",
+    "RowPlan",
+    "TargetLike",
+    "custom_field_refs",
+    "resume_run",
+    "retry_run",
+    "run_import",
+]

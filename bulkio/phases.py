@@ -1,0 +1,464 @@
+"""The per-row phases of an import run: contact write, follow-ups, bulk tags and business.
+
+:class:`RowRunner` is driven by :mod:`bulkio.importer`. Each row goes through
+
+1. the contact phase (``upsert`` / ``create`` / ``update``), skipped when the journal
+   already holds it as done for the same fingerprint (resume, retry);
+2. its follow-ups (note, task, workflow, campaign, followers), one request each;
+3. the bulk phases: its contact id joins a :class:`~bulkio.batcher.TagBatcher` /
+   :class:`~bulkio.batcher.BusinessBatcher` group and the row settles when the chunk it
+   landed in has been answered (per-contact outcomes of the bulk tags response are mapped
+   back to rows).
+
+A row's outcome merges every phase: a failure after the contact was saved is reported as
+``tag-failed`` / ``business-failed`` / ``followup-failed`` with the contact id (the contact
+exists but not everything was done); ``bulkio retry`` then redoes only the missing phases.
+Every phase outcome is journaled as it arrives; non-idempotent requests (create, note,
+task) write an ``intent`` first so that a resume after ``kill -9`` checks before resending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bulkio.batcher import BusinessBatcher, Chunk, Followup, Mode, RowPlan, TagBatcher
+from bulkio.client import Client
+from bulkio.errors import ApiError, AuthError, RateLimitedError, ServerError, TransportError
+from bulkio.journal import Journal, RowState
+from bulkio.wire import api_message, same_instant
+
+log = logging.getLogger("bulkio.phases")
+
+#: rows failing in a row with no answer from the API before the run aborts
+MAX_CONSECUTIVE_OUTAGES = 25
+_CONTACT_PHASES = ("upsert", "create", "update")
+
+
+class RunAbort(Exception):
+    """Internal: a fatal error (auth, daily quota, outage) stops the whole run."""
+
+    def __init__(self, error: ApiError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+@dataclass
+class RowWork:
+    """One row in flight: its plan, what is known so far and what is still outstanding."""
+
+    plan: RowPlan
+    fingerprint: str
+    prior: RowState | None = None
+    contact_id: str | None = None
+    action: str | None = None
+    outstanding: int = 0
+    failure: tuple[str, str, int | None] | None = None
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def row(self) -> int:
+        return self.plan.row
+
+    def prior_done(self, phase: str) -> bool:
+        """True when this phase already succeeded for this same row content."""
+        if self.prior is None:
+            return False
+        # a row whose result was lost in a crash has steps but no fingerprint: same input
+        if self.prior.fingerprint is not None and self.prior.fingerprint != self.fingerprint:
+            return False
+        step = self.prior.steps.get(phase)
+        return step is not None and step.state == "done"
+
+    def prior_intent(self, phase: str) -> bool:
+        if self.prior is None:
+            return False
+        step = self.prior.steps.get(phase)
+        return step is not None and step.state == "intent"
+
+    def fail(self, code: str, message: str, http: int | None = None) -> None:
+        """Keep the first failure: it is the one the user must fix."""
+        if self.failure is None:
+            self.failure = (code, message, http)
+
+
+def row_error(err: ApiError) -> tuple[str, str, int | None]:
+    """(code, message, http status) of an API error that fails one row."""
+    message = api_message(err.body) if err.body else str(err)
+    status = err.status
+    if status == 422:
+        return "api-422", message, status
+    if status == 400 and "not found" in message.lower():
+        return "contact-not-found", message, status
+    if status in (400, 404):
+        return "api-400", message, status
+    return "api-error", message, status
+
+
+def _duplicate_meta(err: ApiError) -> dict[str, Any] | None:
+    try:
+        data = json.loads(err.body)
+    except ValueError:
+        return None
+    meta = data.get("meta") if isinstance(data, dict) else None
+    return meta if isinstance(meta, dict) and meta.get("contactId") else None
+
+
+class RowRunner:
+    """Runs rows through every phase; settled rows go to ``on_settled``."""
+
+    def __init__(
+        self,
+        *,
+        client: Client,
+        journal: Journal,
+        run_id: str,
+        mode: Mode,
+        tag_chunk: int,
+        on_settled: Callable[[RowWork], None],
+    ) -> None:
+        self.client = client
+        self.journal = journal
+        self.run_id = run_id
+        self.mode = mode
+        self.tags = TagBatcher(chunk_size=tag_chunk)
+        self.business = BusinessBatcher()
+        self.on_settled = on_settled
+        self._chunk_tasks: set[asyncio.Task[None]] = set()
+        self._works: dict[int, RowWork] = {}
+        self._outages = 0
+        self.fatal: ApiError | None = None
+
+    # -- fatal errors -------------------------------------------------------------------
+
+    def _check_fatal(self, err: ApiError) -> None:
+        """Raise RunAbort for errors no other row can escape; count outages."""
+        if isinstance(err, AuthError):
+            raise RunAbort(err)
+        if isinstance(err, RateLimitedError) and "daily" in str(err).lower():
+            raise RunAbort(err)
+        if isinstance(err, TransportError | ServerError | RateLimitedError):
+            self._outages += 1
+            if self._outages >= MAX_CONSECUTIVE_OUTAGES:
+                raise RunAbort(
+                    TransportError(
+                        f"the API failed {self._outages} rows in a row, last: {err}",
+                        status=err.status,
+                        hint="check the network and the API status, then re-run with --resume",
+                    )
+                )
+        else:
+            self._outages = 0
+
+    # -- one row ------------------------------------------------------------------------
+
+    async def run_row(self, work: RowWork) -> None:
+        """Contact phase, follow-ups, then queue the bulk phases; settles the row if done."""
+        if not await self._contact_phase(work):
+            self._settle(work)
+            return
+        self._outages = 0
+        cid = work.contact_id
+        assert cid is not None
+        for followup in work.plan.followups:
+            await self._followup(work, cid, followup)
+        work.plan.body = {}  # the payload is no longer needed: keep memory flat
+        work.outstanding = 1  # held until both bulk phases are queued
+        if work.plan.tags and not work.prior_done("tags"):
+            work.outstanding += 1
+            self._send(self.tags.add_tags(work.row, cid, work.plan.tags))
+        if work.plan.business_id and not work.prior_done("business"):
+            work.outstanding += 1
+            self._send(self.business.add(work.plan.business_id, work.row, cid))
+        self._release(work)
+
+    async def _contact_phase(self, work: RowWork) -> bool:
+        phase = {"upsert": "upsert", "create": "create", "update": "update"}[self.mode]
+        if work.prior_done(phase) and work.prior is not None:
+            step = work.prior.steps[phase]
+            work.contact_id = step.contact_id or work.prior.contact_id
+            work.action = "created" if step.detail.get("new") else "updated"
+            if work.contact_id:
+                return True
+        try:
+            if self.mode == "upsert":
+                data = await self.client.upsert_contact(work.plan.body)
+                contact = data.get("contact") or {}
+                new = bool(data.get("new"))
+            elif self.mode == "create":
+                contact, new = await self._create(work)
+                if not contact:
+                    return False
+            else:
+                found = await self._find_for_update(work)
+                if found is None:
+                    return False
+                data = await self.client.update_contact(found, work.plan.body)
+                contact = data.get("contact") or {"id": found}
+                new = False
+        except ApiError as err:
+            self._check_fatal(err)
+            work.fail(*row_error(err))
+            return False
+        cid = str(contact.get("id") or "")
+        if not cid:
+            work.fail("api-error", "the API answered without a contact id")
+            return False
+        work.contact_id = cid
+        work.action = "created" if new else "updated"
+        self.journal.record_step(self.run_id, work.row, phase, contact_id=cid,
+                                 detail={"new": new})
+        return True
+
+    async def _create(self, work: RowWork) -> tuple[dict[str, Any], bool]:
+        body = work.plan.body
+        if work.prior_intent("create") and (body.get("email") or body.get("phone")):
+            # a create may have reached the API before the process died: look first
+            found = await self.client.find_duplicate(email=body.get("email"),
+                                                     phone=body.get("phone"))
+            if found is not None:
+                return found, True
+        self.journal.record_intent(self.run_id, work.row, "create")
+        try:
+            data = await self.client.create_contact(body)
+        except ApiError as err:
+            meta = _duplicate_meta(err)
+            if err.status == 400 and meta is not None:
+                self.journal.record_step(self.run_id, work.row, "create", state="failed")
+                work.fail(
+                    "duplicate-contact",
+                    f"a contact already has this {meta.get('matchingField') or 'email/phone'}: "
+                    f"{meta['contactId']} ({meta.get('contactName') or 'no name'})",
+                    400,
+                )
+                return {}, False
+            raise
+        return data.get("contact") or {}, True
+
+    async def _find_for_update(self, work: RowWork) -> str | None:
+        if work.plan.contact_id:
+            return work.plan.contact_id
+        found = await self.client.find_duplicate(email=work.plan.lookup_email,
+                                                 phone=work.plan.lookup_phone)
+        if found is None or not found.get("id"):
+            work.fail("contact-not-found", "no contact has this email or phone")
+            return None
+        return str(found["id"])
+
+    async def _followup(self, work: RowWork, cid: str, step: Followup) -> None:
+        phase = step.kind
+        if work.prior_done(phase):
+            return
+        try:
+            detail: dict[str, Any] = {}
+            if phase == "note":
+                if work.prior_intent(phase) and await self._note_exists(cid, step.payload):
+                    detail = {}
+                else:
+                    self.journal.record_intent(self.run_id, work.row, phase, contact_id=cid)
+                    note = (await self.client.add_note(cid, step.payload)).get("note") or {}
+                    detail = {"note_id": note.get("id")}
+            elif phase == "task":
+                if work.prior_intent(phase) and await self._task_exists(cid, step.payload):
+                    detail = {}
+                else:
+                    self.journal.record_intent(self.run_id, work.row, phase, contact_id=cid)
+                    task = (await self.client.create_task(cid, step.payload)).get("task") or {}
+                    detail = {"task_id": task.get("id")}
+            elif phase == "workflow":
+                await self.client.add_to_workflow(cid, step.payload["id"])
+                detail = {"workflow_id": step.payload["id"]}
+            elif phase == "campaign":
+                await self.client.add_to_campaign(cid, step.payload["id"])
+                detail = {"campaign_id": step.payload["id"]}
+            else:
+                await self.client.add_followers(cid, step.payload["followers"])
+                detail = {"added": step.payload["followers"]}
+        except ApiError as err:
+            self._check_fatal(err)
+            _, message, http = row_error(err)
+            self.journal.record_step(self.run_id, work.row, phase, state="failed", contact_id=cid)
+            work.fail("followup-failed", f"{phase}: {message}", http)
+            return
+        self.journal.record_step(self.run_id, work.row, phase, contact_id=cid, detail=detail)
+
+    async def _note_exists(self, cid: str, payload: dict[str, Any]) -> bool:
+        notes = (await self.client.list_notes(cid)).get("notes") or []
+        return any(isinstance(n, dict) and n.get("body") == payload["body"] for n in notes)
+
+    async def _task_exists(self, cid: str, payload: dict[str, Any]) -> bool:
+        tasks = (await self.client.list_tasks(cid)).get("tasks") or []
+        return any(
+            isinstance(t, dict) and t.get("title") == payload["title"]
+            and same_instant(t.get("dueDate"), payload["dueDate"])
+            for t in tasks
+        )
+
+    # -- bulk phases --------------------------------------------------------------------
+
+    def _send(self, chunks: list[Chunk[Any]]) -> None:
+        for chunk in chunks:
+            self._spawn(chunk)
+
+    def _spawn(self, chunk: Chunk[Any]) -> None:
+        if isinstance(chunk.key, tuple):
+            coro = self._tag_chunk(chunk)
+        else:
+            coro = self._business_chunk(chunk)
+        task = asyncio.create_task(coro)
+        self._chunk_tasks.add(task)
+        task.add_done_callback(self._chunk_tasks.discard)
+
+    async def drain(self) -> None:
+        """Send every open group and wait for every bulk call (end of input)."""
+        self._send(self.tags.flush())
+        self._send(self.business.flush())
+        while self._chunk_tasks:
+            await asyncio.gather(*list(self._chunk_tasks))
+        if self.fatal is not None:
+            raise RunAbort(self.fatal)
+
+    async def _tag_chunk(self, chunk: Chunk[tuple[str, ...]]) -> None:
+        tags = list(chunk.key)
+        try:
+            data = await self.client.bulk_tags("add", chunk.contact_ids, tags)
+        except ApiError as err:
+            if err.status in (413, 422) and len(chunk.items) > 1:
+                left, right = chunk.halves()
+                log.info("bulk tags chunk of %d answered %s: halving", len(chunk.items),
+                         err.status)
+                await asyncio.gather(self._tag_chunk(left), self._tag_chunk(right))
+                return
+            self._chunk_failed(chunk, "tags", "tag-failed", err)
+            return
+        errors: dict[str, str] = {}
+        for item in data.get("responses") or []:
+            if isinstance(item, dict) and item.get("type") == "error":
+                errors[str(item.get("contactId"))] = str(item.get("message") or "error")
+        for it in chunk.items:
+            work = self._works.get(it.row)
+            if it.contact_id in errors:
+                self.journal.record_step(self.run_id, it.row, "tags", state="failed",
+                                         contact_id=it.contact_id)
+                if work is not None:
+                    work.fail("tag-failed", f"tags {', '.join(tags)}: {errors[it.contact_id]}")
+            else:
+                self.journal.record_step(self.run_id, it.row, "tags", contact_id=it.contact_id,
+                                         detail={"added": tags})
+            if work is not None:
+                self._release(work)
+
+    async def _business_chunk(self, chunk: Chunk[str]) -> None:
+        try:
+            data = await self.client.bulk_business(chunk.contact_ids, chunk.key)
+        except ApiError as err:
+            self._chunk_failed(chunk, "business", "business-failed", err)
+            return
+        returned = data.get("ids")
+        updated = set(returned) if isinstance(returned, list) else set(chunk.contact_ids)
+        ok = bool(data.get("success", True))
+        for it in chunk.items:
+            work = self._works.get(it.row)
+            if ok and it.contact_id in updated:
+                self.journal.record_step(self.run_id, it.row, "business",
+                                         contact_id=it.contact_id,
+                                         detail={"business_id": chunk.key})
+            else:
+                self.journal.record_step(self.run_id, it.row, "business", state="failed",
+                                         contact_id=it.contact_id)
+                if work is not None:
+                    work.fail("business-failed",
+                              f"business {chunk.key}: the API did not update this contact")
+            if work is not None:
+                self._release(work)
+
+    def _chunk_failed(self, chunk: Chunk[Any], phase: str, code: str, err: ApiError) -> None:
+        if isinstance(err, AuthError) or (
+            isinstance(err, RateLimitedError) and "daily" in str(err).lower()
+        ):
+            self.fatal = err
+        _, message, http = row_error(err)
+        for it in chunk.items:
+            self.journal.record_step(self.run_id, it.row, phase, state="failed",
+                                     contact_id=it.contact_id)
+            work = self._works.get(it.row)
+            if work is not None:
+                work.fail(code, message, http)
+                self._release(work)
+
+    # -- settling -----------------------------------------------------------------------
+
+    def track(self, work: RowWork) -> None:
+        """Register a row before :meth:`run_row` so bulk answers find it."""
+        self._works[work.row] = work
+
+    def _release(self, work: RowWork) -> None:
+        work.outstanding -= 1
+        if work.outstanding <= 0:
+            self._settle(work)
+
+    def _settle(self, work: RowWork) -> None:
+        if self._works.pop(work.row, None) is None:
+            return
+        self.on_settled(work)
+
+    @property
+    def in_flight(self) -> int:
+        """Rows started and not settled yet (including rows waiting in bulk groups)."""
+        return len(self._works)
+
+
+# -- snapshots ------------------------------------------------------------------------------
+
+
+async def snapshot_batch(client: Client, journal: Journal, run_id: str,
+                         works: list[RowWork]) -> None:
+    """Save the current state of the contacts these rows will update (for ``bulkio undo``).
+
+    One ``POST /contacts/search`` for the whole batch (an OR of the rows' emails and
+    phones, matched like the upsert: email first, then phone), plus one
+    ``GET /contacts/{id}`` per row that names its contact id. Rows whose contact phase is
+    already done (resume) need no snapshot.
+    """
+    todo = [w for w in works if not any(w.prior_done(p) for p in _CONTACT_PHASES)]
+    filters: list[dict[str, Any]] = []
+    for w in todo:
+        if w.plan.contact_id:
+            contact = (await client.get_contact(w.plan.contact_id)).get("contact")
+            if isinstance(contact, dict) and contact.get("id"):
+                journal.save_snapshot(run_id, str(contact["id"]), contact)
+            continue
+        if w.plan.lookup_email:
+            filters.append({"field": "email", "operator": "eq", "value": w.plan.lookup_email})
+        if w.plan.lookup_phone:
+            filters.append({"field": "phone", "operator": "eq", "value": w.plan.lookup_phone})
+    if not filters:
+        return
+    by_email: dict[str, dict[str, Any]] = {}
+    by_phone: dict[str, dict[str, Any]] = {}
+    page = 1
+    while True:
+        data = await client.search({"pageLimit": 100, "page": page,
+                                    "filters": [{"group": "OR", "filters": filters}]})
+        contacts = [c for c in data.get("contacts") or [] if isinstance(c, dict)]
+        for c in contacts:
+            if c.get("email"):
+                by_email.setdefault(str(c["email"]).casefold(), c)
+            if c.get("phone"):
+                by_phone.setdefault(str(c["phone"]), c)
+        if len(contacts) < 100 or page * 100 >= int(data.get("total") or 0):
+            break
+        page += 1
+    for w in todo:
+        if w.plan.contact_id:
+            continue
+        email = w.plan.lookup_email
+        found = by_email.get(email.casefold()) if email else None
+        if found is None and w.plan.lookup_phone:
+            found = by_phone.get(w.plan.lookup_phone)
+        if found is not None and found.get("id"):
+            journal.save_snapshot(run_id, str(found["id"]), found)
