@@ -35,6 +35,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import socket
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -44,10 +46,12 @@ from typing import Any
 
 from bulkio.errors import InputError
 from bulkio.journal_records import (
+    SCHEMA_SQL,
     SCHEMA_VERSION,
     RowState,
     RowStatus,
     RunInfo,
+    RunInUseError,
     RunNotFoundError,
     RunStatus,
     StepRecord,
@@ -73,6 +77,7 @@ __all__ = [
     "Journal",
     "RowState",
     "RowStatus",
+    "RunInUseError",
     "RunInfo",
     "RunNotFoundError",
     "RunStatus",
@@ -87,63 +92,6 @@ __all__ = [
     "scrub_argv",
 ]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    id TEXT PRIMARY KEY,
-    command TEXT NOT NULL,
-    argv_json TEXT NOT NULL,
-    input_path TEXT,
-    input_sha256 TEXT,
-    location_id TEXT,
-    mode TEXT,
-    options_json TEXT NOT NULL,
-    status TEXT NOT NULL,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    counts_json TEXT
-);
-CREATE INDEX IF NOT EXISTS runs_by_input ON runs(input_path, location_id, started_at);
-CREATE TABLE IF NOT EXISTS rows (
-    run_id TEXT NOT NULL,
-    row INTEGER NOT NULL,
-    fingerprint TEXT,
-    status TEXT NOT NULL,
-    action TEXT,
-    contact_id TEXT,
-    error_code TEXT,
-    error_message TEXT,
-    http_status INTEGER,
-    warnings_json TEXT,
-    attempts INTEGER NOT NULL DEFAULT 1,
-    updated_at TEXT NOT NULL,
-    PRIMARY KEY (run_id, row)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS steps (
-    run_id TEXT NOT NULL,
-    row INTEGER NOT NULL,
-    phase TEXT NOT NULL,
-    state TEXT NOT NULL,
-    contact_id TEXT,
-    detail_json TEXT,
-    updated_at TEXT NOT NULL,
-    PRIMARY KEY (run_id, row, phase)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS fingerprints (
-    location_id TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,
-    contact_id TEXT NOT NULL,
-    run_id TEXT NOT NULL,
-    row INTEGER NOT NULL,
-    PRIMARY KEY (location_id, fingerprint)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS fingerprints_by_contact ON fingerprints(location_id, contact_id);
-CREATE TABLE IF NOT EXISTS snapshots (
-    run_id TEXT NOT NULL,
-    contact_id TEXT NOT NULL,
-    before_json TEXT NOT NULL,
-    PRIMARY KEY (run_id, contact_id)
-) WITHOUT ROWID;
-"""
 
 
 class Journal:
@@ -191,8 +139,9 @@ class Journal:
             conn.execute("PRAGMA journal_mode = WAL")
             # NORMAL in WAL mode survives a process kill; only power loss can drop the tail.
             conn.execute("PRAGMA synchronous = NORMAL")
-            conn.executescript(_SCHEMA)
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            if version < SCHEMA_VERSION:  # skip when current: opening must not need a write lock
+                conn.executescript(SCHEMA_SQL)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
             raise InputError(
                 f"cannot open the run journal: {exc}",
@@ -223,7 +172,9 @@ class Journal:
         self._closed = True
 
     def flush(self) -> None:
-        """Commit every pending write now."""
+        """Commit every pending write now (no-op once closed)."""
+        if self._closed:
+            return
         if self._conn.in_transaction:
             self._conn.commit()
         self._dirty = 0
@@ -273,10 +224,10 @@ class Journal:
             try:
                 self._conn.execute(
                     "INSERT INTO runs (id, command, argv_json, input_path, input_sha256,"
-                    " location_id, mode, options_json, status, started_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)",
+                    " location_id, mode, options_json, status, started_at, pid, host)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)",
                     (run_id, command, dumps_json(argv_clean), path, input_sha256, location_id,
-                     mode, dumps_json(opts), started),
+                     mode, dumps_json(opts), started, os.getpid(), socket.gethostname()),
                 )
             except sqlite3.IntegrityError:
                 continue
@@ -285,14 +236,23 @@ class Journal:
         raise RuntimeError("could not allocate a unique run id")  # 31**4 ids per minute
 
     def reopen_run(self, run_id: str) -> RunInfo:
-        """Mark a run ``running`` again (resume/retry), clearing its end time and counts."""
-        self.require_run(run_id)
+        """Mark a run ``running`` again (resume/retry), clearing its end time and counts.
+
+        Raises RunInUseError when another live process on this host is still running it
+        (two processes resuming one run would send rows twice).
+        """
+        run = self.require_run(run_id)
+        if run.active and run.pid != os.getpid():
+            raise RunInUseError(
+                f"run {run.id} is still running (process {run.pid})", path=self.path
+            )
         self.flush()
         self._conn.execute(
-            "UPDATE runs SET status='running', finished_at=NULL, counts_json=NULL WHERE id=?",
-            (run_id,),
+            "UPDATE runs SET status='running', finished_at=NULL, counts_json=NULL, pid=?, host=?"
+            " WHERE id=?",
+            (os.getpid(), socket.gethostname(), run.id),
         )
-        return self.get_run(run_id)
+        return self.get_run(run.id)
 
     def finish_run(
         self,
@@ -371,7 +331,6 @@ class Journal:
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
-        self.flush()
         return [self._run_info(r) for r in self._conn.execute(sql, params).fetchall()]
 
     def _run_info(self, r: tuple[Any, ...]) -> RunInfo:
@@ -379,12 +338,12 @@ class Journal:
         return RunInfo(
             id=r[0], command=r[1], argv=json.loads(r[2]), input_path=r[3], input_sha256=r[4],
             location_id=r[5], mode=r[6], options=json.loads(r[7]), status=r[8],
-            started_at=r[9], finished_at=r[10], counts=counts,
+            started_at=r[9], finished_at=r[10], counts=counts, pid=r[12], host=r[13],
+            active=r[8] == "running" and _process_alive(r[12], r[13]),
         )
 
     def row_counts(self, run_id: str) -> dict[str, Any]:
         """Live counts: ``rows``, ``by_status``, ``by_action``, ``by_error``."""
-        self.flush()
         by_status: dict[str, int] = {}
         by_action: dict[str, int] = {}
         by_error: dict[str, int] = {}
@@ -522,7 +481,6 @@ class Journal:
 
     def row_states(self, run_id: str, *, with_steps: bool = True) -> dict[int, RowState]:
         """Every recorded row of a run, keyed by row number (steps attached if asked)."""
-        self.flush()
         steps: dict[int, dict[str, StepRecord]] = {}
         if with_steps:
             for row, phase, state, cid, detail in self._conn.execute(
@@ -543,7 +501,6 @@ class Journal:
 
     def failed_rows(self, run_id: str) -> list[int]:
         """Row numbers whose status is ``failed`` (what ``bulkio retry`` re-sends)."""
-        self.flush()
         return [
             r for (r,) in self._conn.execute(
                 "SELECT row FROM rows WHERE run_id=? AND status='failed' ORDER BY row", (run_id,)
@@ -554,7 +511,6 @@ class Journal:
 
     def known_fingerprints(self, location_id: str, fps: Iterable[str]) -> dict[str, str]:
         """Which of ``fps`` already succeeded into ``location_id``: fingerprint -> contact id."""
-        self.flush()
         wanted = list(dict.fromkeys(fps))
         found: dict[str, str] = {}
         for i in range(0, len(wanted), _IN_CHUNK):
@@ -602,7 +558,6 @@ class Journal:
 
     def snapshots(self, run_id: str) -> dict[str, dict[str, Any]]:
         """contact id -> its saved previous state, for one run."""
-        self.flush()
         return {
             cid: json.loads(doc)
             for cid, doc in self._conn.execute(
@@ -635,7 +590,6 @@ class Journal:
 
     def iter_rows(self, run_id: str) -> Iterator[RowState]:
         """Row states in row order, streamed (for very large runs; no steps attached)."""
-        self.flush()
         cur = self._conn.execute(
             f"SELECT {_ROW_COLS} FROM rows WHERE run_id=? ORDER BY row", (run_id,)
         )
@@ -656,3 +610,18 @@ def _row_state(r: tuple[Any, ...], steps: dict[str, StepRecord]) -> RowState:
         error_code=r[5], error_message=r[6], http_status=r[7], warnings=warns,
         attempts=r[9], steps=steps,
     )
+
+
+def _process_alive(pid: int | None, host: str | None) -> bool:
+    """Whether the process that last ran a run still exists (other hosts: assume yes)."""
+    if pid is None:
+        return False
+    if host != socket.gethostname():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

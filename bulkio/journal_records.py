@@ -27,6 +27,12 @@ _SECRET_WORDS = ("token", "secret", "password", "passwd", "api-key", "api_key", 
 
 
 
+class RunInUseError(InputError):
+    """The run is still being executed by another live process."""
+
+    hint = "wait for that process to finish (or stop it), then resume"
+
+
 class RunNotFoundError(InputError):
     """No run with that id (or id prefix) in the journal."""
 
@@ -114,7 +120,7 @@ def dumps_json(value: Any) -> str:
 
 @dataclass(frozen=True, slots=True)
 class RunInfo:
-    """One run as listed by ``bulkio runs``; ``counts`` is live while the run is running."""
+    """One run as listed by ``bulkio runs``; ``counts`` is live until the run finishes."""
 
     id: str
     command: str
@@ -128,6 +134,16 @@ class RunInfo:
     started_at: str
     finished_at: str | None
     counts: dict[str, Any]
+    #: process id and host that last started/resumed the run
+    pid: int | None = None
+    host: str | None = None
+    #: status is ``running`` and that process is alive: False means interrupted (resumable)
+    active: bool = False
+
+    @property
+    def interrupted(self) -> bool:
+        """``running`` in the journal but its process is gone (killed, crashed)."""
+        return self.status == "running" and not self.active
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,3 +193,65 @@ class UndoEntry:
     created: bool
     steps: dict[str, StepRecord]
     snapshot: dict[str, Any] | None
+
+
+#: DDL of every table (see :mod:`bulkio.journal` for their meaning)
+SCHEMA_SQL = """
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    command TEXT NOT NULL,
+    argv_json TEXT NOT NULL,
+    input_path TEXT,
+    input_sha256 TEXT,
+    location_id TEXT,
+    mode TEXT,
+    options_json TEXT NOT NULL,
+    status TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    counts_json TEXT,
+    pid INTEGER,
+    host TEXT
+);
+CREATE INDEX IF NOT EXISTS runs_by_input ON runs(input_path, location_id, started_at);
+CREATE TABLE IF NOT EXISTS rows (
+    run_id TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    fingerprint TEXT,
+    status TEXT NOT NULL,
+    action TEXT,
+    contact_id TEXT,
+    error_code TEXT,
+    error_message TEXT,
+    http_status INTEGER,
+    warnings_json TEXT,
+    attempts INTEGER NOT NULL DEFAULT 1,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (run_id, row)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS steps (
+    run_id TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    phase TEXT NOT NULL,
+    state TEXT NOT NULL,
+    contact_id TEXT,
+    detail_json TEXT,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (run_id, row, phase)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS fingerprints (
+    location_id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    contact_id TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    PRIMARY KEY (location_id, fingerprint)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS fingerprints_by_contact ON fingerprints(location_id, contact_id);
+CREATE TABLE IF NOT EXISTS snapshots (
+    run_id TEXT NOT NULL,
+    contact_id TEXT NOT NULL,
+    before_json TEXT NOT NULL,
+    PRIMARY KEY (run_id, contact_id)
+) WITHOUT ROWID;
+"""

@@ -19,6 +19,7 @@ import pytest
 from bulkio.errors import InputError
 from bulkio.journal import (
     Journal,
+    RunInUseError,
     RunNotFoundError,
     default_journal_path,
     file_sha256,
@@ -265,6 +266,11 @@ def test_sigkill_loses_only_uncommitted_results(
     try:
         assert proc.stdout is not None
         run_id = proc.stdout.readline().strip()
+        with Journal.open(db) as other:
+            live = other.get_run(run_id)
+            assert live.active and not live.interrupted and live.pid == proc.pid
+            with pytest.raises(RunInUseError, match="still running"):
+                other.reopen_run(run_id)
         proc.send_signal(signal.SIGKILL)
     finally:
         proc.wait(timeout=30)
@@ -276,7 +282,9 @@ def test_sigkill_loses_only_uncommitted_results(
         if mode == "intent":  # the intent forced the in-flight results out too
             assert states[252].ambiguous_steps == ["create"]
             assert j.known_fingerprints("L1", ["f251"]) == {"f251": "c251"}
-        assert j.get_run(run_id).status == "running"  # killed: resumable
+        killed = j.get_run(run_id)
+        assert killed.status == "running" and killed.interrupted  # killed: resumable
+        assert j.reopen_run(run_id).active
         j.record_row(run_id, 300, status="ok", action="created")  # still writable
     assert 300 in _committed_rows(db, run_id)
 
