@@ -2,7 +2,7 @@
 
 The syntax (one expression per ``--filter``; several are ANDed)::
 
-    field=value        eq              tags=vip, country=MX, Plan=Gold
+    field=value        eq              tags=vip, country=MX, Plan=Gold (also ==)
     field!=value       not_eq          country!=MX
     field~value        contains        name~ana
     field!~value       not_contains    name!~ana
@@ -37,9 +37,9 @@ FILTER_SYNTAX = (
 SORT_SYNTAX = "sort looks like 'field', 'field:asc' or 'field:desc' (at most 2)"
 
 _RANGE_OPS = {">=": "gte", ">": "gt", "<=": "lte", "<": "lt"}
-_OPS = {"=": "eq", "!=": "not_eq", "~": "contains", "!~": "not_contains", **_RANGE_OPS}
+_OPS = {"=": "eq", "==": "eq", "!=": "not_eq", "~": "contains", "!~": "not_contains", **_RANGE_OPS}
 # Longest operators first so '!=' is not read as '!' + '='.
-_OP_RE = re.compile(r"^(?P<field>[^=!~<>]+?)\s*(?P<op>!=|!~|>=|<=|=|~|>|<)\s*(?P<value>.*)$")
+_OP_RE = re.compile(r"^(?P<field>[^=!~<>]+?)\s*(?P<op>!=|!~|>=|<=|==|=|~|>|<)\s*(?P<value>.*)$")
 _EXISTS_RE = re.compile(r"^(?P<field>.+?)\s+(?P<neg>not\s+|!)?exists$", re.IGNORECASE)
 
 #: Standard contact fields a filter may name -> the search API field it maps to. Names

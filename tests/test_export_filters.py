@@ -53,6 +53,7 @@ def one(text: str) -> dict[str, Any]:
         ("tags=vip", {"field": "tags", "operator": "eq", "value": "vip"}),
         ("country!=MX", {"field": "country", "operator": "not_eq", "value": "MX"}),
         ("country != MX", {"field": "country", "operator": "not_eq", "value": "MX"}),
+        ("country==MX", {"field": "country", "operator": "eq", "value": "MX"}),
         ("email exists", {"field": "email", "operator": "exists"}),
         ("phone not exists", {"field": "phone", "operator": "not_exists"}),
         ("phone NOT EXISTS", {"field": "phone", "operator": "not_exists"}),
