@@ -148,6 +148,10 @@ CODES: dict[str, str] = {
     "followup-failed": "the contact was saved but a note, task, workflow, campaign or "
     "follower step failed",
     "unknown-custom-field": "the column maps to a custom field the location does not have",
+    "missing-value": "a cell the bulk command needs is empty (tags, business id, note text, "
+    "task title or due date, follower ids)",
+    "cannot-revert": "undo cannot restore this change: the run kept no previous values "
+    "(import without --snapshot), or it deleted a contact or removed it from a workflow",
     # runs
     "not-processed": "the run stopped before this row was processed; re-run with --resume",
 }
