@@ -207,6 +207,9 @@ class Preparation:
         self._dups: dict[int, list[int]] = {}
         self._buffer: list[SourceRow] | None = None
         self._constants: dict[str, Any] = {}
+        # per pass-1 row: its number and its phone as E.164 digits (0 none, -1 recompute)
+        self._row_numbers: array[int] = array("q")
+        self._phones: array[int] = array("q")
 
     # -- planning ---------------------------------------------------------------------
 
@@ -307,6 +310,7 @@ class Preparation:
             for key in self._keys(values, email_col, phone_col, phone_region):
                 hashes.append(key)
                 rows.append(src.row)
+            self._row_numbers.append(src.row)
         for column, seen in date_cols.items():
             order = n_dates.detect_date_order(seen)
             self._column_orders[column] = order
@@ -337,6 +341,15 @@ class Preparation:
                 result = n_phone.normalize_phone(raw.strip(), region=region)
                 if result.ok and result.value:
                     keys.append(hash(("phone", result.value)))
+                value = result.value
+                # pass 2 reuses clean E.164 results: phone parsing is the costliest step
+                clean = result.code is None and not result.message and isinstance(value, str)
+                digits = value[1:] if clean and value.startswith("+") else ""
+                self._phones.append(int(digits) if digits.isdigit() and len(digits) < 19 else -1)
+            else:
+                self._phones.append(0)
+        else:
+            self._phones.append(0)
         return keys
 
     # -- pass 2 -----------------------------------------------------------------------
@@ -355,8 +368,11 @@ class Preparation:
             self._buffer = None
         claimed: dict[int, int] = {}
         summary = self.summary
-        for src in rows:
-            prepared = self._prepare(src, plans)
+        numbers, phones = self._row_numbers, self._phones
+        n_known = len(numbers)
+        for index, src in enumerate(rows):
+            phone = phones[index] if index < n_known and numbers[index] == src.row else -1
+            prepared = self._prepare(src, plans, phone)
             self._check_duplicate(prepared, claimed)
             summary.rows_read += 1
             summary.changes += len(prepared.changes)
@@ -368,7 +384,7 @@ class Preparation:
                 summary.rows_failed += 1
             yield prepared
 
-    def _prepare(self, src: SourceRow, plans: list[_Plan]) -> PreparedRow:
+    def _prepare(self, src: SourceRow, plans: list[_Plan], phone: int = -1) -> PreparedRow:
         row = src.row
         values = src.values
         out = PreparedRow(source=src, issues=list(src.issues))
@@ -401,7 +417,11 @@ class Preparation:
             if target == "postalCode":
                 result = _postal(text, contact.get("country"))
             else:
-                result = plan.fn(text, region)
+                result = (
+                    accept(f"+{phone}")
+                    if target == "phone" and phone > 0
+                    else plan.fn(text, region)
+                )
             if target == "country":
                 region = (
                     str(result.value) if result.code is None else n_country.country_region(text)
@@ -432,7 +452,7 @@ class Preparation:
                 out.extras[target] = value
             else:
                 contact[target] = value
-            shown = _display(value)
+            shown = value if type(value) is str else _display(value)
             if shown != raw:
                 out.changes.append(Change(row, plan.column, target, raw, shown))
         if full_name is not None:

@@ -1,0 +1,99 @@
+"""Read, normalize and full-``check`` throughput, plus peak memory of ``check`` on 1M rows.
+
+Run: ``python bench/read_normalize.py [--rows 200000] [--memory-rows 1000000]``
+
+Generates messy Spanish-locale files with ``bench/gen_messy.py`` (cp1252 ``;`` CSV and
+XLSX) in a temporary folder and prints a table:
+
+- read: iterate ``open_table`` rows;
+- normalize: iterate ``prepare_rows`` (both passes: date-order evidence and duplicate
+  keys, then normalization), no output;
+- check: ``run_check`` end to end, the function ``bulkio check`` calls, writing the
+  ready, failure and changes files;
+- peak RSS of a fresh ``python -c`` subprocess running the full check on the 1M-row CSV
+  (``resource.getrusage(RUSAGE_SELF).ru_maxrss``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from gen_messy import write_messy_csv, write_messy_xlsx  # noqa: E402
+
+from bulkio.check import run_check  # noqa: E402
+from bulkio.cli.reading import ReadingOptions, open_preparation  # noqa: E402
+from bulkio.readers import open_table  # noqa: E402
+
+_MEMORY_SCRIPT = """
+import resource, sys
+from pathlib import Path
+from bulkio.check import run_check
+from bulkio.cli.reading import ReadingOptions, open_preparation
+result = run_check(open_preparation(Path(sys.argv[1]), ReadingOptions()), out_dir=Path(sys.argv[2]))
+print(result.summary.rows_read, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def _timed(fn: Callable[[], int]) -> tuple[int, float]:
+    start = time.perf_counter()
+    n = fn()
+    return n, time.perf_counter() - start
+
+
+def _read(path: Path) -> int:
+    return sum(1 for _ in open_table(path).rows)
+
+
+def _normalize(path: Path) -> int:
+    return sum(1 for _ in open_preparation(path, ReadingOptions()))
+
+
+def _check(path: Path, out: Path) -> int:
+    return run_check(open_preparation(path, ReadingOptions()), out_dir=out).summary.rows_read
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--memory-rows", type=int, default=1_000_000, help="0 to skip")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bulkio-bench-") as tmp:
+        folder = Path(tmp)
+        files = {
+            "csv": write_messy_csv(folder / "messy.csv", args.rows),
+            "xlsx": write_messy_xlsx(folder / "messy.xlsx", args.rows),
+        }
+        print(f"{'file':<6} {'stage':<10} {'rows':>9} {'seconds':>9} {'rows/s':>9}")
+        for kind, path in files.items():
+            for stage, fn in (
+                ("read", lambda p=path: _read(p)),
+                ("normalize", lambda p=path: _normalize(p)),
+                ("check", lambda p=path: _check(p, folder / "out")),
+            ):
+                n, secs = _timed(fn)
+                print(f"{kind:<6} {stage:<10} {n:>9} {secs:>9.2f} {n / secs:>9.0f}", flush=True)
+        if args.memory_rows:
+            big = write_messy_csv(folder / "big.csv", args.memory_rows)
+            start = time.perf_counter()
+            done = subprocess.run(
+                [sys.executable, "-c", _MEMORY_SCRIPT, str(big), str(folder / "big-out")],
+                cwd=ROOT, capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            secs = time.perf_counter() - start
+            rows, maxrss_kb = (int(x) for x in done.stdout.split())
+            print(f"\ncheck of a {rows:,}-row CSV in a subprocess: {secs:.1f} s "
+                  f"({rows / secs:,.0f} rows/s), peak RSS {maxrss_kb / 1024:.0f} MB")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
