@@ -119,6 +119,8 @@ CODES: dict[str, str] = {
     "empty-row": "the row has no values at all",
     "decoding-fallback": "the line was not valid in the file's encoding and was read as "
     "Windows-1252; check its accents",
+    "unbalanced-quote": "a cell opened with a double quote ran over the following lines, "
+    "which look like rows of their own; fix the quote and import those lines again",
     # validation / normalization
     "missing-identifier": "the row has neither a valid email nor a valid phone, so it cannot "
     "be matched or upserted",

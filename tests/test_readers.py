@@ -307,6 +307,33 @@ def test_bare_cr_line_endings(tmp_path: Path) -> None:
     assert [(r.row, r.values["a"]) for r in got] == [(2, "1"), (3, "3")]
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'a,b,c\n1,"2,3\n4,5,6\n7,"8",9\n10,11,12\n',  # closed two lines later
+        b'a,b,c\n1,"2,3\n4,5,6\n7,8,9\n10,11,12\n',  # never closed: runs to the end
+    ],
+)
+def test_unbalanced_quote_swallowing_rows_is_an_error(tmp_path: Path, data: bytes) -> None:
+    got = rows(open_table(write(tmp_path, "q.csv", data)))
+    assert got[0].row == 2
+    bad = [i for i in got[0].issues if i.code == "unbalanced-quote"]
+    assert len(bad) == 1 and bad[0].severity == "error"
+    assert "lines 2-" in bad[0].message
+
+
+def test_multiline_cell_with_commas_is_not_unbalanced(tmp_path: Path) -> None:
+    data = 'Nombre,Dirección,Correo,Tel\nAna,"Calle 5, Centro\nCDMX, 06000",a@x,1\n'.encode()
+    [r] = rows(open_table(write(tmp_path, "ok.csv", data)))
+    assert r.issues == () and r.values["Dirección"] == "Calle 5, Centro\nCDMX, 06000"
+
+
+def test_stray_carriage_return_inside_a_line(tmp_path: Path) -> None:
+    data = b'a,b\r\nx\ry,z\r\n"q\rw",v\n1,2\r\n'
+    got = rows(open_table(write(tmp_path, "cr.csv", data)))
+    assert [(r.row, r.values["a"]) for r in got] == [(2, "x y"), (3, "q w"), (4, "1")]
+
+
 def test_ten_thousand_columns(tmp_path: Path) -> None:
     n = 10_000
     head = ",".join(f"c{i}" for i in range(n))

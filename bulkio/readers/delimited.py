@@ -8,7 +8,8 @@ streams one record at a time (flat memory) and keeps up (see ``bench/read_bench.
 Decoding happens line by line for ASCII-compatible codecs, so one bad line in an
 otherwise UTF-8 file is read as Windows-1252 with a ``decoding-fallback`` warning instead
 of failing the file. With a forced ``encoding=`` an undecodable line is an InputError.
-NUL bytes are removed and reported (``nul-byte``).
+NUL bytes are removed and reported (``nul-byte``); a stray carriage return inside a line
+(not a line ending) becomes a space.
 """
 
 from __future__ import annotations
@@ -55,6 +56,11 @@ def _binary_lines(
         if b"\x00" in raw:
             state.nul.add(lineno)
             raw = raw.replace(b"\x00", b"")
+        if raw.find(b"\r", 0, len(raw) - 2) != -1:
+            # a stray CR inside a line makes the csv module reject the whole file
+            # ("new-line character seen in unquoted field"): it becomes a space
+            body = raw.rstrip(b"\r\n")
+            raw = body.replace(b"\r", b" ") + raw[len(body):]
         try:
             yield raw.decode(codec)
         except UnicodeDecodeError as exc:
@@ -91,8 +97,13 @@ def _text_lines(
                              hint="omit --encoding to let bulkio detect it") from None
 
 
-def _records(path: Path, sn: Sniffed, *, forced: bool) -> Generator[Record, None, None]:
-    """Every record of the file with the physical line it starts on (blank ones too)."""
+def _records(
+    path: Path, sn: Sniffed, *, forced: bool, width: int = 0
+) -> Generator[Record, None, None]:
+    """Every record of the file with the physical line it starts on (blank ones too).
+
+    With the header's ``width`` known, multi-line records are checked for swallowed rows.
+    """
     csv.field_size_limit(FIELD_LIMIT)
     state = _LineState()
     if sn.ascii_compatible and not sn.cr_only:
@@ -120,11 +131,27 @@ def _records(path: Path, sn: Sniffed, *, forced: bool) -> Generator[Record, None
             issues: tuple[RowIssue, ...] = ()
             if state.nul or state.fallback:
                 issues = _line_issues(state, start, end)
+            if end > start and width and _swallowed_rows(cells, width, sn.delimiter):
+                issues = (*issues, RowIssue(
+                    start, "unbalanced-quote",
+                    f"lines {start}-{end} were read as one row because of a double quote; "
+                    "lines inside it look like rows of their own"))
             # once per cell of the file: keep it a comprehension
             yield start, [c if c and not c.isspace() else None for c in cells], issues
     finally:
         if f is not None:
             f.close()
+
+
+def _swallowed_rows(cells: list[str], width: int, delimiter: str) -> bool:
+    """True when a multi-line cell holds lines that look like whole records."""
+    need = max(width - 1, 2)
+    for cell in cells:
+        if "\n" in cell:
+            inner = cell.split("\n")[1:]
+            if any(line.count(delimiter) >= need for line in inner):
+                return True
+    return False
 
 
 def _line_issues(state: _LineState, start: int, end: int) -> tuple[RowIssue, ...]:
@@ -189,7 +216,7 @@ def read_delimited(
     headers = make_headers(head_cells[:width])
 
     def rows() -> Iterator[SourceRow]:
-        records = _records(path, sn, forced=forced)
+        records = _records(path, sn, forced=forced, width=width)
         try:
             yield from shape_rows(records, headers, after=head_line, extra_sep=sn.delimiter)
         finally:
