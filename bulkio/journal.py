@@ -38,6 +38,7 @@ import logging
 import os
 import socket
 import sqlite3
+import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -46,6 +47,7 @@ from typing import Any
 
 from bulkio.errors import InputError
 from bulkio.journal_records import (
+    NO_STEPS,
     SCHEMA_SQL,
     SCHEMA_VERSION,
     RowState,
@@ -492,7 +494,7 @@ class Journal:
                 )
         out: dict[int, RowState] = {}
         for r in self._conn.execute(f"SELECT {_ROW_COLS} FROM rows WHERE run_id=?", (run_id,)):
-            out[r[0]] = _row_state(r, steps.pop(r[0], {}))
+            out[r[0]] = _row_state(r, steps.pop(r[0], NO_STEPS))
         # steps of rows whose final result was lost in a crash: the row is still pending
         for row, row_steps in steps.items():
             cid = next((s.contact_id for s in row_steps.values() if s.contact_id), None)
@@ -594,7 +596,7 @@ class Journal:
             f"SELECT {_ROW_COLS} FROM rows WHERE run_id=? ORDER BY row", (run_id,)
         )
         for r in cur:
-            yield _row_state(r, {})
+            yield _row_state(r, NO_STEPS)
 
 
 _ROW_COLS = (
@@ -603,12 +605,16 @@ _ROW_COLS = (
 )
 
 
-def _row_state(r: tuple[Any, ...], steps: dict[str, StepRecord]) -> RowState:
+_STATUSES: dict[str, RowStatus] = {s: s for s in ("pending", "ok", "failed", "skipped")}
+
+
+def _row_state(r: tuple[Any, ...], steps: Mapping[str, StepRecord]) -> RowState:
+    # interned: a million rows share a handful of status/action/code strings
     warns = tuple((c, m) for c, m in json.loads(r[8])) if r[8] else ()
     return RowState(
-        row=r[0], status=r[1], action=r[2], contact_id=r[3], fingerprint=r[4],
-        error_code=r[5], error_message=r[6], http_status=r[7], warnings=warns,
-        attempts=r[9], steps=steps,
+        row=r[0], status=_STATUSES[r[1]], action=r[2] and sys.intern(r[2]), contact_id=r[3],
+        fingerprint=r[4], error_code=r[5] and sys.intern(r[5]), error_message=r[6],
+        http_status=r[7], warnings=warns, attempts=r[9], steps=steps,
     )
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal
 
 from bulkio.errors import InputError
@@ -156,6 +157,10 @@ class StepRecord:
     detail: dict[str, Any]
 
 
+#: the (shared, read-only) steps of a row that has none
+NO_STEPS: Mapping[str, StepRecord] = MappingProxyType({})
+
+
 @dataclass(frozen=True, slots=True)
 class RowState:
     """What the journal knows about one row of a run (also a reporter ``RowOutcome``)."""
@@ -170,7 +175,7 @@ class RowState:
     http_status: int | None = None
     warnings: tuple[tuple[str, str], ...] = ()
     attempts: int = 1
-    steps: dict[str, StepRecord] = field(default_factory=dict)
+    steps: Mapping[str, StepRecord] = field(default_factory=lambda: NO_STEPS)
 
     @property
     def done(self) -> bool:
@@ -191,7 +196,7 @@ class UndoEntry:
     contact_id: str | None
     action: str | None
     created: bool
-    steps: dict[str, StepRecord]
+    steps: Mapping[str, StepRecord]
     snapshot: dict[str, Any] | None
 
 

@@ -302,3 +302,12 @@ def test_default_path_and_sha(tmp_path: Path) -> None:
     src.write_bytes(b"email\na@x.mx\n")
     assert default_journal_path(src) == tmp_path.resolve() / ".bulkio" / "journal.db"
     assert file_sha256(src) == hashlib.sha256(b"email\na@x.mx\n").hexdigest()
+
+
+def test_in_memory_journal_for_dry_runs() -> None:
+    with Journal.open(":memory:") as j:
+        run = j.start_run(command="import", location_id="L1")
+        j.record_row(run.id, 2, status="ok", action="created", contact_id="c", fingerprint="f")
+        assert j.known_fingerprints("L1", ["f"]) == {"f": "c"}
+        assert j.row_states(run.id)[2].steps == {}
+    assert not Path(":memory:").exists()
