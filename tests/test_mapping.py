@@ -256,3 +256,25 @@ def test_rendered_inferred_mapping_is_valid_toml_with_detected_orders() -> None:
     line = next(x for x in text.splitlines() if x.startswith('# "Plan'))
     entry = tomllib.loads(line[2:].split("  # unmapped")[0])
     assert entry == {'Plan "2024"\\': {"custom_field": 'Plan "2024"\\'}}
+
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+
+
+@pytest.mark.parametrize("name", ["contacts_template.csv", "plantilla_contactos.csv"])
+def test_template_headers_all_map_to_distinct_fields(name: str) -> None:
+    headers = (TEMPLATES / name).read_text(encoding="utf-8-sig").strip().split(",")
+    mapping = infer_mapping(headers)
+    assert mapping.unmapped == {}
+    targets = [s.target for s in mapping.columns.values()]
+    assert len(set(targets)) == len(targets) == 18
+    assert "name" not in targets and "tags" in targets
+
+
+def test_example_mapping_file_is_valid() -> None:
+    mf = load_mapping(TEMPLATES / "mapping.example.toml")
+    headers = [*mf.columns, *mf.ignore]
+    mapping = build_mapping(headers, mf)
+    assert mapping.columns_for("phone") == ["Celular"]
+    assert mapping.columns["Nivel"].custom_field == "contact.nivel"
+    assert mapping.constants["tags"] == ["migrado", "importado con bulkio"]
