@@ -38,9 +38,9 @@ import logging
 import os
 import socket
 import sqlite3
-import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -48,6 +48,7 @@ from typing import Any
 from bulkio.errors import InputError
 from bulkio.journal_records import (
     NO_STEPS,
+    ROW_COLUMNS,
     SCHEMA_SQL,
     SCHEMA_VERSION,
     RowState,
@@ -65,6 +66,8 @@ from bulkio.journal_records import (
     fingerprint,
     fingerprint_row,
     new_run_id,
+    process_alive,
+    row_state_from_sql,
     scrub_argv,
     scrub_options,
     utc_now,
@@ -122,14 +125,20 @@ class Journal:
 
     @classmethod
     def open(
-        cls, path: str | Path, *, batch_size: int = 500, flush_interval: float = 0.2
+        cls,
+        path: str | Path,
+        *,
+        batch_size: int = 500,
+        flush_interval: float = 0.2,
+        busy_timeout: float = 5.0,
     ) -> Journal:
         """Open (creating if needed) the journal at ``path``; raises InputError if unusable."""
         p = Path(path)
         try:
             p.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(p, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA busy_timeout = 5000")
+            # another process (bulkio runs, a second import) may hold the lock briefly
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 conn.close()
@@ -178,7 +187,8 @@ class Journal:
         if self._closed:
             return
         if self._conn.in_transaction:
-            self._conn.commit()
+            with self._guard():
+                self._conn.commit()
         self._dirty = 0
         self._last_commit = time.monotonic()
 
@@ -190,9 +200,24 @@ class Journal:
                 self.flush()
 
     def _write(self, sql: str, params: Sequence[Any]) -> None:
-        if not self._conn.in_transaction:
-            self._conn.execute("BEGIN")
-        self._conn.execute(sql, params)
+        with self._guard():
+            if not self._conn.in_transaction:
+                # IMMEDIATE: take the write lock now (waiting busy_timeout), never mid-transaction
+                self._conn.execute("BEGIN IMMEDIATE")
+            self._conn.execute(sql, params)
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Turn SQLite write failures (locked, disk full, I/O) into one clear InputError."""
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            raise InputError(
+                f"cannot write the run journal: {exc}",
+                path=self.path,
+                hint="another bulkio process may be using it, or the disk is full; "
+                "fix that, then re-run with --resume",
+            ) from exc
 
     def _maybe_commit(self) -> None:
         self._dirty += 1  # one result (row, step, snapshot), whatever its statement count
@@ -224,13 +249,15 @@ class Journal:
         for _ in range(20):
             run_id = new_run_id()
             try:
-                self._conn.execute(
-                    "INSERT INTO runs (id, command, argv_json, input_path, input_sha256,"
-                    " location_id, mode, options_json, status, started_at, pid, host)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)",
-                    (run_id, command, dumps_json(argv_clean), path, input_sha256, location_id,
-                     mode, dumps_json(opts), started, os.getpid(), socket.gethostname()),
-                )
+                with self._guard():
+                    self._conn.execute(
+                        "INSERT INTO runs (id, command, argv_json, input_path, input_sha256,"
+                        " location_id, mode, options_json, status, started_at, pid, host)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)",
+                        (run_id, command, dumps_json(argv_clean), path, input_sha256,
+                         location_id, mode, dumps_json(opts), started, os.getpid(),
+                         socket.gethostname()),
+                    )
             except sqlite3.IntegrityError:
                 continue
             self._run_locations[run_id] = location_id
@@ -249,11 +276,12 @@ class Journal:
                 f"run {run.id} is still running (process {run.pid})", path=self.path
             )
         self.flush()
-        self._conn.execute(
-            "UPDATE runs SET status='running', finished_at=NULL, counts_json=NULL, pid=?, host=?"
-            " WHERE id=?",
-            (os.getpid(), socket.gethostname(), run.id),
-        )
+        with self._guard():
+            self._conn.execute(
+                "UPDATE runs SET status='running', finished_at=NULL, counts_json=NULL,"
+                " pid=?, host=? WHERE id=?",
+                (os.getpid(), socket.gethostname(), run.id),
+            )
         return self.get_run(run.id)
 
     def finish_run(
@@ -266,10 +294,11 @@ class Journal:
         """Set the final status and counts (default: counts computed from the rows)."""
         self.flush()
         final = dict(counts) if counts is not None else self.row_counts(run_id)
-        self._conn.execute(
-            "UPDATE runs SET status=?, finished_at=?, counts_json=? WHERE id=?",
-            (status, utc_now(), dumps_json(final), run_id),
-        )
+        with self._guard():
+            self._conn.execute(
+                "UPDATE runs SET status=?, finished_at=?, counts_json=? WHERE id=?",
+                (status, utc_now(), dumps_json(final), run_id),
+            )
         return self.get_run(run_id)
 
     def get_run(self, run_id: str) -> RunInfo:
@@ -341,7 +370,7 @@ class Journal:
             id=r[0], command=r[1], argv=json.loads(r[2]), input_path=r[3], input_sha256=r[4],
             location_id=r[5], mode=r[6], options=json.loads(r[7]), status=r[8],
             started_at=r[9], finished_at=r[10], counts=counts, pid=r[12], host=r[13],
-            active=r[8] == "running" and _process_alive(r[12], r[13]),
+            active=r[8] == "running" and process_alive(r[12], r[13]),
         )
 
     def row_counts(self, run_id: str) -> dict[str, Any]:
@@ -493,8 +522,8 @@ class Journal:
                     phase, state, cid, json.loads(detail) if detail else {}
                 )
         out: dict[int, RowState] = {}
-        for r in self._conn.execute(f"SELECT {_ROW_COLS} FROM rows WHERE run_id=?", (run_id,)):
-            out[r[0]] = _row_state(r, steps.pop(r[0], NO_STEPS))
+        for r in self._conn.execute(f"SELECT {ROW_COLUMNS} FROM rows WHERE run_id=?", (run_id,)):
+            out[r[0]] = row_state_from_sql(r, steps.pop(r[0], NO_STEPS))
         # steps of rows whose final result was lost in a crash: the row is still pending
         for row, row_steps in steps.items():
             cid = next((s.contact_id for s in row_steps.values() if s.contact_id), None)
@@ -538,13 +567,12 @@ class Journal:
         for i in range(0, len(ids), _IN_CHUNK):
             chunk = ids[i : i + _IN_CHUNK]
             marks = ",".join("?" * len(chunk))
-            if not self._conn.in_transaction:
-                self._conn.execute("BEGIN")
-            cur = self._conn.execute(
+            before = self._conn.total_changes
+            self._write(
                 f"DELETE FROM fingerprints WHERE location_id=? AND contact_id IN ({marks})",
                 (location_id, *chunk),
             )
-            removed += cur.rowcount
+            removed += self._conn.total_changes - before
         self.flush()
         return removed
 
@@ -593,41 +621,7 @@ class Journal:
     def iter_rows(self, run_id: str) -> Iterator[RowState]:
         """Row states in row order, streamed (for very large runs; no steps attached)."""
         cur = self._conn.execute(
-            f"SELECT {_ROW_COLS} FROM rows WHERE run_id=? ORDER BY row", (run_id,)
+            f"SELECT {ROW_COLUMNS} FROM rows WHERE run_id=? ORDER BY row", (run_id,)
         )
         for r in cur:
-            yield _row_state(r, NO_STEPS)
-
-
-_ROW_COLS = (
-    "row, status, action, contact_id, fingerprint, error_code, error_message,"
-    " http_status, warnings_json, attempts"
-)
-
-
-_STATUSES: dict[str, RowStatus] = {s: s for s in ("pending", "ok", "failed", "skipped")}
-
-
-def _row_state(r: tuple[Any, ...], steps: Mapping[str, StepRecord]) -> RowState:
-    # interned: a million rows share a handful of status/action/code strings
-    warns = tuple((c, m) for c, m in json.loads(r[8])) if r[8] else ()
-    return RowState(
-        row=r[0], status=_STATUSES[r[1]], action=r[2] and sys.intern(r[2]), contact_id=r[3],
-        fingerprint=r[4], error_code=r[5] and sys.intern(r[5]), error_message=r[6],
-        http_status=r[7], warnings=warns, attempts=r[9], steps=steps,
-    )
-
-
-def _process_alive(pid: int | None, host: str | None) -> bool:
-    """Whether the process that last ran a run still exists (other hosts: assume yes)."""
-    if pid is None:
-        return False
-    if host != socket.gethostname():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+            yield row_state_from_sql(r, NO_STEPS)

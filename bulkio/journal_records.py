@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import secrets
+import socket
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -260,3 +263,39 @@ CREATE TABLE IF NOT EXISTS snapshots (
     PRIMARY KEY (run_id, contact_id)
 ) WITHOUT ROWID;
 """
+
+
+#: the ``rows`` columns :func:`row_state_from_sql` expects, in order
+ROW_COLUMNS = (
+    "row, status, action, contact_id, fingerprint, error_code, error_message,"
+    " http_status, warnings_json, attempts"
+)
+
+
+_STATUSES: dict[str, RowStatus] = {s: s for s in ("pending", "ok", "failed", "skipped")}
+
+
+def row_state_from_sql(r: tuple[Any, ...], steps: Mapping[str, StepRecord]) -> RowState:
+    """A :class:`RowState` from a ``SELECT {ROW_COLUMNS}`` tuple."""
+    # interned: a million rows share a handful of status/action/code strings
+    warns = tuple((c, m) for c, m in json.loads(r[8])) if r[8] else ()
+    return RowState(
+        row=r[0], status=_STATUSES[r[1]], action=r[2] and sys.intern(r[2]), contact_id=r[3],
+        fingerprint=r[4], error_code=r[5] and sys.intern(r[5]), error_message=r[6],
+        http_status=r[7], warnings=warns, attempts=r[9], steps=steps,
+    )
+
+
+def process_alive(pid: int | None, host: str | None) -> bool:
+    """Whether the process that last ran a run still exists (other hosts: assume yes)."""
+    if pid is None:
+        return False
+    if host != socket.gethostname():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

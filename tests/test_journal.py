@@ -311,3 +311,21 @@ def test_in_memory_journal_for_dry_runs() -> None:
         assert j.known_fingerprints("L1", ["f"]) == {"f": "c"}
         assert j.row_states(run.id)[2].steps == {}
     assert not Path(":memory:").exists()
+
+
+def test_locked_journal_is_one_clear_error(tmp_path: Path) -> None:
+    db = tmp_path / "j.db"
+    with Journal.open(db, busy_timeout=0.05) as j:
+        run = j.start_run(command="import", location_id="L1")
+        other = sqlite3.connect(db)
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        try:
+            with pytest.raises(InputError, match="cannot write the run journal") as err:
+                j.record_row(run.id, 2, status="ok", action="created", contact_id="c2")
+            assert "--resume" in err.value.hint
+        finally:
+            other.rollback()
+            other.close()
+        j.record_row(run.id, 2, status="ok", action="created", contact_id="c2")
+        j.flush()
+    assert _committed_rows(db, run.id) == [2]
