@@ -1,0 +1,385 @@
+"""Bulk maintenance from a spreadsheet: tags, business, notes, tasks, workflows, campaigns,
+followers and delete, with the guarantees of ``bulkio import``.
+
+One run: read the file (:mod:`bulkio.bulk_rows` picks the columns and parses each row),
+resolve each row's contact (:mod:`bulkio.resolve`: id, or cached email/phone lookups), then
+
+* tags and business go through :class:`~bulkio.batcher.TagBatcher` /
+  :class:`~bulkio.batcher.BusinessBatcher` chunks: ``POST /contacts/bulk/tags/update/{type}``
+  grouped by tag set (``tag_chunk`` ids per call, default
+  :data:`~bulkio.batcher.DEFAULT_TAG_CHUNK`; the API publishes no maximum, so a 413/422 on a
+  chunk halves it, retries both halves and lowers the chunk size for the rest of the run)
+  and ``POST /contacts/bulk/business`` (50 ids per call). The per-contact entries of the
+  bulk answers are mapped back to rows;
+* everything else is one request per row, concurrently (the client paces them).
+
+Every outcome goes to the journal (:mod:`bulkio.journal`) with what undo needs: tags the
+contact did not have (``tagsAdded`` of the bulk answer), the previous business id (one
+``POST /contacts/search`` per 50 contacts, unless ``previous_business`` is off), note/task
+ids, followers added. Notes and tasks are not idempotent on the API: an ``intent`` is
+committed before each request, a resume checks the contact's notes/tasks before resending
+an interrupted one, and a re-run of the same file skips rows an earlier run already added
+(``unchanged``) unless ``force``. Reports are written like the import's
+(:func:`bulkio.reporter.write_reports`), named ``<stem>.<op>.success.csv`` etc.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import math
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from bulkio.batcher import DEFAULT_TAG_CHUNK, Estimate, estimate
+from bulkio.bulk_rows import COMMANDS, Failure, OpSettings, RowJob, find_columns, parse_row
+from bulkio.bulk_runner import BulkRunner, Progress, ProgressFn
+from bulkio.client import Client
+from bulkio.errors import ApiError, BulkioError, InputError
+from bulkio.journal import Journal, RowState, RunInfo, RunStatus, default_journal_path, file_sha256
+from bulkio.readers import open_table
+from bulkio.records import Table
+from bulkio.reporter import Report, RequestStats, write_reports
+
+__all__ = [
+    "BulkOptions",
+    "BulkRead",
+    "BulkResult",
+    "DryPlan",
+    "Progress",
+    "TargetLike",
+    "count_rows",
+    "run_bulk",
+]
+
+log = logging.getLogger("bulkio.bulk")
+
+
+class TargetLike(Protocol):
+    """Where requests go (``bulkio.cli.options.Target`` fits)."""
+
+    @property
+    def location_id(self) -> str: ...
+
+    def client(self, **overrides: Any) -> Client: ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class BulkRead:
+    """How to read the input (the reading options of ``bulkio import`` that apply)."""
+
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | int | None = None
+    header_row: int | None = None
+    default_region: str | None = None
+    date_order: str | None = None
+
+    def open(self, path: Path) -> Table:
+        """Open ``path`` afresh (a Table is single-use)."""
+        return open_table(path, encoding=self.encoding, delimiter=self.delimiter,
+                          sheet=self.sheet, header_row=self.header_row)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BulkOptions:
+    """How the run goes. ``out_dir`` None = the input's folder."""
+
+    tag_chunk: int = DEFAULT_TAG_CHUNK
+    previous_business: bool = True
+    force: bool = False
+    dry_run: bool = False
+    out_dir: Path | None = None
+    workers: int = 16
+
+
+@dataclass
+class DryPlan:
+    """What a run would do, computed from the file alone (no request is sent)."""
+
+    rows: int
+    runnable: int
+    failures: dict[str, int]
+    requests: dict[str, int]
+    estimate: Estimate
+    listing: list[dict[str, Any]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows, "runnable": self.runnable, "failures": self.failures,
+            "requests": dict(sorted(self.requests.items())),
+            "total_requests": self.estimate.total,
+            "expected_seconds": round(self.estimate.seconds, 1),
+            "daily_quota_share": round(self.estimate.daily_share, 4),
+            "rows_listed": self.listing,
+        }  # fmt: skip
+
+
+@dataclass
+class BulkResult:
+    """What a run did (or, for a dry run, would do)."""
+
+    command: str
+    report: Report | None = None
+    run_id: str | None = None
+    journal_path: Path | None = None
+    aborted: BulkioError | None = None
+    resumed: bool = False
+    plan: DryPlan | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """0 all rows succeeded, 3 some failed, 1 aborted (a dry run: 3 if rows would fail)."""
+        if self.aborted is not None:
+            return 1
+        if self.plan is not None:
+            return 0 if not self.plan.failures else 3
+        return 0 if self.report is None or self.report.ok else 3
+
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = (
+            self.report.to_json() if self.report is not None
+            else {"command": self.command, "run_id": None}
+        )
+        doc["journal"] = str(self.journal_path) if self.journal_path else None
+        doc["resumed"] = self.resumed
+        doc["aborted"] = str(self.aborted) if self.aborted else None
+        if self.plan is not None:
+            doc["dry_run"] = self.plan.to_json()
+        return doc
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def _jobs(
+    path: Path, settings: OpSettings, read: BulkRead
+) -> tuple[Table, Iterator[RowJob | tuple[int, Failure]]]:
+    table = read.open(path)
+    columns = find_columns(table.headers, settings)
+
+    def gen() -> Iterator[RowJob | tuple[int, Failure]]:
+        for src in table.rows:
+            errors = [i for i in src.issues if i.severity == "error"]
+            if errors:
+                yield (src.row, (errors[0].code, errors[0].message))
+                continue
+            parsed = parse_row(src.row, src.values, columns, settings,
+                               region=read.default_region, date_order=read.date_order)
+            yield parsed if isinstance(parsed, RowJob) else (src.row, parsed)
+
+    return table, gen()
+
+
+def count_rows(path: Path, settings: OpSettings, read: BulkRead) -> tuple[int, int]:
+    """(rows, rows that can run) of the file, without any request (delete's confirmation)."""
+    total = runnable = 0
+    for item in _jobs(path, settings, read)[1]:
+        total += 1
+        runnable += isinstance(item, RowJob)
+    return total, runnable
+
+
+def _dry_run(path: Path, settings: OpSettings, read: BulkRead, options: BulkOptions) -> DryPlan:
+    failures: Counter[str] = Counter()
+    requests: Counter[str] = Counter()
+    groups: Counter[str] = Counter()
+    emails: set[str] = set()
+    phones: set[str] = set()
+    listing: list[dict[str, Any]] = []
+    rows = runnable = 0
+    op = settings.op
+    for item in _jobs(path, settings, read)[1]:
+        rows += 1
+        if not isinstance(item, RowJob):
+            failures[item[1][0]] += 1
+            listing.append({"row": item[0], "error": item[1][0], "message": item[1][1]})
+            continue
+        runnable += 1
+        if item.ref.email:
+            emails.add(item.ref.email.casefold())
+        elif item.ref.phone:
+            phones.add(item.ref.phone)
+        listing.append({"row": item.row, "contact": item.ref.describe(), **item.payload})
+        if op.startswith("tags-"):
+            groups["|".join(sorted(t.casefold() for t in item.payload.get("tags", [])))] += 1
+        elif op.startswith("business-"):
+            groups[str(item.payload.get("business_id"))] += 1
+        else:
+            requests[_SINGLE_ENDPOINT[op]] += 1
+    if emails or phones:
+        requests["GET /contacts/search/duplicate"] = len(emails) + len(phones)
+    if op.startswith("tags-"):
+        requests["POST /contacts/bulk/tags/update/{type}"] = sum(
+            math.ceil(n / options.tag_chunk) for n in groups.values())
+    elif op.startswith("business-"):
+        calls = sum(math.ceil(n / 50) for n in groups.values())
+        requests["POST /contacts/bulk/business"] = calls
+        if options.previous_business:
+            requests["POST /contacts/search"] = calls
+    return DryPlan(rows=rows, runnable=runnable, failures=dict(failures),
+                   requests=dict(requests), estimate=estimate(requests), listing=listing)
+
+
+_SINGLE_ENDPOINT = {
+    "notes-add": "POST /contacts/{contactId}/notes",
+    "tasks-add": "POST /contacts/{contactId}/tasks",
+    "workflow-add": "POST /contacts/{contactId}/workflow/{workflowId}",
+    "workflow-remove": "DELETE /contacts/{contactId}/workflow/{workflowId}",
+    "campaign-add": "POST /contacts/{contactId}/campaigns/{campaignId}",
+    "campaign-remove": "DELETE /contacts/{contactId}/campaigns/{campaignId}",
+    "followers-add": "POST /contacts/{contactId}/followers",
+    "followers-remove": "DELETE /contacts/{contactId}/followers",
+    "delete": "DELETE /contacts/{contactId}",
+}
+
+
+# -- the run -------------------------------------------------------------------------------
+
+
+def _earlier_steps(
+    journal: Journal, path: Path, location_id: str, command: str, phase: str
+) -> tuple[dict[str, str], set[str]]:
+    """Fingerprints of rows earlier runs of this file added (fp -> contact id) or may have."""
+    done: dict[str, str] = {}
+    maybe: set[str] = set()
+    for run in journal.list_runs(input_path=path, location_id=location_id, command=command):
+        for state in journal.row_states(run.id).values():
+            step = state.steps.get(phase)
+            fp = step.detail.get("fp") if step is not None else None
+            if step is None or not fp:
+                continue
+            if step.state == "done":
+                done[str(fp)] = step.contact_id or state.contact_id or ""
+            elif step.state == "intent":
+                maybe.add(str(fp))
+    return done, maybe - set(done)
+
+
+def _open_run(
+    journal: Journal, path: Path, location_id: str, settings: OpSettings, read: BulkRead,
+    options: BulkOptions, resume: bool, argv: Iterable[str],
+) -> tuple[RunInfo, dict[int, RowState], bool]:
+    command = COMMANDS[settings.op]
+    if resume:
+        last = journal.latest_run(input_path=path, location_id=location_id, command=command)
+        if last is not None and last.status != "finished":
+            log.info("resuming run %s", last.id)
+            states = journal.row_states(last.id)
+            counts = last.counts
+            return dataclasses.replace(journal.reopen_run(last.id), counts=counts), states, True
+        log.warning("no unfinished %s run of %s to resume: starting a new run", command,
+                    path.name)
+    out_dir = options.out_dir if options.out_dir is not None else path.resolve().parent
+    doc = {
+        "settings": dataclasses.asdict(settings), "read": dataclasses.asdict(read),
+        "tag_chunk": options.tag_chunk, "previous_business": options.previous_business,
+        "force": options.force, "out_dir": str(out_dir.resolve()),
+        "stem": f"{path.stem}.{settings.op}",
+    }  # fmt: skip
+    run = journal.start_run(command=command, argv=list(argv), input_path=path,
+                            input_sha256=file_sha256(path), location_id=location_id,
+                            mode=settings.op, options=doc)
+    return run, {}, False
+
+
+def _request_stats(client: Client, previous: Mapping[str, Any] | None) -> RequestStats:
+    by_endpoint: Counter[str] = Counter(dict(client.stats.requests))
+    rate_limited, retries = client.stats.rate_limited, client.stats.retries
+    if previous:
+        by_endpoint.update(previous.get("by_endpoint") or {})
+        rate_limited += int(previous.get("rate_limited") or 0)
+        retries += int(previous.get("retries") or 0)
+    return RequestStats(by_endpoint=dict(by_endpoint), rate_limited=rate_limited,
+                        retries=retries)
+
+
+def run_bulk(
+    path: str | Path,
+    *,
+    settings: OpSettings,
+    read: BulkRead | None = None,
+    options: BulkOptions | None = None,
+    target: TargetLike | None = None,
+    journal_path: Path | None = None,
+    resume: bool = False,
+    argv: Iterable[str] = (),
+    progress: ProgressFn | None = None,
+) -> BulkResult:
+    """Run one bulk operation over the rows of ``path`` (see the module docstring).
+
+    Raises :class:`~bulkio.errors.BulkioError` for problems found before any write (bad
+    file, missing column); a fatal API error later (401/403, daily quota, outage) ends the
+    run with ``aborted`` set, resumable with ``resume=True``.
+    """
+    src = Path(path)
+    read = read or BulkRead()
+    options = options or BulkOptions()
+    command = COMMANDS[settings.op]
+    if options.tag_chunk < 1:
+        raise InputError("the tag chunk size must be at least 1", hint="pass --chunk-size 100")
+    table, jobs = _jobs(src, settings, read)
+    if options.dry_run:
+        return BulkResult(command=command, plan=_dry_run(src, settings, read, options))
+    if target is None:
+        raise InputError("no API target configured", hint="pass --sandbox or set BULKIO_TOKEN")
+    started = time.monotonic()
+    jpath = journal_path or default_journal_path(src)
+    with Journal.open(jpath) as journal:
+        run, states, resumed = _open_run(journal, src, target.location_id, settings, read,
+                                         options, resume, argv)
+        phase = {"notes-add": "note", "tasks-add": "task"}.get(settings.op)
+        done_fps: dict[str, str] = {}
+        maybe_fps: set[str] = set()
+        if phase is not None:
+            done_fps, maybe_fps = _earlier_steps(journal, src, target.location_id, command,
+                                                 phase)
+            if options.force:
+                done_fps = {}
+        runner_stats: RequestStats
+        aborted: ApiError | None
+
+        async def go() -> tuple[ApiError | None, RequestStats, set[str]]:
+            async with target.client() as client:
+                runner = BulkRunner(
+                    client=client, journal=journal, run_id=run.id, settings=settings,
+                    tag_chunk=options.tag_chunk, previous_business=options.previous_business,
+                    workers=options.workers, prior=states, done_fps=done_fps,
+                    maybe_fps=maybe_fps, progress=progress,
+                )
+                await runner.run(jobs)
+                previous = (run.counts or {}).get("requests")
+                return runner.abort, _request_stats(client, previous), runner.touched
+
+        aborted, runner_stats, touched = asyncio.run(go())
+        journal.forget_contacts(target.location_id, touched)
+        status: RunStatus = "aborted" if aborted is not None else "finished"
+        counts = journal.row_counts(run.id)
+        counts["requests"] = {"by_endpoint": runner_stats.by_endpoint,
+                              "rate_limited": runner_stats.rate_limited,
+                              "retries": runner_stats.retries}
+        journal.finish_run(run.id, status=status, counts=counts)
+        report = _write_reports(src, read, table, journal, run, runner_stats,
+                                time.monotonic() - started)
+    return BulkResult(command=command, report=report, run_id=run.id, journal_path=jpath,
+                      aborted=aborted, resumed=resumed)
+
+
+def _write_reports(
+    src: Path, read: BulkRead, table: Table, journal: Journal, run: RunInfo,
+    requests: RequestStats, duration: float,
+) -> Report:
+    out_dir = Path(run.options["out_dir"])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return write_reports(
+        source_rows=read.open(src).rows, headers=table.headers,
+        states=journal.row_states(run.id, with_steps=False), out_dir=out_dir,
+        stem=run.options["stem"], fmt=table.format, delimiter=table.delimiter or ",",
+        command=run.command, run_id=run.id, requests=requests, duration_s=duration,
+    )
+

@@ -1,0 +1,513 @@
+"""``bulkio tags|business|notes|tasks|workflow|campaign|followers|delete``: bulk chores."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from tqdm import tqdm
+
+from bulkio.batcher import DEFAULT_TAG_CHUNK
+from bulkio.bulk import BulkOptions, BulkRead, BulkResult, count_rows, run_bulk
+from bulkio.bulk_rows import COMMANDS, OpSettings
+from bulkio.bulk_runner import Progress
+from bulkio.cli import main
+from bulkio.cli.options import ApiOptions, abort_on_errors, api_options, open_target
+from bulkio.cli.reading import _delimiter, _region, _sheet
+from bulkio.errors import CODES
+
+R = TypeVar("R")
+
+_EXIT_CODES = """\b
+Exit codes: 0 every row succeeded, 1 run aborted (bad input, auth, network),
+2 usage error, 3 some rows failed (see the .failures file)."""
+
+
+def _split_option(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return tuple(p.strip() for p in value.replace(";", ",").split(",") if p.strip())
+
+
+def bulk_options(func: Callable[..., R]) -> Callable[..., R]:
+    """Reading options, run options and the API bundle shared by every bulk command."""
+    options = [
+        click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path)),
+        click.option("--encoding", metavar="CODEC",
+                     help="CSV text encoding (default: detected; e.g. cp1252, utf-8)."),
+        click.option("--delimiter", metavar="CHAR",
+                     help="CSV delimiter (default: detected; tab, comma, semicolon, pipe)."),
+        click.option("--sheet", metavar="NAME|N",
+                     help="Excel sheet name or 1-based number (default: first visible)."),
+        click.option("--header-row", type=click.IntRange(min=1), metavar="N",
+                     help="1-based row of the header (default: found)."),
+        click.option("--default-region", metavar="CC",
+                     help="Country for phones without +code, e.g. MX (phone lookups)."),
+        click.option("--date-order", type=click.Choice(["DMY", "MDY", "YMD"],
+                                                       case_sensitive=False),
+                     help="Order of numeric dates such as 03/04/2026 (due dates, start times)."),
+        click.option("--dry-run", is_flag=True,
+                     help="Read the file and show what would be done; send nothing."),
+        click.option("--resume", is_flag=True,
+                     help="Finish the last interrupted run of this file (rows done are kept)."),
+        click.option("--journal", "journal_path", type=click.Path(dir_okay=False,
+                                                                  path_type=Path),
+                     help="Run journal (default: .bulkio/journal.db beside the file)."),
+        click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path),
+                     help="Folder for the reports (default: beside the file)."),
+        click.option("--json", "as_json", is_flag=True,
+                     help="Print the run summary as JSON on stdout."),
+    ]  # fmt: skip
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> R:
+        kwargs["read"] = BulkRead(
+            encoding=kwargs.pop("encoding"),
+            delimiter=_delimiter(kwargs.pop("delimiter")),
+            sheet=_sheet(kwargs.pop("sheet")),
+            header_row=kwargs.pop("header_row"),
+            default_region=_region(kwargs.pop("default_region")),
+            date_order=(kwargs.pop("date_order") or "").upper() or None,
+        )
+        return func(*args, **kwargs)
+
+    decorated: Callable[..., R] = api_options(wrapper)
+    for option in reversed(options):
+        decorated = option(decorated)
+    return decorated
+
+
+class _Bar:
+    """tqdm on stderr, only on a TTY and without --quiet."""
+
+    def __init__(self, *, enabled: bool, desc: str) -> None:
+        self._bar: tqdm[Any] | None = (
+            tqdm(unit=" rows", file=sys.stderr, desc=desc) if enabled else None
+        )
+        self._seen = 0
+
+    def __call__(self, p: Progress) -> None:
+        if self._bar is not None:
+            self._bar.update(p.done - self._seen)
+            self._seen = p.done
+            self._bar.set_postfix(failed=p.failed, refresh=False)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def _echo(text: str = "") -> None:
+    click.echo(text, err=True)
+
+
+def _print_result(result: BulkResult, *, as_json: bool, quiet: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    if result.plan is not None:
+        _print_plan(result, as_json=as_json)
+        return
+    if result.aborted is not None:
+        hint = f" (hint: {result.aborted.hint})" if result.aborted.hint else ""
+        _echo(f"Error: run aborted: {result.aborted}{hint}")
+    report = result.report
+    if report is None or quiet:
+        return
+    actions = ", ".join(f"{n} {a}" for a, n in sorted(report.by_action.items())) or "none"
+    _echo(f"{result.command}: {report.rows} rows, {report.succeeded} succeeded ({actions}), "
+          f"{report.failed} failed; {report.requests.total} requests; run {result.run_id}")
+    for code, n in sorted(report.by_error.items()):
+        _echo(f"  {n:>6}  {code}: {CODES.get(code, '')}")
+    _echo(f"  success: {report.success_path}")
+    _echo(f"  failures: {report.failure_path}")
+    if result.aborted is not None:
+        _echo(f"Resume with: bulkio {result.command} FILE --resume (same options)")
+
+
+def _print_plan(result: BulkResult, *, as_json: bool) -> None:
+    plan = result.plan
+    assert plan is not None
+    if as_json:
+        return
+    _echo(f"Dry run of `bulkio {result.command}`: nothing was sent.")
+    _echo(f"  {plan.rows} rows: {plan.runnable} would run, "
+          f"{plan.rows - plan.runnable} would fail")
+    for code, n in sorted(plan.failures.items()):
+        _echo(f"  {n:>6}  {code}: {CODES.get(code, '')}")
+    listing = plan.listing if result.command == "delete" else plan.listing[:10]
+    verb = "would be deleted" if result.command == "delete" else "planned"
+    if listing:
+        _echo(f"  rows {verb}:")
+    for item in listing:
+        if "error" in item:
+            _echo(f"    row {item['row']}: {item['error']}: {item['message']}")
+        else:
+            extra = {k: v for k, v in item.items() if k not in ("row", "contact")}
+            tail = f" {json.dumps(extra, ensure_ascii=False)}" if extra else ""
+            _echo(f"    row {item['row']}: {item['contact']}{tail}")
+    if len(listing) < len(plan.listing):
+        _echo(f"    ... and {len(plan.listing) - len(listing)} more (--json lists all)")
+    _echo(f"  requests: {plan.estimate.total} "
+          f"(~{plan.estimate.seconds:.0f} s at 100 per 10 s; email/phone lookups are an upper "
+          "bound)")
+    for endpoint, n in sorted(plan.requests.items()):
+        _echo(f"    {n:>7}  {endpoint}")
+
+
+def _run(
+    file: Path, settings: OpSettings, *, read: BulkRead, api: ApiOptions, dry_run: bool,
+    resume: bool, journal_path: Path | None, out_dir: Path | None, as_json: bool,
+    confirm_delete: bool = False, tag_chunk: int = DEFAULT_TAG_CHUNK,
+    previous_business: bool = True, force: bool = False,
+) -> None:
+    options = BulkOptions(tag_chunk=tag_chunk, previous_business=previous_business,
+                          force=force, dry_run=dry_run, out_dir=out_dir)
+    bar = _Bar(enabled=not api.quiet and not dry_run and sys.stderr.isatty(),
+               desc=COMMANDS[settings.op])
+    with abort_on_errors():
+        if dry_run:
+            result = run_bulk(file, settings=settings, read=read, options=options)
+        else:
+            with open_target(api) as target:
+                if confirm_delete:
+                    _, runnable = count_rows(file, settings, read)
+                    click.confirm(
+                        f"Delete {runnable} contacts listed in {file.name} from location "
+                        f"{target.location_id}? This cannot be undone", abort=True,
+                        err=True,
+                    )
+                try:
+                    result = run_bulk(file, settings=settings, read=read, options=options,
+                                      target=target, journal_path=journal_path,
+                                      resume=resume, argv=sys.argv[1:], progress=bar)
+                finally:
+                    bar.close()
+    _print_result(result, as_json=as_json, quiet=api.quiet)
+    sys.exit(result.exit_code)
+
+
+# -- tags -----------------------------------------------------------------------------------
+
+
+@main.group()
+def tags() -> None:
+    """Add or remove tags on the contacts listed in a spreadsheet.
+
+    \b
+    Example:
+      bulkio tags add samples/bulk_tags.csv --sandbox
+    """
+
+
+def _tags_command(kind: str) -> Callable[..., None]:
+    def command(file: Path, *, tags_opt: str | None, tag_column: str | None, all_tags: bool,
+                chunk_size: int, read: BulkRead, api: ApiOptions, **run: Any) -> None:
+        if all_tags and kind == "add":
+            raise click.UsageError("--all only goes with `tags remove`")
+        settings = OpSettings(op="tags-add" if kind == "add" else "tags-remove",
+                              tags=_split_option(tags_opt), tag_column=tag_column,
+                              all_tags=all_tags)
+        _run(file, settings, read=read, api=api, tag_chunk=chunk_size, **run)
+
+    return command
+
+
+_TAGS_DOC = """{verb} tags on the contacts of FILE (contact_id, email or phone per row).
+
+    \b
+    Example:
+      bulkio tags {kind} samples/bulk_tags.csv --sandbox
+      bulkio tags {kind} clientes.xlsx --tags vip,2026 --dry-run
+
+    \b
+    Tags come from --tags (every row) and/or a tags column (--tag-column, default a
+    column named tags/etiquetas; several tags per cell split on , ; |). Contacts with the
+    same tags go in one POST /contacts/bulk/tags/update/{kind} per --chunk-size contacts
+    (default {chunk}; the API publishes no maximum: a 413/422 halves the chunk and retries).
+    {extra}
+    {exit_codes}
+    """
+
+for _kind, _verb, _extra in (
+    ("add", "Add", ""),
+    ("remove", "Remove", "--all removes every tag of each contact (removeAllTags)."),
+):
+    _cmd = _tags_command(_kind)
+    _cmd.__doc__ = _TAGS_DOC.format(verb=_verb, kind=_kind, chunk=DEFAULT_TAG_CHUNK,
+                                    extra=_extra, exit_codes=_EXIT_CODES)
+    _cmd = click.option("--chunk-size", type=click.IntRange(min=1), default=DEFAULT_TAG_CHUNK,
+                        show_default=True, help="Contacts per bulk tags call.")(_cmd)
+    if _kind == "remove":
+        _cmd = click.option("--all", "all_tags", is_flag=True,
+                            help="Remove every tag of the listed contacts.")(_cmd)
+    else:
+        _cmd = click.option("--all", "all_tags", is_flag=True, hidden=True)(_cmd)
+    _cmd = click.option("--tag-column", metavar="COLUMN",
+                        help="Column holding the tags (default: tags/etiquetas).")(_cmd)
+    _cmd = click.option("--tags", "tags_opt", metavar="A,B",
+                        help="Tags for every row, comma-separated.")(_cmd)
+    tags.command(_kind)(bulk_options(_cmd))
+
+
+# -- business -------------------------------------------------------------------------------
+
+
+@main.group()
+def business() -> None:
+    """Assign contacts to a business, or remove their business.
+
+    \b
+    Example:
+      bulkio business assign samples/bulk_business.csv --sandbox
+    """
+
+
+@business.command("assign")
+@click.option("--business-id", metavar="ID", help="Business for every row.")
+@click.option("--business-column", metavar="COLUMN",
+              help="Column holding each row's business id (default: business_id/empresa_id).")
+@click.option("--no-previous", is_flag=True,
+              help="Skip looking up each contact's previous business (one search per 50 "
+              "contacts); undo then cannot restore it.")
+@bulk_options
+def business_assign(file: Path, *, business_id: str | None, business_column: str | None,
+                    no_previous: bool, read: BulkRead, api: ApiOptions, **run: Any) -> None:
+    """Assign the contacts of FILE to a business (POST /contacts/bulk/business, 50 per call).
+
+    \b
+    Example:
+      bulkio business assign samples/bulk_business.csv --sandbox
+      bulkio business assign clientes.csv --business-id 63b7ec34ea409a9a8bd2a4ff
+
+    \b
+    The business comes from --business-id or a column (--business-column, default
+    business_id). Before each call the contacts' current business is looked up (one
+    POST /contacts/search per 50) so that `bulkio undo` can put it back.
+    """
+    settings = OpSettings(op="business-assign", business_id=business_id,
+                          business_column=business_column)
+    _run(file, settings, read=read, api=api, previous_business=not no_previous, **run)
+
+
+@business.command("remove")
+@click.option("--no-previous", is_flag=True,
+              help="Skip looking up each contact's business first; undo then cannot restore it.")
+@bulk_options
+def business_remove(file: Path, *, no_previous: bool, read: BulkRead, api: ApiOptions,
+                    **run: Any) -> None:
+    """Remove the business of the contacts of FILE (businessId null, 50 per call).
+
+    \b
+    Example:
+      bulkio business remove samples/bulk_business.csv --sandbox
+    """
+    _run(file, OpSettings(op="business-remove"), read=read, api=api,
+         previous_business=not no_previous, **run)
+
+
+# -- notes and tasks ------------------------------------------------------------------------
+
+
+@main.group()
+def notes() -> None:
+    """Attach notes to contacts from a spreadsheet.
+
+    \b
+    Example:
+      bulkio notes add samples/bulk_notes.csv --sandbox
+    """
+
+
+@notes.command("add")
+@click.option("--force", is_flag=True,
+              help="Add notes again even if an earlier run of this file added them.")
+@bulk_options
+def notes_add(file: Path, *, force: bool, read: BulkRead, api: ApiOptions, **run: Any) -> None:
+    """Add one note per row of FILE (columns body/nota, title, pinned, user_id, color).
+
+    \b
+    Example:
+      bulkio notes add samples/bulk_notes.csv --sandbox
+
+    \b
+    Notes are not idempotent on the API: the journal records each note before it is sent,
+    so a re-run or --resume never adds a note twice (an interrupted one is looked up on the
+    contact first). --force adds them again.
+    """
+    _run(file, OpSettings(op="notes-add"), read=read, api=api, force=force, **run)
+
+
+@main.group()
+def tasks() -> None:
+    """Create tasks on contacts from a spreadsheet.
+
+    \b
+    Example:
+      bulkio tasks add samples/bulk_tasks.csv --sandbox
+    """
+
+
+@tasks.command("add")
+@click.option("--force", is_flag=True,
+              help="Create tasks again even if an earlier run of this file created them.")
+@bulk_options
+def tasks_add(file: Path, *, force: bool, read: BulkRead, api: ApiOptions, **run: Any) -> None:
+    """Create one task per row of FILE (title, body, due date, completed, assigned_to).
+
+    \b
+    Example:
+      bulkio tasks add samples/bulk_tasks.csv --sandbox --date-order DMY
+
+    \b
+    The due date (required by the API) may be a date (31/12/2026, 2026-12-31: midnight UTC)
+    or a date and time (2026-12-31 15:30, read as UTC; ISO text with an offset keeps it);
+    it is sent as ISO 8601. Like notes, tasks are never created twice (see notes add).
+    """
+    _run(file, OpSettings(op="tasks-add"), read=read, api=api, force=force, **run)
+
+
+# -- workflow, campaign, followers ----------------------------------------------------------
+
+
+@main.group()
+def workflow() -> None:
+    """Enroll contacts in a workflow, or remove them from it.
+
+    \b
+    Example:
+      bulkio workflow add samples/bulk_tags.csv --workflow-id wf_123 --sandbox
+    """
+
+
+@workflow.command("add")
+@click.option("--workflow-id", required=True, metavar="ID", help="The workflow.")
+@click.option("--start-time", metavar="WHEN",
+              help="eventStartTime for every row (a column start_time/inicio overrides it).")
+@bulk_options
+def workflow_add(file: Path, *, workflow_id: str, start_time: str | None, read: BulkRead,
+                 api: ApiOptions, **run: Any) -> None:
+    """Enroll the contacts of FILE in a workflow (one request per contact).
+
+    \b
+    Example:
+      bulkio workflow add samples/bulk_tags.csv --workflow-id wf_123 --sandbox
+    """
+    _run(file, OpSettings(op="workflow-add", workflow_id=workflow_id, start_time=start_time),
+         read=read, api=api, **run)
+
+
+@workflow.command("remove")
+@click.option("--workflow-id", required=True, metavar="ID", help="The workflow.")
+@bulk_options
+def workflow_remove(file: Path, *, workflow_id: str, read: BulkRead, api: ApiOptions,
+                    **run: Any) -> None:
+    """Remove the contacts of FILE from a workflow (one request per contact).
+
+    \b
+    Example:
+      bulkio workflow remove samples/bulk_tags.csv --workflow-id wf_123 --sandbox
+    """
+    _run(file, OpSettings(op="workflow-remove", workflow_id=workflow_id), read=read, api=api,
+         **run)
+
+
+@main.group()
+def campaign() -> None:
+    """Add contacts to a campaign, or remove them from it.
+
+    \b
+    Example:
+      bulkio campaign add samples/bulk_tags.csv --campaign-id camp_1 --sandbox
+    """
+
+
+@campaign.command("add")
+@click.option("--campaign-id", required=True, metavar="ID", help="The campaign.")
+@bulk_options
+def campaign_add(file: Path, *, campaign_id: str, read: BulkRead, api: ApiOptions,
+                 **run: Any) -> None:
+    """Add the contacts of FILE to a campaign (one request per contact).
+
+    \b
+    Example:
+      bulkio campaign add samples/bulk_tags.csv --campaign-id camp_1 --sandbox
+    """
+    _run(file, OpSettings(op="campaign-add", campaign_id=campaign_id), read=read, api=api,
+         **run)
+
+
+@campaign.command("remove")
+@click.option("--campaign-id", required=True, metavar="ID", help="The campaign.")
+@bulk_options
+def campaign_remove(file: Path, *, campaign_id: str, read: BulkRead, api: ApiOptions,
+                    **run: Any) -> None:
+    """Remove the contacts of FILE from a campaign (one request per contact).
+
+    \b
+    Example:
+      bulkio campaign remove samples/bulk_tags.csv --campaign-id camp_1 --sandbox
+    """
+    _run(file, OpSettings(op="campaign-remove", campaign_id=campaign_id), read=read, api=api,
+         **run)
+
+
+@main.group()
+def followers() -> None:
+    """Add or remove followers (user ids) of contacts.
+
+    \b
+    Example:
+      bulkio followers add samples/bulk_followers.csv --sandbox
+    """
+
+
+def _followers_command(kind: str) -> Callable[..., None]:
+    def command(file: Path, *, followers_opt: str | None, read: BulkRead, api: ApiOptions,
+                **run: Any) -> None:
+        settings = OpSettings(op="followers-add" if kind == "add" else "followers-remove",
+                              followers=_split_option(followers_opt))
+        _run(file, settings, read=read, api=api, **run)
+
+    command.__doc__ = f"""{kind.capitalize()} followers of the contacts of FILE.
+
+    \b
+    Example:
+      bulkio followers {kind} samples/bulk_followers.csv --sandbox
+
+    \b
+    User ids come from --followers (every row) and/or a followers/seguidores column
+    (several per cell split on , ; |).
+    """
+    return command
+
+
+for _kind in ("add", "remove"):
+    _fcmd = click.option("--followers", "followers_opt", metavar="U1,U2",
+                         help="Follower user ids for every row.")(_followers_command(_kind))
+    followers.command(_kind)(bulk_options(_fcmd))
+
+
+# -- delete ---------------------------------------------------------------------------------
+
+
+@main.command("delete")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@bulk_options
+def delete(file: Path, *, yes: bool, read: BulkRead, api: ApiOptions, **run: Any) -> None:
+    """Delete the contacts listed in FILE (asks first, showing how many).
+
+    \b
+    Example:
+      bulkio delete samples/bulk_delete.csv --dry-run
+      bulkio delete samples/bulk_delete.csv --sandbox --yes
+
+    \b
+    --dry-run lists who would be deleted and sends nothing. Deleted contacts cannot be
+    brought back by `bulkio undo`.
+    """
+    _run(file, OpSettings(op="delete"), read=read, api=api, confirm_delete=not yes, **run)
