@@ -66,7 +66,17 @@ class _Ambiguous(Exception):
 
 
 class Client:
-    """Paced, retrying async client of one location (use as ``async with``)."""
+    """Paced, retrying async client of one location (use as ``async with``).
+
+    ``max_in_flight`` bounds concurrent requests and sizes the connection pool;
+    ``max_retries`` bounds retries per call (429, 5xx, timeouts, connection errors);
+    ``transport`` is the test seam (``httpx.MockTransport``); ``pacer``, ``sleep``,
+    ``clock`` and ``rng`` let tests drive time and jitter. ``timeout`` is per request, in
+    seconds. Wrappers return the parsed JSON body and raise :mod:`bulkio.errors` types:
+    400/404/422 -> ``ApiError`` (``.status``, ``.body``: make them row failures),
+    401/403 -> ``AuthError``, and after retries ``RateLimitedError`` / ``ServerError`` /
+    ``TransportError``.
+    """
 
     def __init__(
         self,

@@ -18,9 +18,11 @@ times are 60 ms closer than their dispatch times, and the margin absorbs that.
 Server numbers win over our defaults: every response feeds :meth:`Pacer.observe`, which
 adopts the server's max/interval and, when ``Remaining`` says more of the window is used
 than we sent ourselves (another client shares the budget), records the difference as
-*foreign* sends that occupy the window until they expire. A 429 is an event to learn
-from, not the pacing mechanism: :meth:`Pacer.on_429` pauses everybody for one whole
-window (the only wait after which the server's window is certainly free of our sends).
+*foreign* sends that occupy the window until they expire; while any are in the window we
+also leave a tenth of it unused, as both clients act on slightly stale numbers. A 429 is
+an event to learn from, not the pacing mechanism: :meth:`Pacer.on_429` pauses everybody
+for one whole window (the only wait after which the server's window is certainly free of
+our sends).
 When the daily quota reaches 0, :meth:`Pacer.acquire` raises
 :class:`~bulkio.errors.RateLimitedError` instead of waiting until tomorrow.
 """
@@ -140,7 +142,12 @@ class Pacer:
         """Seconds until one more send fits (0 when it fits now)."""
         if now < self._paused_until:
             return self._paused_until - now
-        excess = self._in_window(now) - self.max_requests + 1
+        limit = self.max_requests
+        if self._foreign:
+            # another client races us for the same budget with its own stale view of it:
+            # leave it a tenth of the window so neither of us overshoots into 429s
+            limit -= max(1, limit // 10)
+        excess = self._in_window(now) - limit + 1
         if excess <= 0:
             return 0.0
         # the window frees one slot each time one of its oldest sends expires
