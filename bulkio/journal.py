@@ -200,24 +200,29 @@ class Journal:
                 self.flush()
 
     def _write(self, sql: str, params: Sequence[Any]) -> None:
-        with self._guard():
+        try:
             if not self._conn.in_transaction:
                 # IMMEDIATE: take the write lock now (waiting busy_timeout), never mid-transaction
                 self._conn.execute("BEGIN IMMEDIATE")
             self._conn.execute(sql, params)
+        except sqlite3.OperationalError as exc:
+            raise self._write_error(exc) from exc
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
-        """Turn SQLite write failures (locked, disk full, I/O) into one clear InputError."""
         try:
             yield
         except sqlite3.OperationalError as exc:
-            raise InputError(
-                f"cannot write the run journal: {exc}",
-                path=self.path,
-                hint="another bulkio process may be using it, or the disk is full; "
-                "fix that, then re-run with --resume",
-            ) from exc
+            raise self._write_error(exc) from exc
+
+    def _write_error(self, exc: sqlite3.OperationalError) -> InputError:
+        """SQLite write failures (locked, disk full, I/O) as one clear InputError."""
+        return InputError(
+            f"cannot write the run journal: {exc}",
+            path=self.path,
+            hint="another bulkio process may be using it, or the disk is full; "
+            "fix that, then re-run with --resume",
+        )
 
     def _maybe_commit(self) -> None:
         self._dirty += 1  # one result (row, step, snapshot), whatever its statement count
