@@ -88,7 +88,14 @@ def dry_run(
     stem: str,
 ) -> ImportResult:
     """Plan the import of ``source`` without writing anything to the API or the journal."""
-    from bulkio.importer import ImportResult, _fingerprint, _out_dir, _warnings, custom_field_refs
+    from bulkio.importer import (
+        ImportResult,
+        _fingerprint,
+        _out_dir,
+        _warnings,
+        custom_field_refs,
+        for_mode,
+    )
 
     started = time.monotonic()
     refs = custom_field_refs(prep)
@@ -108,6 +115,7 @@ def dry_run(
     with Journal.open(":memory:") as mem:
         run = mem.start_run(command="import", location_id=location, mode=options.mode)
         for prepared in prep:
+            prepared = for_mode(prepared, options.mode)
             row = prepared.row
             if not prepared.ok:
                 issue = next(i for i in prepared.issues if i.severity == "error")

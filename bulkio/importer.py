@@ -220,6 +220,20 @@ def custom_field_refs(prep: Preparation) -> list[str]:
     return list(dict.fromkeys(refs))
 
 
+def for_mode(prepared: PreparedRow, mode: Mode) -> PreparedRow:
+    """In update mode a ``contact_id`` identifies the row: no email or phone needed.
+
+    (``prepare`` fails every row without email and phone with ``missing-identifier``,
+    which is right for upsert and create only.)
+    """
+    if mode != "update" or not prepared.extras.get("contact_id"):
+        return prepared
+    kept = [i for i in prepared.issues if i.code != "missing-identifier"]
+    if len(kept) == len(prepared.issues):
+        return prepared
+    return dataclasses.replace(prepared, issues=kept)
+
+
 def _first_error(prepared: PreparedRow) -> RowIssue:
     return next(i for i in prepared.issues if i.severity == "error")
 
@@ -364,7 +378,11 @@ async def _admit(
     prior = states.get(row)
     if only is None and prior is not None and prior.status != "pending":
         return None  # resume: settled by the interrupted run
+    prepared = for_mode(prepared, ctx.opts.mode)
     fp = _fingerprint(prepared, ctx.location_id, ctx.opts)
+    if (only is not None and prior is not None and prior.fingerprint == fp
+            and prior.error_code == "duplicate-in-file"):
+        return None  # untouched in the fixed file: still a duplicate of another row
     if not prepared.ok:
         ctx.record_failure(row, _first_error(prepared), fp, _warnings(prepared.issues))
         return None
