@@ -6,8 +6,10 @@ once, in source order, joins every row on its number with its outcome, and write
 
 ``<stem>.failures.<csv|xlsx>``
     ``_row``, ``_error_code``, ``_error_message``, ``_http_status``, then the user's own
-    columns in their order. Fix the cells, feed the file back, done (bulkio ignores
-    ``_``-prefixed report columns it wrote before: they are dropped from the user columns).
+    columns in their order (a ragged row's extra cells, kept by the readers under
+    ``_extra``, follow in one cell past the last header). Fix the cells, feed the file
+    back, done. When the input is itself a fed-back report, its old report columns
+    (:data:`REPORT_COLUMNS`) are dropped from the user columns and written afresh.
 ``<stem>.success.<csv|xlsx>``
     ``_row``, ``contact_id``, ``action``, ``_warnings``, then the user's columns. If the
     user's file already has a ``contact_id`` or ``action`` column, ours is named
@@ -46,6 +48,8 @@ CHANGES_COLUMNS = ("row", "column", "field", "before", "after")
 #: columns bulkio writes into reports; dropped from a fed-back report's user columns
 REPORT_COLUMNS = frozenset({"_row", "_error_code", "_error_message", "_http_status", "_warnings"})
 _SUCCESS_STATUSES = ("ok", "skipped")
+#: key under which the readers keep a ragged row's extra cells (bulkio.readers.EXTRA_KEY)
+EXTRA_KEY = "_extra"
 
 
 class RowOutcome(Protocol):
@@ -274,6 +278,9 @@ def write_reports(
         for src in source_rows:
             seen.add(src.row)
             values: list[Cell] = [src.values.get(h) for h in user_cols]
+            extra = src.values.get(EXTRA_KEY)
+            if extra and EXTRA_KEY not in user_cols:
+                values.append(extra)  # a ragged row's extra cells stay, past the header
             st = states.get(src.row)
             if st is not None and st.status in _SUCCESS_STATUSES:
                 action = st.action or ("unchanged" if st.status == "skipped" else "ok")

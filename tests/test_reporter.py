@@ -243,3 +243,16 @@ def test_changes_file(tmp_path: Path, fmt: str) -> None:
         ws = openpyxl.load_workbook(path)["Changes"]
         assert list(ws.iter_rows(values_only=True))[2] == (3, "Fecha", "dateOfBirth",
                                                            "03/04/1990", "1990-04-03")
+
+
+def test_ragged_row_extra_cells_are_kept(tmp_path: Path) -> None:
+    from bulkio.readers import EXTRA_KEY
+    from bulkio.reporter import EXTRA_KEY as REPORTER_EXTRA_KEY
+
+    assert REPORTER_EXTRA_KEY == EXTRA_KEY
+    src = [SourceRow(2, {"Nombre": "Ana", "Correo": None, "Teléfono": None,
+                         EXTRA_KEY: "sobra;también"})]
+    write_reports(source_rows=src, headers=HEADERS, states={}, out_dir=tmp_path, stem="g",
+                  fmt="csv", delimiter=";")
+    rows = _read_csv(tmp_path / "g.failures.csv", ";")
+    assert rows[1] == ["2", "not-processed", rows[1][2], "", "Ana", "", "", "sobra;también"]
