@@ -1,0 +1,220 @@
+"""``bulkio runs`` (list / show past runs) and ``bulkio undo RUN_ID``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bulkio.cli import main
+from bulkio.cli.options import ApiOptions, abort_on_errors, api_options, open_target
+from bulkio.errors import CODES, InputError
+from bulkio.journal import Journal, RunInfo
+from bulkio.undo import UndoResult, run_undo
+
+#: where ``bulkio runs`` and ``bulkio undo`` look when --journal is not given
+DEFAULT_JOURNAL = Path(".bulkio") / "journal.db"
+
+_journal_option = click.option(
+    "--journal", "journal_path", type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_JOURNAL, show_default=True,
+    help="Run journal. Each run is journaled in .bulkio/journal.db beside its input file.",
+)
+
+
+def _open(path: Path) -> Journal:
+    if not path.exists():
+        raise InputError("no run journal here", path=path,
+                         hint="cd to the folder of the input files, or pass --journal FILE")
+    return Journal.open(path)
+
+
+def _counts(run: RunInfo) -> tuple[int, int]:
+    by_status = run.counts.get("by_status") or {}
+    ok = int(by_status.get("ok", 0)) + int(by_status.get("skipped", 0))
+    return ok, int(by_status.get("failed", 0))
+
+
+def _status(run: RunInfo) -> str:
+    return "interrupted" if run.interrupted else run.status
+
+
+def _run_doc(run: RunInfo) -> dict[str, Any]:
+    ok, failed = _counts(run)
+    return {
+        "id": run.id, "command": run.command, "status": _status(run),
+        "file": run.input_path, "location_id": run.location_id, "rows": run.counts.get("rows"),
+        "succeeded": ok, "failed": failed, "started_at": run.started_at,
+        "finished_at": run.finished_at,
+    }  # fmt: skip
+
+
+@main.group(invoke_without_command=True)
+@_journal_option
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON on stdout.")
+@click.option("-n", "--limit", type=click.IntRange(min=1), default=50, show_default=True,
+              help="Show at most this many runs, newest first.")
+@click.pass_context
+def runs(ctx: click.Context, journal_path: Path, as_json: bool, limit: int) -> None:
+    """List past runs (id, command, file, location, counts, time), newest first.
+
+    \b
+    Example:
+      bulkio runs
+      bulkio runs show 20261126-0429-ab12
+
+    \b
+    Runs are read from .bulkio/journal.db in the current folder (every command journals
+    into .bulkio/journal.db beside its input file), or from --journal FILE.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["journal_path"] = journal_path
+    if ctx.invoked_subcommand is not None:
+        return
+    with abort_on_errors(), _open(journal_path) as journal:
+        found = journal.list_runs(limit=limit)
+    if as_json:
+        click.echo(json.dumps([_run_doc(r) for r in found], ensure_ascii=False, indent=2))
+        return
+    if not found:
+        click.echo(f"no runs in {journal_path}", err=True)
+        return
+    click.echo(f"{'RUN':<19} {'COMMAND':<17} {'STATUS':<11} {'ROWS':>7} {'OK':>7} "
+               f"{'FAILED':>7}  {'STARTED (UTC)':<19}  {'LOCATION':<22} FILE")
+    for r in found:
+        ok, failed = _counts(r)
+        file = Path(r.input_path).name if r.input_path else "-"
+        click.echo(f"{r.id:<19} {r.command:<17} {_status(r):<11} "
+                   f"{r.counts.get('rows', 0):>7} {ok:>7} {failed:>7}  "
+                   f"{r.started_at[:19].replace('T', ' '):<19}  {r.location_id or '-':<22} "
+                   f"{file}")
+
+
+@runs.command("show")
+@click.argument("run_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the details as JSON on stdout.")
+@click.pass_context
+def runs_show(ctx: click.Context, run_id: str, as_json: bool) -> None:
+    """Show one run: options, counts by action and error, requests, undoable steps.
+
+    \b
+    Example:
+      bulkio runs show 20261126-0429-ab12
+    """
+    journal_path: Path = ctx.obj["journal_path"]
+    with abort_on_errors(), _open(journal_path) as journal:
+        run = journal.get_run(run_id)
+        steps: Counter[str] = Counter()
+        for state in journal.row_states(run.id).values():
+            for phase, step in state.steps.items():
+                steps[f"{phase} ({step.state})"] += 1
+        snapshots = len(journal.snapshots(run.id))
+    doc = _run_doc(run)
+    doc.update(argv=run.argv, options=run.options, counts=run.counts,
+               steps=dict(sorted(steps.items())), snapshots=snapshots)
+    if as_json:
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        return
+    for key in ("id", "command", "status", "file", "location_id", "started_at",
+                "finished_at"):
+        click.echo(f"{key:<12} {doc[key] if doc[key] is not None else '-'}")
+    click.echo(f"{'argv':<12} {' '.join(run.argv)}")
+    click.echo(f"{'rows':<12} {doc['rows']} ({doc['succeeded']} succeeded, "
+               f"{doc['failed']} failed)")
+    for title, key in (("by action", "by_action"), ("by error", "by_error")):
+        items = (run.counts.get(key) or {}).items()
+        if items:
+            click.echo(title)
+            for name, n in sorted(items):
+                click.echo(f"  {n:>7}  {name}")
+    requests = (run.counts.get("requests") or {}).get("by_endpoint") or {}
+    if requests:
+        click.echo(f"requests     {sum(requests.values())}")
+        for name, n in sorted(requests.items()):
+            click.echo(f"  {n:>7}  {name}")
+    if steps:
+        click.echo("journaled steps (what undo can use)")
+        for name, n in sorted(steps.items()):
+            click.echo(f"  {n:>7}  {name}")
+    click.echo(f"{'snapshots':<12} {snapshots}")
+
+
+# -- undo ---------------------------------------------------------------------------------
+
+
+def _print_undo(result: UndoResult, *, as_json: bool, quiet: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    if quiet:
+        return
+    plan = result.plan
+
+    def err(text: str) -> None:
+        click.echo(text, err=True)
+
+    head = "Undo plan" if result.report is None else "Undo"
+    err(f"{head} of run {plan.run.id} ({plan.run.command}, {len(plan.rows)} rows):")
+    for kind, n in plan.counts().items():
+        err(f"  {n:>7}  {kind}")
+    if plan.cannot:
+        err(f"  cannot revert ({len(plan.cannot)}):")
+        for row, cid, why in plan.cannot[:20]:
+            err(f"    row {row} ({cid or '-'}): {why}")
+        if len(plan.cannot) > 20:
+            err(f"    ... and {len(plan.cannot) - 20} more (see the failure report)")
+    if result.report is None:
+        err("Nothing was sent (dry run).")
+        return
+    if result.aborted is not None:
+        err(f"Error: undo aborted: {result.aborted}")
+    report = result.report
+    err(f"  {report.succeeded} rows reverted, {report.failed} not; "
+        f"{report.requests.total} requests; undo run {result.run_id}")
+    for code, n in sorted(report.by_error.items()):
+        err(f"  {n:>7}  {code}: {CODES.get(code, '')}")
+    err(f"  success: {report.success_path}")
+    err(f"  failures: {report.failure_path}")
+
+
+@main.command()
+@click.argument("run_id")
+@_journal_option
+@click.option("--dry-run", is_flag=True, help="Show the plan; send nothing.")
+@click.option("--force", is_flag=True, help="Undo again a run that was already undone.")
+@click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the undo reports (default: the run's report folder).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@api_options
+def undo(run_id: str, *, journal_path: Path, dry_run: bool, force: bool, out_dir: Path | None,
+         as_json: bool, api: ApiOptions) -> None:
+    """Reverse what a run did, from its journal (see `bulkio runs`).
+
+    \b
+    Example:
+      bulkio undo 20261126-0429-ab12 --dry-run --sandbox
+      bulkio undo 20261126-0429-ab12 --sandbox
+
+    \b
+    Deletes contacts the run created, removes tags it added (not tags the contact already
+    had), puts back previous businesses, removes followers it added, deletes notes and
+    tasks it created, removes contacts from workflows/campaigns it enrolled. Updated fields
+    of existing contacts come back only if the import ran with --snapshot; what cannot be
+    reverted is listed (code cannot-revert). Undo is journaled and writes its own reports.
+
+    \b
+    Exit codes: 0 everything reverted, 1 aborted, 2 usage error, 3 something was not
+    reverted (see the .failures file).
+    """
+    with abort_on_errors():
+        if dry_run:
+            result = run_undo(run_id, journal_path=journal_path, target=None, dry_run=True)
+        else:
+            with open_target(api) as target:
+                result = run_undo(run_id, journal_path=journal_path, target=target,
+                                  force=force, out_dir=out_dir)
+    _print_undo(result, as_json=as_json, quiet=api.quiet)
+    sys.exit(result.exit_code)
