@@ -15,6 +15,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
+from itertools import compress, repeat
 from pathlib import Path
 from typing import IO, Any, Literal, Protocol
 
@@ -29,7 +30,6 @@ FORMATS: dict[str, OutputFormat] = {".csv": "csv", ".xlsx": "xlsx", ".jsonl": "j
 XLSX_MAX_ROWS = 1_048_575
 _WIDTH_SAMPLE = 1000
 _MAX_WIDTH = 60
-_TRIGGERS = frozenset(p[0] for p in FORMULA_PREFIXES)
 
 
 def detect_format(target: str) -> OutputFormat:
@@ -125,8 +125,15 @@ class _TextSheet:
     def _safe(self, row: Sequence[str]) -> Sequence[str]:
         if self._raw:
             return row
-        # Only cells whose first character can start a formula go through neutralize().
-        return [neutralize(c) if c and c[0] in _TRIGGERS else c for c in row]
+        # One C-level pass finds the cells that could start a formula (usually none, or
+        # the phone); only those go through neutralize().
+        flags = list(map(str.startswith, row, repeat(FORMULA_PREFIXES)))
+        if True not in flags:
+            return row
+        safe = list(row)
+        for i in compress(range(len(safe)), flags):
+            safe[i] = neutralize(safe[i])
+        return safe
 
     def write_rows(self, rows: Iterable[Sequence[str]]) -> None:
         if self._fmt == "csv":
@@ -181,7 +188,9 @@ class TextOutput:
         final = self._path if first else sibling_path(self._path, name)
         temp = _Temp(final)
         encoding = "utf-8-sig" if self._bom and self._fmt == "csv" else "utf-8"
-        handle = open(temp.path, "w", encoding=encoding, newline="")  # noqa: SIM115
+        handle = open(  # noqa: SIM115
+            temp.path, "w", encoding=encoding, newline="", buffering=1 << 20
+        )
         self._files.append((temp, handle))
         return _TextSheet(
             handle, headers, fmt=self._fmt, delimiter=self._delimiter, raw=self._raw

@@ -1,0 +1,173 @@
+"""Export throughput: requests used, rows/s written (CSV, XLSX), peak memory, real-rate time.
+
+Seeds N contacts (default 100,000, with 3 custom fields) into an in-process sandbox, then:
+
+1. exports them with the rate limit off to CSV and XLSX and counts the search requests
+   against the minimum ``ceil(N / 500)``;
+2. times the writers alone (format + write, no HTTP) on 100,000 rows for CSV and XLSX;
+3. measures peak Python memory (tracemalloc) of the CSV export at several N to show it
+   does not grow with N;
+4. switches the real limit on (100 requests per 10 s) and exports the first ``--real-n``
+   contacts (default 60,000: more than 100 requests, so the pacer must wait), then
+   extrapolates the time for N from the request count at 100 per 10 s.
+
+    .venv/bin/python bench/export_throughput.py
+    .venv/bin/python bench/export_throughput.py -n 20000 --real-n 10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import resource
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+from bulkio.client import Client
+from bulkio.export import SEARCH_PAGE_LIMIT, ExportResult, ExportSpec, run_export
+from bulkio.export_columns import resolve_columns, row_formatter
+from bulkio.export_filters import CustomFieldIndex, parse_filter
+from bulkio.sandbox import Sandbox
+from bulkio.writers import OutputFormat, open_output
+
+RATE, WINDOW_S = 100, 10.0
+
+
+def people(start: int, n: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "firstName": f"Nombre{i}", "lastName": f"Apellido{i % 997}",
+            "email": f"persona{i}@ejemplo.mx", "phone": f"+5255{i:08d}",
+            "companyName": f"Empresa {i % 311} SA de CV", "address1": f"Calle {i % 500} #12",
+            "city": "Monterrey", "state": "NL", "postalCode": f"{i % 100000:05d}",
+            "country": "MX", "dateOfBirth": f"19{60 + i % 40}-0{1 + i % 9}-1{i % 9}",
+            "tags": ["cliente", "vip"] if i % 7 == 0 else ["cliente"], "source": "feria",
+            "customFields": [
+                {"key": "plan", "field_value": ("Gold", "Silver", "Bronze")[i % 3]},
+                {"key": "idiomas", "field_value": ["es", "en"]},
+                {"key": "renovacion", "field_value": "2026-07-01"},
+            ],
+        }
+        for i in range(start, start + n)
+    ]  # fmt: skip
+
+
+def seed(sb: Sandbox, n: int) -> None:
+    admin, loc = sb.admin, sb.location_id
+    admin.create_custom_field(loc, name="Plan", data_type="TEXT", field_key="contact.plan")
+    admin.create_custom_field(loc, name="Idiomas", data_type="MULTIPLE_OPTIONS",
+                              options=["es", "en"], field_key="contact.idiomas")
+    admin.create_custom_field(loc, name="Renovación", data_type="DATE",
+                              field_key="contact.renovacion")
+    for start in range(0, n, 5_000):
+        admin.seed(loc, contacts=people(start, min(5_000, n - start)))
+
+
+async def _export(sb: Sandbox, target: Path, fmt: OutputFormat, spec: ExportSpec
+                  ) -> tuple[ExportResult, int]:
+    async with Client(base_url=sb.url, token=sb.token, location_id=sb.location_id) as client:
+        result = await run_export(client, target=target, fmt=fmt, spec=spec)
+        return result, client.stats.requests["POST /contacts/search"]
+
+
+def export(sb: Sandbox, target: Path, fmt: OutputFormat, spec: ExportSpec | None = None
+           ) -> tuple[ExportResult, int, float]:
+    t0 = time.perf_counter()
+    result, searches = asyncio.run(_export(sb, target, fmt, spec or ExportSpec()))
+    return result, searches, time.perf_counter() - t0
+
+
+async def _sample(sb: Sandbox, n: int) -> tuple[list[dict[str, Any]], CustomFieldIndex]:
+    async with Client(base_url=sb.url, token=sb.token, location_id=sb.location_id) as client:
+        custom = CustomFieldIndex.from_api(await client.custom_fields())
+        data = await client.search({"pageLimit": SEARCH_PAGE_LIMIT, "page": 1})
+        contacts: list[dict[str, Any]] = data["contacts"]
+        while len(contacts) < n:
+            contacts = contacts + contacts
+        return contacts[:n], custom
+
+
+def writer_rate(contacts: list[dict[str, Any]], custom: CustomFieldIndex, fmt: OutputFormat,
+                folder: Path, rows: int) -> float:
+    """Rows/s of format + write (no HTTP), in 500-row pages like the export."""
+    cols = resolve_columns(None, custom)
+    fmt_row = row_formatter(cols)
+    out = open_output(folder / f"w.{fmt}", fmt=fmt)
+    sheet = out.add_sheet("contacts", [c.header for c in cols],
+                          text_columns=[i for i, c in enumerate(cols) if c.is_text])
+    t0 = time.perf_counter()
+    done = 0
+    while done < rows:
+        sheet.write_rows([fmt_row(c) for c in contacts])
+        done += len(contacts)
+    out.commit()
+    return done / (time.perf_counter() - t0)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-n", type=int, default=100_000, help="contacts to seed (default 100,000)")
+    ap.add_argument("--real-n", type=int, default=60_000,
+                    help="contacts exported at the real rate limit (default 60,000)")
+    args = ap.parse_args()
+    n = args.n
+    minimum = math.ceil(n / SEARCH_PAGE_LIMIT)
+    with Sandbox(None, rate_limit=None, daily_limit=None) as sb, \
+            tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        t0 = time.perf_counter()
+        seed(sb, n)
+        print(f"seeded {n:,} contacts in {time.perf_counter() - t0:.1f} s\n")
+
+        print("1. export, rate limit off (in-process sandbox shares the CPU)")
+        print(f"{'format':<7}{'rows':>10}{'searches':>10}{'minimum':>9}{'seconds':>9}"
+              f"{'rows/s':>10}{'MB':>7}")
+        for fmt in ("csv", "xlsx"):
+            target = folder / f"all.{fmt}"
+            result, searches, secs = export(sb, target, fmt)  # type: ignore[arg-type]
+            mb = target.stat().st_size / 1e6
+            print(f"{fmt:<7}{result.rows:>10,}{searches:>10}{minimum:>9}{secs:>9.1f}"
+                  f"{result.rows / secs:>10,.0f}{mb:>7.1f}")
+
+        print("\n2. writers alone (format + write, 500-row pages, no HTTP), 100,000 rows")
+        contacts, custom = asyncio.run(_sample(sb, SEARCH_PAGE_LIMIT))
+        for fmt in ("csv", "xlsx", "jsonl"):
+            rate = writer_rate(contacts, custom, fmt, folder, 100_000)  # type: ignore[arg-type]
+            print(f"{fmt:<7}{rate:>12,.0f} rows/s")
+
+        print("\n3. peak Python memory of a CSV export (tracemalloc) by N")
+        ordered = sorted(sb.admin.contacts(sb.location_id), key=lambda c: c["dateAdded"])
+        for size in sorted({min(n, 10_000), min(n, 50_000), n}):
+            cut = ordered[size - 1]["dateAdded"]
+            spec = ExportSpec(filters=[parse_filter(f"dateAdded<={cut}")])
+            tracemalloc.start()
+            result, _, _ = export(sb, folder / "mem.csv", "csv", spec)
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            print(f"N={result.rows:>9,}  peak {peak / 1e6:6.1f} MB")
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"(process max RSS, sandbox and its {n:,} contacts included: {rss:,.0f} MB)")
+
+        real_n = min(args.real_n, n)
+        print(f"\n4. real rate limit ({RATE} requests per {WINDOW_S:.0f} s), first {real_n:,}")
+        sb.admin.set_limits(rate_limit=RATE, rate_interval_ms=int(WINDOW_S * 1000))
+        cut = ordered[real_n - 1]["dateAdded"]
+        spec = ExportSpec(filters=[parse_filter(f"dateAdded<={cut}")])
+        result, searches, secs = export(sb, folder / "real.csv", "csv", spec)
+        requests = result.requests
+        print(f"rows {result.rows:,}  requests {requests} ({searches} searches)  "
+              f"{secs:.1f} s  {result.rows / secs:,.0f} rows/s")
+        full_requests = minimum + 1
+        windows = math.ceil(full_requests / RATE) - 1
+        estimate = windows * WINDOW_S + full_requests * (secs - (math.ceil(requests / RATE) - 1)
+                                                         * WINDOW_S) / requests
+        print(f"extrapolated for N={n:,}: {full_requests} requests -> {windows} full windows "
+              f"of {WINDOW_S:.0f} s + transfer = ~{estimate:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
