@@ -39,7 +39,7 @@ from bulkio.errors import (
     ServerError,
     TransportError,
 )
-from bulkio.pacing import Pacer, Ticket
+from bulkio.pacing import AdaptiveConcurrency, Pacer, Ticket
 from bulkio.wire import (
     API_VERSIONS,
     ClientStats,
@@ -68,7 +68,8 @@ class _Ambiguous(Exception):
 class Client:
     """Paced, retrying async client of one location (use as ``async with``).
 
-    ``max_in_flight`` bounds concurrent requests and sizes the connection pool;
+    ``max_in_flight`` bounds concurrent requests and sizes the connection pool (the
+    limit adapts: halved on 429/5xx/timeouts, regrown one by one on success);
     ``max_retries`` bounds retries per call (429, 5xx, timeouts, connection errors);
     ``transport`` is the test seam (``httpx.MockTransport``); ``pacer``, ``sleep``,
     ``clock`` and ``rng`` let tests drive time and jitter. ``timeout`` is per request, in
@@ -111,7 +112,8 @@ class Client:
         self._rng = rng if rng is not None else random.Random()
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
-        self._slots = asyncio.Semaphore(max_in_flight)
+        #: in-flight limit, halved when the server struggles, regrown on success
+        self.concurrency = AdaptiveConcurrency(max_in_flight)
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             headers={
@@ -228,7 +230,9 @@ class Client:
     async def _attempt(
         self, method: str, path: str, *, json: Any, params: dict[str, Any] | None, name: str
     ) -> Any:
-        async with self._slots:
+        await self.concurrency.acquire()
+        overloaded = False
+        try:
             ticket = await self.pacer.acquire()
             started = time.monotonic()
             self.stats.total_requests += 1
@@ -237,9 +241,11 @@ class Client:
                 response = await self._http.request(method, path, json=json, params=params)
             except httpx.HTTPError as exc:
                 self.stats.seconds[name] += time.monotonic() - started
-                unsent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout
-                                    | httpx.PoolTimeout)
-                kind = "timeout" if isinstance(exc, httpx.TimeoutException) else "no response"
+                unsent = isinstance(
+                    exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout
+                )
+                overloaded = isinstance(exc, httpx.TimeoutException)
+                kind = "timeout" if overloaded else "no response"
                 log.info("%s %s -> %s (%s)", method, path, kind, type(exc).__name__)
                 err = self._error(
                     TransportError, f"{method} {path}: {kind} ({type(exc).__name__})",
@@ -252,11 +258,14 @@ class Client:
             self.stats.bytes_sent += len(response.request.content)
             self.stats.bytes_received += len(response.content)
             log.info("%s %s -> %d (%.0f ms)", method, path, response.status_code, elapsed * 1000)
+            overloaded = response.status_code == 429 or response.status_code >= 500
             if response.status_code == 429:
                 self.stats.rate_limited += 1
                 self.pacer.on_429(response.headers, ticket)
             else:
                 self.pacer.observe(response.headers, ticket)
+        finally:
+            await self.concurrency.release(overloaded=overloaded)
         return self._result(response, method, path, ticket)
 
     def _result(self, response: httpx.Response, method: str, path: str, ticket: Ticket) -> Any:

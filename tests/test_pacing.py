@@ -207,3 +207,46 @@ def test_parse_rate_headers(headers: dict[str, str], expected: tuple[int | None,
 
     rh = parse_rate_headers(httpx.Headers(headers))
     assert (rh.max, rh.remaining, rh.interval_ms, rh.daily_limit, rh.daily_remaining) == expected
+
+
+def test_concurrency_halves_on_overload_and_regrows_one_by_one() -> None:
+    from bulkio.pacing import AdaptiveConcurrency
+
+    conc = AdaptiveConcurrency(8)
+
+    async def cycle(*, overloaded: bool) -> None:
+        await conc.acquire()
+        await conc.release(overloaded=overloaded)
+
+    async def run() -> list[int]:
+        limits = []
+        for _ in range(3):
+            await cycle(overloaded=True)
+            limits.append(conc.limit)
+        for _ in range(1 + 2 + 3 + 4 + 5 + 6 + 7):  # limit 1 needs 1 success, 2 needs 2, ...
+            await cycle(overloaded=False)
+        limits.append(conc.limit)
+        return limits
+
+    assert asyncio.run(run()) == [4, 2, 1, 8]
+    assert conc.lowest == 1 and conc.active == 0
+
+
+def test_concurrency_never_admits_more_than_the_limit() -> None:
+    from bulkio.pacing import AdaptiveConcurrency
+
+    conc = AdaptiveConcurrency(4)
+    peak = 0
+
+    async def job(i: int) -> None:
+        nonlocal peak
+        await conc.acquire()
+        peak = max(peak, conc.active)
+        await asyncio.sleep(0)
+        await conc.release(overloaded=i == 5)
+
+    async def run() -> None:
+        await asyncio.gather(*(job(i) for i in range(40)))
+
+    asyncio.run(run())
+    assert peak <= 4 and conc.active == 0 and conc.lowest == 2
