@@ -15,6 +15,12 @@ A row's outcome merges every phase: a failure after the contact was saved is rep
 exists but not everything was done); ``bulkio retry`` then redoes only the missing phases.
 Every phase outcome is journaled as it arrives; non-idempotent requests (create, note,
 task) write an ``intent`` first so that a resume after ``kill -9`` checks before resending.
+
+An upsert whose answer was lost (dropped connection) and that the client resent comes back
+``new: false`` although the first attempt created the contact; such a contact is reported
+``created`` when its ``dateAdded`` is not earlier than the run's start (server clock vs.
+ours: a skew only ever makes it ``updated``, never deletes-on-undo a contact older than the run
+unless the server clock runs ahead).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from bulkio.batcher import BusinessBatcher, Chunk, Followup, Mode, RowPlan, TagBatcher
@@ -120,6 +127,7 @@ class RowRunner:
         mode: Mode,
         tag_chunk: int,
         on_settled: Callable[[RowWork], None],
+        run_started: datetime | None = None,
     ) -> None:
         self.client = client
         self.journal = journal
@@ -128,6 +136,8 @@ class RowRunner:
         self.tags = TagBatcher(chunk_size=tag_chunk)
         self.business = BusinessBatcher()
         self.on_settled = on_settled
+        #: contacts added at or after this instant were created by this run
+        self.run_started = run_started
         self._chunk_tasks: set[asyncio.Task[None]] = set()
         self._works: dict[int, RowWork] = {}
         self._outages = 0
@@ -204,6 +214,9 @@ class RowRunner:
             self._check_fatal(err)
             work.fail(*row_error(err))
             return False
+        if not new and self.mode == "upsert" and self._created_during_run(contact):
+            # the first attempt created it but its answer was lost; the retry matched it
+            new = True
         cid = str(contact.get("id") or "")
         if not cid:
             work.fail("api-error", "the API answered without a contact id")
@@ -213,6 +226,17 @@ class RowRunner:
         self.journal.record_step(self.run_id, work.row, phase, contact_id=cid,
                                  detail={"new": new})
         return True
+
+    def _created_during_run(self, contact: dict[str, Any]) -> bool:
+        if self.run_started is None:
+            return False
+        try:
+            added = datetime.fromisoformat(str(contact.get("dateAdded")))
+        except ValueError:
+            return False
+        if added.tzinfo is None:
+            added = added.replace(tzinfo=UTC)
+        return added >= self.run_started
 
     async def _create(self, work: RowWork) -> tuple[dict[str, Any], bool]:
         body = work.plan.body
