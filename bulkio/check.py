@@ -19,7 +19,7 @@ Every source row lands in exactly one of the ready and failure files.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,23 +108,32 @@ def _cell(value: Any) -> Cell:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _tags(p: PreparedRow) -> Any:
-    return p.tags or None
+_TAGS, _CONTACT, _EXTRAS, _CUSTOM = range(4)
 
 
-def _getter(col: str) -> Callable[[PreparedRow], Any]:
-    if col == "tags":
-        return _tags
-    if col.startswith("cf:"):
-        ref = col[3:]
-        return lambda p: p.custom_fields.get(ref)
-    if col in _EXTRA_ORDER:
-        return lambda p: p.extras.get(col)
-    return lambda p: p.contact.get(col)
+def _ready_plan(columns: Sequence[str]) -> list[tuple[int, str]]:
+    """(where, key) for each field column of the ready file (no per-row lookups of names)."""
+    plan: list[tuple[int, str]] = []
+    for col in columns[1:-1]:
+        if col == "tags":
+            plan.append((_TAGS, col))
+        elif col.startswith("cf:"):
+            plan.append((_CUSTOM, col[3:]))
+        elif col in _EXTRA_ORDER:
+            plan.append((_EXTRAS, col))
+        else:
+            plan.append((_CONTACT, col))
+    return plan
 
 
-def _ready_getters(columns: Sequence[str]) -> list[Callable[[PreparedRow], Any]]:
-    return [_getter(col) for col in columns[1:-1]]
+def _ready_cells(p: PreparedRow, plan: list[tuple[int, str]]) -> list[Cell]:
+    sources = (p.tags, p.contact, p.extras, p.custom_fields)
+    cells: list[Cell] = [p.row]
+    for where, key in plan:
+        value = (p.tags or None) if where == _TAGS else sources[where].get(key)  # type: ignore[union-attr]
+        cells.append(value if value is None or type(value) is str else _cell(value))
+    cells.append(_warnings(p))
+    return cells
 
 
 def _warnings(prepared: PreparedRow) -> str:
@@ -149,7 +158,7 @@ def run_check(preparation: Preparation, *, out_dir: Path | None = None) -> Check
         raise InputError(f"cannot create the output folder: {exc.strerror}", path=folder,
                          hint="pass a writable folder with --out-dir") from None  # fmt: skip
     columns = ready_columns(preparation.mapping)
-    getters = _ready_getters(columns)
+    plan = _ready_plan(columns)
     user_cols = [h for h in info.headers if h not in REPORT_COLUMNS]
     ready = open_sheet_writer(ready_path, columns, fmt="csv", sheet_name="Ready")
     fail = open_sheet_writer(failure_path, [*FAILURE_COLUMNS, *user_cols], fmt=fmt,
@@ -161,8 +170,7 @@ def run_check(preparation: Preparation, *, out_dir: Path | None = None) -> Check
             for ch in prepared.changes:
                 changes.write([ch.row, ch.column, ch.field, ch.before, ch.after])
             if prepared.ok:
-                ready.write([prepared.row, *(_cell(g(prepared)) for g in getters),
-                             _warnings(prepared)])  # fmt: skip
+                ready.write(_ready_cells(prepared, plan))
             else:
                 code, message = _first_error(prepared)
                 values = prepared.source.values

@@ -145,6 +145,9 @@ class _Plan:
     custom_ref: str | None
     fn: _Normalizer
     separators: str = ",;|"
+    #: text (kept as typed, into contact), extra-text (into extras), cf, tags, followers,
+    #: name, or norm (through ``fn``)
+    kind: str = "norm"
 
 
 def _display(value: Any) -> str:
@@ -229,7 +232,7 @@ class Preparation:
         for column, spec in self.mapping.columns.items():
             target = spec.target
             if target is None:
-                plans.append(_Plan(column, "cf", spec.custom_field, _text))
+                plans.append(_Plan(column, "cf", spec.custom_field, _text, kind="cf"))
                 continue
             fn: _Normalizer
             if target in _DATE_TARGETS:
@@ -241,7 +244,13 @@ class Preparation:
                     return n_phone.normalize_phone(raw, region=_region)
             else:
                 fn = _SIMPLE.get(target, _text)
-            plans.append(_Plan(column, target, None, fn, spec.tag_separator or default_sep))
+            if target in ("tags", "followers", "name"):
+                kind = target
+            elif fn is _text and target != "postalCode":
+                kind = "extra-text" if target in self._extra_targets else "text"
+            else:
+                kind = "norm"
+            plans.append(_Plan(column, target, None, fn, spec.tag_separator or default_sep, kind))
         # country first: phone regions and postal codes read it
         plans.sort(key=lambda p: p.target != "country")
         return plans
@@ -399,23 +408,29 @@ class Preparation:
             if not text:
                 continue
             target = plan.target
-            if target == "cf":
+            kind = plan.kind
+            if kind == "text" or kind == "extra-text":
+                (contact if kind == "text" else out.extras)[target] = text
+                if text != raw:
+                    out.changes.append(Change(row, plan.column, target, raw, text))
+                continue
+            if kind == "cf":
                 out.custom_fields[plan.custom_ref or plan.column] = text
                 if text != raw:
                     out.changes.append(Change(row, plan.column, f"cf:{plan.custom_ref}", raw, text))
                 continue
-            if target == "tags" or target == "followers":
+            if kind == "tags" or kind == "followers":
                 items = n_text.split_tags(text, separators=plan.separators)
                 if target == "tags":
                     out.tags.extend(t for t in items if t not in out.tags)
                 else:
                     out.extras["followers"] = items
                 continue
-            if target == "name":
+            if kind == "name":
                 full_name = n_text.split_full_name(text)
                 continue
             if target == "postalCode":
-                result = _postal(text, contact.get("country"))
+                result = _postal(text, contact.get("country") or region)
             else:
                 result = (
                     accept(f"+{phone}")

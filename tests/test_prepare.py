@@ -13,7 +13,7 @@ from bulkio.errors import InputError
 from bulkio.mapping import MappingFile, load_mapping
 from bulkio.prepare import Duplicates, prepare_rows
 from bulkio.readers import open_table
-from bulkio.records import PreparedRow, SourceRow, Table
+from bulkio.records import Change, PreparedRow, SourceRow, Table
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 TODAY = date(2026, 6, 1)
@@ -117,6 +117,15 @@ def test_phone_region_comes_from_the_row_country() -> None:
     assert rows[0].contact["phone"] == "+573001234567"
     assert rows[1].contact["phone"] == "+525512345678"
     assert rows[2].contact["phone"] == "+525512345678"  # unknown country: default region
+
+
+def test_postal_code_gets_its_zeros_back_in_the_row_country() -> None:
+    rows, _ = run(["email", "C.P.", "País", "Ciudad"],
+                  [["a@b.mx", "6700", "México", " León "], ["c@d.mx", "6700", None, None],
+                   ["e@f.mx", "6700", "España", None]])  # fmt: skip
+    assert [r.contact["postalCode"] for r in rows] == ["06700", "06700", "6700"]
+    assert rows[0].contact["city"] == "León"
+    assert Change(2, "Ciudad", "city", " León ", "León") in rows[0].changes
 
 
 def test_no_email_or_phone_column_is_input_error() -> None:
