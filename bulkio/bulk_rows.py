@@ -60,6 +60,8 @@ COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 _LIST_SPLIT = re.compile(r"\s*[;,|\n]\s*")
+_DATE_TIME = re.compile(r"^(.*?)[\sT]+(\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?)$",
+                        re.IGNORECASE)
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap]\.?m\.?)?$", re.IGNORECASE)
 
 
@@ -185,10 +187,11 @@ def iso_instant(raw: str, *, order: str | None) -> str | Failure:
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=UTC)
         return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    date_part, _, time_part = text.partition(" ")
+    split = _DATE_TIME.match(text)
+    date_part, time_part = (split.group(1), split.group(2)) if split else (text, "")
     moment = time(0, 0)
-    if time_part.strip():
-        m = _TIME.match(time_part.strip())
+    if time_part:
+        m = _TIME.match(time_part)
         if m is None:
             return ("invalid-date", f"{raw!r}: the time part is not HH:MM")
         hour, minute, second = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
