@@ -329,9 +329,10 @@ def test_multiline_cell_with_commas_is_not_unbalanced(tmp_path: Path) -> None:
 
 
 def test_stray_carriage_return_inside_a_line(tmp_path: Path) -> None:
-    data = b'a,b\r\nx\ry,z\r\n"q\rw",v\n1,2\r\n'
+    data = b'a,b\r\nx\ry,z\r\n"q\rw",v\n1,2\r\nlast\rline,3'
     got = rows(open_table(write(tmp_path, "cr.csv", data)))
-    assert [(r.row, r.values["a"]) for r in got] == [(2, "x y"), (3, "q w"), (4, "1")]
+    assert [(r.row, r.values["a"]) for r in got] == [
+        (2, "x y"), (3, "q w"), (4, "1"), (5, "last line")]
 
 
 def test_ten_thousand_columns(tmp_path: Path) -> None:

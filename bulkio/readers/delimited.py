@@ -56,7 +56,8 @@ def _binary_lines(
         if b"\x00" in raw:
             state.nul.add(lineno)
             raw = raw.replace(b"\x00", b"")
-        if raw.find(b"\r", 0, len(raw) - 2) != -1:
+        cr = raw.find(b"\r")
+        if cr != -1 and not (cr == len(raw) - 2 and raw.endswith(b"\n")):
             # a stray CR inside a line makes the csv module reject the whole file
             # ("new-line character seen in unquoted field"): it becomes a space
             body = raw.rstrip(b"\r\n")
