@@ -7,7 +7,7 @@ possible. Default location: ``.bulkio/journal.db`` next to the input file
 Tables::
 
     runs(id, command, argv_json, input_path, input_sha256, location_id, mode, options_json,
-         status running|finished|aborted, started_at, finished_at, counts_json)
+         status running|finished|aborted, started_at, finished_at, counts_json, pid, host)
     rows(run_id, row, fingerprint, status pending|ok|failed|skipped, action, contact_id,
          error_code, error_message, http_status, warnings_json, attempts, updated_at)
     steps(run_id, row, phase, state intent|done|failed, contact_id, detail_json, updated_at)
@@ -15,7 +15,7 @@ Tables::
     snapshots(run_id, contact_id, before_json)
 
 Durability window. Row results and ``done``/``failed`` steps are written inside an open
-transaction that is committed every :attr:`Journal.batch_size` writes, whenever a write
+transaction that is committed every :attr:`Journal.batch_size` results, whenever one
 arrives :attr:`Journal.flush_interval` seconds after the last commit, on :meth:`Journal.flush`
 and on close. A ``kill -9`` therefore loses at most the results of the last ~0.2 s (or the
 results since the last write, if the run went idle: run :meth:`Journal.autoflush` as a task
