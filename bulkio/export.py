@@ -22,13 +22,19 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
 from bulkio.client import Client
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows has no flock; runs are not locked there
+    fcntl = None  # type: ignore[assignment]
+
 from bulkio.errors import ApiError, InputError
 from bulkio.export_columns import (
     RELATED_COLUMNS,
@@ -367,9 +373,55 @@ async def run_export(
 
     Files are replaced atomically only when every page has been written; on any error
     the temporary files are removed, the previous export and the state file stay as they
-    were, and the error propagates.
+    were, and the error propagates. With a state file, a second run on the same state
+    (an overlapping cron job) fails at once instead of racing the first.
     """
     _check_spec(spec)
+    with _state_lock(spec.state):
+        return await _run(
+            client, target=target, fmt=fmt, spec=spec, stream=stream, bom=bom,
+            delimiter=delimiter, raw=raw, progress=progress,
+        )
+
+
+@contextlib.contextmanager
+def _state_lock(state: Path | None) -> Iterator[None]:
+    """An exclusive, non-blocking lock on ``<state>.lock`` (POSIX; no-op elsewhere)."""
+    if state is None or fcntl is None:
+        yield
+        return
+    lock_path = state.with_name(state.name + ".lock")
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_path, "a+")  # noqa: SIM115
+    except OSError as exc:
+        raise InputError(f"cannot create the lock file: {exc.strerror}", path=lock_path) from exc
+    try:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            raise InputError(
+                "another bulkio export is running with this state file",
+                path=state,
+                hint="wait for it to finish (or schedule runs further apart)",
+            ) from exc
+        yield
+    finally:
+        handle.close()
+
+
+async def _run(
+    client: Client,
+    *,
+    target: Path | None,
+    fmt: OutputFormat,
+    spec: ExportSpec,
+    stream: IO[str] | None,
+    bom: bool,
+    delimiter: str,
+    raw: bool,
+    progress: Progress | None,
+) -> ExportResult:
     started = time.monotonic()
     requests_before = client.stats.total_requests
     result = ExportResult()

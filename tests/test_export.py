@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 
 from bulkio.client import Client
-from bulkio.errors import ApiError
+from bulkio.errors import ApiError, InputError
 from bulkio.export import ExportResult, ExportSpec, run_export
 from bulkio.export_filters import parse_filter
 from bulkio.safety import unneutralize
@@ -105,7 +105,7 @@ def test_failure_mid_export_keeps_previous_file_and_state(sandbox: Any, tmp_path
     assert (tmp_path / "contacts.notes.csv").read_bytes() == notes_before
     assert state.read_bytes() == state_before
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "contacts.csv", "contacts.notes.csv", "export.state"]
+        "contacts.csv", "contacts.notes.csv", "export.state", "export.state.lock"]
 
 
 def test_xlsx_failure_keeps_previous_workbook(sandbox: Any, tmp_path: Path) -> None:
@@ -342,3 +342,15 @@ def test_round_trip_export_upsert_into_second_location_export(
 
     assert stable(first) == stable(second)
     assert len(stable(first)) == 41
+
+
+def test_overlapping_runs_on_one_state_file_fail_fast(sandbox: Any, tmp_path: Path) -> None:
+    fcntl = pytest.importorskip("fcntl")
+    sandbox.admin.seed(sandbox.location_id, contacts=people(3))
+    state = tmp_path / "s.json"
+    with open(tmp_path / "s.json.lock", "a+") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(InputError, match="another bulkio export is running"):
+            export(sandbox, tmp_path / "c.csv", ExportSpec(since="last", state=state))
+    assert not (tmp_path / "c.csv").exists() and not state.exists()
+    assert export(sandbox, tmp_path / "c.csv", ExportSpec(since="last", state=state)).rows == 3
