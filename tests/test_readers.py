@@ -75,6 +75,8 @@ def test_utf16_le_bom_tab_as_excel_unicode_text(tmp_path: Path) -> None:
     got = rows(t)
     assert [r.row for r in got] == [2, 3]
     assert got[0].values == {"Nombre": "Íñigo", "Correo": "i@x.es", "Ciudad": "Málaga"}
+    forced = open_table(p, encoding="utf-16")
+    assert [r.values["Ciudad"] for r in forced.rows] == ["Málaga", "León"]
 
 
 def test_utf16_without_bom_detected(tmp_path: Path) -> None:
@@ -568,6 +570,19 @@ def test_xlsx_empty_sheet_and_forced_header_row(tmp_path: Path) -> None:
     assert [r.row for r in t.rows] == [3]
     with pytest.raises(InputError, match="row 7"):
         open_table(p, sheet="Datos", header_row=7)
+
+
+def test_xlsx_data_starting_below_row_one_keeps_excel_row_numbers(tmp_path: Path) -> None:
+    # nothing above the header: calamine's used range starts at row 4, column C
+    p = xlsx(tmp_path / "d.xlsx", {"S": [(3, 2, "Nombre"), (3, 3, "Correo"),
+                                         (4, 2, "Ana"), (6, 3, "l@x")]})
+    t = open_table(p)
+    assert t.header_row == 4
+    assert [(r.row, r.values) for r in t.rows] == [
+        (5, {"Nombre": "Ana", "Correo": None}),
+        (6, {"Nombre": None, "Correo": None}),
+        (7, {"Nombre": None, "Correo": "l@x"}),
+    ]
 
 
 def test_xlsx_header_only(tmp_path: Path) -> None:
