@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shlex
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -182,3 +183,40 @@ def test_help_starts_with_one_line_and_example() -> None:
     assert lines[2].strip().startswith("Export contacts")
     assert lines[4].strip() == "Example:"
     assert "bulkio export" in lines[5]
+
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+
+
+def _template_commands() -> list[tuple[str, list[str]]]:
+    found = []
+    for name in ("export.crontab", "bulkio-export.service"):
+        for line in (TEMPLATES / name).read_text(encoding="utf-8").splitlines():
+            if line.startswith("#") or "bin/bulkio export" not in line:
+                continue
+            words = shlex.split(line.split("bin/bulkio", 1)[1].split(">>")[0])
+            found.append((name, words))
+    return found
+
+
+@pytest.mark.parametrize(("name", "words"), _template_commands())
+def test_scheduled_export_templates_run_as_written(
+    sandbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, words: list[str]
+) -> None:
+    seeded(sandbox)
+    for folder in ("out", "state", "logs"):
+        (tmp_path / folder).mkdir()
+    monkeypatch.chdir(tmp_path)
+    args = [w.replace("/srv/bulkio-exports", str(tmp_path)) for w in words]
+    assert args[0] == "export"
+    first = invoke(sandbox, *args[1:])
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)["rows"] == 5
+    again = invoke(sandbox, *args[1:])
+    assert again.exit_code == 0, again.output
+    summary = json.loads(again.stdout)
+    # contacts this recent all sit inside the 5-minute overlap, so they come again
+    assert summary["rows"] == 5
+    if "--since" in args:
+        assert summary["since"] is not None and summary["watermark"] is not None
+    assert any((tmp_path / "out").iterdir())
