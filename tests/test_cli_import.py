@@ -307,13 +307,39 @@ def test_retry_by_run_id_redoes_only_the_failed_phase(sandbox: Any, tmp_path: Pa
 
 
 def test_bad_token_aborts_with_one_line_and_is_resumable(sandbox: Any, tmp_path: Path) -> None:
-    src = write_csv(tmp_path / "a.csv", ["email"], [["x@x.mx"]])
-    result = run(sandbox, "import", str(src), token="not-the-token")
+    src = write_csv(tmp_path / "a.csv", ["email"], [["x@x.mx"], ["y@x.mx"]])
+    result = run(sandbox, "import", str(src), "--json", token="not-the-token")
     assert result.exit_code == 1
     assert "Traceback" not in result.output and "not-the-token" not in result.output
-    assert "bulkio resume" in result.stderr
+    run_id = json.loads(result.stdout)["run_id"]
+    assert f"bulkio resume {run_id}" in result.stderr
+    assert {r["_error_code"] for r in read_csv(tmp_path / "a.failures.csv")} == {"not-processed"}
+    fixed = run(sandbox, "resume", run_id, "--journal", str(tmp_path / ".bulkio" / "journal.db"),
+                "--json")
+    assert fixed.exit_code == 0, fixed.output
+    doc = json.loads(fixed.stdout)
+    assert doc["resumed"] is True and doc["run_id"] == run_id
+    assert doc["by_action"] == {"created": 2}
+
+
+def test_import_resume_flag_finishes_the_last_run(sandbox: Any, tmp_path: Path) -> None:
+    src = write_csv(tmp_path / "a.csv", ["email"], [["x@x.mx"]])
+    assert run(sandbox, "import", str(src), token="not-the-token").exit_code == 1
     fixed = run(sandbox, "import", str(src), "--resume", "--json")
     assert fixed.exit_code == 0 and json.loads(fixed.stdout)["resumed"] is True
+
+
+def test_dry_run_without_credentials_plans_offline(tmp_path: Path) -> None:
+    src = write_csv(tmp_path / "d.csv", ["email", "tags"], [["d@x.mx", "a"], ["", "b"]])
+    result = CliRunner().invoke(main, ["import", str(src), "--dry-run", "--json"],
+                                env={"BULKIO_TOKEN": "", "BULKIO_LOCATION_ID": "",
+                                     "BULKIO_CONFIG": str(tmp_path / "none.toml")})
+    assert result.exit_code == 3, result.output
+    plan = json.loads(result.stdout)["dry_run"]
+    assert plan["requests"] == {"POST /contacts/bulk/tags/update/{type}": 1,
+                                "POST /contacts/upsert": 1}
+    assert plan["requests_sent"] == {}
+    assert "no API target" in result.stderr
 
 
 def test_xlsx_input_gives_xlsx_reports(sandbox: Any, tmp_path: Path) -> None:

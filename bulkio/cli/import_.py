@@ -29,11 +29,10 @@ from bulkio.importer import (
     Progress,
     ProgressFn,
     ReadOptions,
-    resume_run,
-    retry_run,
     run_import,
 )
 from bulkio.journal import default_journal_path
+from bulkio.rerun import resume_run, retry_run
 
 
 def _echo(text: str = "") -> None:

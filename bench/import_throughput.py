@@ -1,0 +1,98 @@
+"""How fast does ``bulkio import`` go at a location's rate limit, and what does a re-run cost?
+
+Starts an in-process Sandbox (limit 1,000 requests per 10 s, 50 ms added latency per
+request), writes a CSV of N contacts (every row with tags from 4 tag sets and one of 10
+business ids), imports it with :func:`bulkio.importer.run_import` exactly as the CLI does,
+then imports the unchanged file again. Prints a table:
+
+* rate fraction: requests per second while sending (first to last request the sandbox
+  logged) divided by the allowed 100/s; target >= 0.95;
+* requests per row (upserts + bulk tags + bulk business); target <= 1.05;
+* 429s received; rows lost (input rows neither in the success file nor the sandbox);
+* the unchanged re-run: requests sent (target 0) and duration.
+
+    .venv/bin/python bench/import_throughput.py              # 10,000 rows (~2 min)
+    .venv/bin/python bench/import_throughput.py -n 2000      # quicker look
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import tempfile
+import time
+from pathlib import Path
+
+from bulkio.cli.options import Target
+from bulkio.importer import ImportOptions, ReadOptions, run_import
+from bulkio.sandbox import Sandbox
+
+TAG_SETS = ["cliente, 2026", "prospecto", "vip, cliente", "evento-cdmx"]
+
+
+def write_input(path: Path, n: int) -> None:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["Nombre", "Correo", "Teléfono", "Etiquetas", "businessId"])
+        for i in range(n):
+            writer.writerow([f"Persona {i}", f"persona{i}@ejemplo.com.mx",
+                             f"+52 55 {10_000_000 + i:08d}", TAG_SETS[i % len(TAG_SETS)],
+                             f"empresa-{i % 10}"])
+
+
+def _span_s(requests: list[dict[str, object]]) -> float:
+    stamps = sorted(float(str(r["time"])) for r in requests)  # epoch seconds
+    return stamps[-1] - stamps[0] if len(stamps) > 1 else 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", "--rows", type=int, default=10_000)
+    parser.add_argument("--rate-limit", type=int, default=1_000)
+    parser.add_argument("--interval-ms", type=int, default=10_000)
+    parser.add_argument("--latency-ms", type=int, default=50)
+    args = parser.parse_args()
+    allowed = args.rate_limit / (args.interval_ms / 1000)
+    with tempfile.TemporaryDirectory() as tmp, Sandbox(
+        None, rate_limit=args.rate_limit, rate_interval_ms=args.interval_ms,
+        daily_limit=1_000_000, latency_ms=args.latency_ms,
+    ) as sb:
+        src = Path(tmp) / "contactos.csv"
+        write_input(src, args.rows)
+        target = Target(base_url=sb.url, token=sb.token, location_id=sb.location_id)
+        figures: list[tuple[str, str]] = []
+        for label in ("first import", "unchanged re-run"):
+            sb.admin.clear_requests()
+            started = time.monotonic()
+            result = run_import(src, read=ReadOptions(), options=ImportOptions(),
+                                target=target)
+            wall = time.monotonic() - started
+            report = result.report
+            logged = [r for r in sb.admin.requests() if r.get("location_id") == sb.location_id]
+            span = _span_s(logged)
+            rate = len(logged) / span if span else 0.0
+            contacts = sb.admin.counts(sb.location_id).get("contacts", 0)
+            lost = args.rows - report.succeeded
+            figures += [
+                (f"{label}: rows", f"{args.rows:,}"),
+                (f"{label}: actions", ", ".join(f"{k} {v:,}" for k, v in
+                                                sorted(report.by_action.items()))),
+                (f"{label}: requests sent", f"{report.requests.total:,}"),
+                (f"{label}: by endpoint", "; ".join(f"{k} {v:,}" for k, v in
+                                                    sorted(report.requests.by_endpoint.items()))),
+                (f"{label}: requests per row", f"{report.requests.total / args.rows:.3f}"),
+                (f"{label}: 429s received", f"{report.requests.rate_limited}"),
+                (f"{label}: sending span (s)", f"{span:.1f}"),
+                (f"{label}: rate fraction", f"{rate / allowed:.3f}" if span else "n/a"),
+                (f"{label}: wall time (s)", f"{wall:.1f}"),
+                (f"{label}: rows lost", f"{lost} (sandbox holds {contacts:,})"),
+            ]
+    width = max(len(k) for k, _ in figures)
+    print(f"import of {args.rows:,} rows at {args.rate_limit:,} req / {args.interval_ms:,} ms, "
+          f"{args.latency_ms} ms latency (allowed {allowed:.0f} req/s)")
+    for key, value in figures:
+        print(f"{key:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()

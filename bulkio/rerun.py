@@ -1,0 +1,168 @@
+"""``bulkio resume`` and ``bulkio retry``: finish or repair an import run from its journal.
+
+Both reuse the options the run was started with (stored in the journal), its input file
+and its location (another ``--location-id`` is refused), and rewrite the run's reports
+from the whole source so that they describe the run as it stands.
+
+* :func:`resume_run`: rows the journal holds as settled are untouched; the others restart
+  from their first unfinished phase.
+* :func:`retry_run`: only the rows that failed are sent again; phases that succeeded for the
+  same row content (e.g. the contact was saved, its tags failed) are not redone. With the
+  run's failure file, fixed by hand, the rows (matched by ``_row``) take their values from
+  that file, and the reports show the fixed values.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from bulkio.batcher import DEFAULT_TAG_CHUNK
+from bulkio.errors import InputError
+from bulkio.importer import (
+    ImportOptions,
+    ImportResult,
+    ProgressFn,
+    ReadOptions,
+    TargetLike,
+    _finish,
+    _reopen,
+    _run_async,
+    _Source,
+)
+from bulkio.journal import Journal, RunInfo
+from bulkio.records import PreparedRow
+from bulkio.reporter import REPORT_COLUMNS
+
+__all__ = ["resume_run", "retry_run"]
+
+
+def _stored_options(run: RunInfo) -> tuple[ReadOptions, ImportOptions]:
+    o = run.options
+    read = ReadOptions.from_json(o.get("read") or {})
+    opts = ImportOptions(mode=o.get("mode", "upsert"), tags_mode=o.get("tags_mode", "add"),
+                         force=bool(o.get("force")), snapshot=bool(o.get("snapshot")),
+                         tag_chunk=int(o.get("tag_chunk") or DEFAULT_TAG_CHUNK),
+                         out_dir=Path(o["out_dir"]) if o.get("out_dir") else None)
+    return read, opts
+
+
+def _check_target(run: RunInfo, target: TargetLike) -> None:
+    if run.location_id and run.location_id != target.location_id:
+        raise InputError(
+            f"run {run.id} imported into location {run.location_id}, not {target.location_id}",
+            hint="pass the same --location-id (or --sandbox setting) as the original run",
+        )
+
+
+def resume_run(
+    run_id: str, *, journal_path: Path, target: TargetLike, progress: ProgressFn | None = None
+) -> ImportResult:
+    """Finish an interrupted run with the options it was started with."""
+    started = time.monotonic()
+    with Journal.open(journal_path) as journal:
+        run = journal.get_run(run_id)
+        if run.command != "import" or not run.input_path:
+            raise InputError(f"run {run.id} is not an import", hint="list runs with `bulkio runs`")
+        _check_target(run, target)
+        read, opts = _stored_options(run)
+        source = _Source(Path(run.input_path), read)
+        prep = source.prepare()
+        states = journal.row_states(run.id)
+        run = _reopen(journal, run)
+        ctx, requests = asyncio.run(_run_async(
+            source=source, prep_rows=prep, prep=prep, target=target, journal=journal, run=run,
+            opts=opts, states=states, only=None, progress=progress,
+        ))
+        return _finish(source=source, journal=journal, run=run, ctx=ctx, requests=requests,
+                       started=started, resumed=True)
+
+
+def _fixed_rows(
+    failures: Path, read: ReadOptions, overrides: dict[int, dict[str, Any]]
+) -> Iterator[PreparedRow]:
+    """Prepare a hand-fixed failure file, renumbering rows to the original ``_row``."""
+    fixed = _Source(failures, dataclasses.replace(read, encoding=None, delimiter=None,
+                                                  header_row=None))
+    if "_row" not in fixed.headers:
+        raise InputError("the file has no _row column: it is not a bulkio failure file",
+                         path=failures, hint="pass the .failures file the import wrote")
+    numbers: dict[int, int] = {}
+    for src in fixed.open().rows:
+        raw = (src.values.get("_row") or "").strip()
+        if not raw.isdigit():
+            raise InputError(f"row {src.row}: _row is {raw!r}, not a row number", path=failures,
+                             hint="keep the _row column as the import wrote it")
+        numbers[src.row] = int(raw)
+        overrides[int(raw)] = {k: v for k, v in src.values.items() if k not in REPORT_COLUMNS}
+    for prepared in fixed.prepare():
+        original = numbers[prepared.row]
+        yield dataclasses.replace(
+            prepared, source=dataclasses.replace(prepared.source, row=original)
+        )
+
+
+def retry_run(
+    run_id: str | None,
+    *,
+    journal_path: Path,
+    target: TargetLike,
+    failures: Path | None = None,
+    progress: ProgressFn | None = None,
+) -> ImportResult:
+    """Re-send the failed rows of a run and merge the results into its reports.
+
+    With ``failures`` (the run's failure file, fixed by hand), the rows and their values
+    come from that file (matched by ``_row``); the run is the one named in the summary file
+    beside it when ``run_id`` is None.
+    """
+    started = time.monotonic()
+    if run_id is None:
+        if failures is None:
+            raise InputError("name the run to retry",
+                             hint="bulkio retry RUN_ID, or bulkio retry --failures FILE")
+        run_id = _run_id_from_summary(failures)
+    with Journal.open(journal_path) as journal:
+        run = journal.get_run(run_id)
+        if run.command != "import" or not run.input_path:
+            raise InputError(f"run {run.id} is not an import", hint="list runs with `bulkio runs`")
+        _check_target(run, target)
+        read, opts = _stored_options(run)
+        source = _Source(Path(run.input_path), read)
+        only = set(journal.failed_rows(run.id))
+        states = {r: s for r, s in journal.row_states(run.id).items() if r in only}
+        overrides: dict[int, dict[str, Any]] = {}
+        if failures is not None:
+            rows: Iterable[PreparedRow] = [
+                p for p in _fixed_rows(failures, read, overrides) if p.row in only
+            ]
+            overrides = {r: v for r, v in overrides.items() if r in only}
+            prep = source.prepare()
+        else:
+            prep = source.prepare()
+            rows = prep
+        run = _reopen(journal, run)
+        ctx, requests = asyncio.run(_run_async(
+            source=source, prep_rows=rows, prep=prep, target=target, journal=journal, run=run,
+            opts=opts, states=states, only=only, progress=progress,
+        ))
+        return _finish(source=source, journal=journal, run=run, ctx=ctx, requests=requests,
+                       started=started, resumed=True, overrides=overrides)
+
+
+def _run_id_from_summary(failures: Path) -> str:
+    stem = failures.name.split(".failures.")[0]
+    summary = failures.with_name(f"{stem}.summary.json")
+    try:
+        doc = json.loads(summary.read_text(encoding="utf-8"))
+        return str(doc["run_id"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(
+            f"cannot tell which run {failures.name} belongs to ({summary.name} unreadable)",
+            path=failures, hint="pass the run id: bulkio retry RUN_ID --failures FILE",
+        ) from exc
