@@ -268,13 +268,14 @@ def _open_run(
     command = COMMANDS[settings.op]
     if resume:
         last = journal.latest_run(input_path=path, location_id=location_id, command=command)
-        if last is not None and last.status != "finished":
+        failed = (last.counts.get("by_status") or {}).get("failed") if last else None
+        if last is not None and (last.status != "finished" or failed):
             log.info("resuming run %s", last.id)
             states = journal.row_states(last.id)
             counts = last.counts
             return dataclasses.replace(journal.reopen_run(last.id), counts=counts), states, True
-        log.warning("no unfinished %s run of %s to resume: starting a new run", command,
-                    path.name)
+        log.warning("no unfinished %s run of %s with rows left to do: starting a new run",
+                    command, path.name)
     out_dir = options.out_dir if options.out_dir is not None else path.resolve().parent
     doc = {
         "settings": dataclasses.asdict(settings), "read": dataclasses.asdict(read),
@@ -315,7 +316,9 @@ def run_bulk(
 
     Raises :class:`~bulkio.errors.BulkioError` for problems found before any write (bad
     file, missing column); a fatal API error later (401/403, daily quota, outage) ends the
-    run with ``aborted`` set, resumable with ``resume=True``.
+    run with ``aborted`` set. ``resume=True`` continues the last run of this file, command
+    and location if it was interrupted or has failed rows: rows done are kept, the others
+    run again (in the same run, so its reports cover the whole file).
     """
     src = Path(path)
     read = read or BulkRead()

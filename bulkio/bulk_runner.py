@@ -161,6 +161,9 @@ class BulkRunner:
                 self.fail(row, *item[1])
                 continue
             await slots.acquire()
+            if self.abort is not None:
+                slots.release()
+                break
             task = asyncio.create_task(self._row(item, prior))
             pending.add(task)
             task.add_done_callback(functools.partial(_finished, pending, slots))

@@ -54,7 +54,8 @@ def bulk_options(func: Callable[..., R]) -> Callable[..., R]:
         click.option("--dry-run", is_flag=True,
                      help="Read the file and show what would be done; send nothing."),
         click.option("--resume", is_flag=True,
-                     help="Finish the last interrupted run of this file (rows done are kept)."),
+                     help="Continue the last run of this file: rows done are kept, "
+                     "interrupted and failed rows run again."),
         click.option("--journal", "journal_path", type=click.Path(dir_okay=False,
                                                                   path_type=Path),
                      help="Run journal (default: .bulkio/journal.db beside the file)."),
