@@ -236,7 +236,9 @@ class Preparation:
                 continue
             fn: _Normalizer
             if target in _DATE_TARGETS:
-                fn = _date(self._column_orders.get(column), self.today, target == "task_due")
+                # today resolved once: normalize_date would call date.today() per value
+                today = self.today or date.today()
+                fn = _date(self._column_orders.get(column), today, target == "task_due")
             elif target == "phone" and spec.region:
                 region = spec.region
 
