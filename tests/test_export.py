@@ -13,11 +13,13 @@ from typing import Any
 import httpx
 import openpyxl
 import pytest
+from click.testing import CliRunner
 
+from bulkio.cli import main
 from bulkio.client import Client
 from bulkio.errors import ApiError, InputError
 from bulkio.export import ExportResult, ExportSpec, run_export
-from bulkio.export_filters import parse_filter
+from bulkio.export_filters import parse_filter, parse_sort
 from bulkio.safety import unneutralize
 from bulkio.writers import OutputFormat
 
@@ -294,8 +296,8 @@ def test_repeated_or_missing_cursor_stops_instead_of_looping(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_round_trip_export_upsert_into_second_location_export(
-    sandbox: Any, tmp_path: Path
+def test_round_trip_export_import_into_second_location_export(
+    sandbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     admin = sandbox.admin
     second_loc, second_token = admin.create_location()
@@ -307,30 +309,29 @@ def test_round_trip_export_upsert_into_second_location_export(
         c["companyName"] = "=Riesgo SA" if i == 7 else f"Empresa {i}"
     admin.seed(sandbox.location_id, contacts=source)
     first = tmp_path / "first.csv"
-    export(sandbox, first)
-    rows = read_csv(first)
+    # the import sends rows concurrently, so creation order (the default sort) differs
+    by_email = ExportSpec(sort=[parse_sort("email")])
+    export(sandbox, first, by_email)
 
-    # `bulkio import` is another engineer's command; the round trip upserts the exported
-    # rows with the Client, as an import of this file would.
-    async def load() -> None:
-        async with Client(base_url=sandbox.url, token=second_token,
-                          location_id=second_loc) as client:
-            for row in rows:
-                body: dict[str, Any] = {
-                    k: v for k, v in row.items()
-                    if v and k not in {"id", "dateAdded", "dateUpdated", "tags", "Plan"}
-                }
-                body["tags"] = [t for t in row["tags"].split(", ") if t]
-                body["customFields"] = [{"key": "plan", "field_value": row["Plan"]}]
-                await client.upsert_contact(body)
-
-    asyncio.run(load())
+    # the exported file goes back in with `bulkio import` (neutralized cells, joined tags
+    # and the custom field column as written); ids and timestamps are the new location's
+    mapping = tmp_path / "first.map.toml"
+    mapping.write_text('ignore = ["id", "dateAdded", "dateUpdated"]\n[columns]\n'
+                       '"Plan" = { custom_field = "Plan" }\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    imported = CliRunner().invoke(
+        main, ["import", str(first), "--map", str(mapping), "--tags", "replace", "-q",
+               "--base-url", sandbox.url,
+               "--location-id", second_loc],
+        env={"BULKIO_TOKEN": second_token, "BULKIO_CONFIG": None},
+    )
+    assert imported.exit_code == 0, imported.output
     second = tmp_path / "second.csv"
 
     class Second:
         url, token, location_id = sandbox.url, second_token, second_loc
 
-    export(Second(), second)
+    export(Second(), second, by_email)
     volatile = {"id", "dateAdded", "dateUpdated"}
 
     def stable(path: Path) -> list[list[str]]:
@@ -341,7 +342,7 @@ def test_round_trip_export_upsert_into_second_location_export(
             return [[header[i] for i in keep]] + [[r[i] for i in keep] for r in reader]
 
     assert stable(first) == stable(second)
-    assert len(stable(first)) == 41
+    assert len(stable(first)) == 41 and "'=Riesgo SA" in first.read_text(encoding="utf-8")
 
 
 def test_overlapping_runs_on_one_state_file_fail_fast(sandbox: Any, tmp_path: Path) -> None:
