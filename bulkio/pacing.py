@@ -158,7 +158,7 @@ class Pacer:
         if excess <= 0:
             return 0.0
         # the window frees one slot each time one of its oldest sends expires
-        merged = sorted([*self._own, *self._foreign])
+        merged = sorted([*self._own, *self._foreign]) if self._foreign else self._own
         return merged[excess - 1] + self.window_s - now
 
     def _check_daily(self) -> None:
