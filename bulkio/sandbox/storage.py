@@ -7,6 +7,7 @@ stored as JSON documents plus indexed columns for matching and keyset pagination
 from __future__ import annotations
 
 import json
+import random
 import secrets
 import sqlite3
 import string
@@ -33,8 +34,9 @@ CREATE TABLE IF NOT EXISTS contacts (
     data TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ix_contacts_added ON contacts (location_id, date_added, id);
-CREATE INDEX IF NOT EXISTS ix_contacts_email ON contacts (location_id, email_lower);
-CREATE INDEX IF NOT EXISTS ix_contacts_phone ON contacts (location_id, phone);
+CREATE INDEX IF NOT EXISTS ix_contacts_email2
+    ON contacts (location_id, email_lower, date_added, id);
+CREATE INDEX IF NOT EXISTS ix_contacts_phone2 ON contacts (location_id, phone, date_added, id);
 CREATE INDEX IF NOT EXISTS ix_contacts_business ON contacts (location_id, business_id, id);
 CREATE TABLE IF NOT EXISTS custom_fields (
     id TEXT PRIMARY KEY, location_id TEXT NOT NULL, field_key TEXT NOT NULL,
@@ -66,9 +68,12 @@ CREATE TABLE IF NOT EXISTS memberships (
 TABLES = ("contacts", "custom_fields", "notes", "tasks", "appointments", "memberships")
 
 
+_RNG = random.Random(secrets.randbits(64))
+
+
 def new_id(length: int = 20) -> str:
-    """A Firestore-like random id (what the API's ids look like)."""
-    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+    """A Firestore-like random id (what the API's ids look like; not a secret)."""
+    return "".join(_RNG.choices(_ALPHABET, k=length))
 
 
 def now_ms() -> int:
