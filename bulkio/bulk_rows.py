@@ -112,6 +112,8 @@ def _roles_for(settings: OpSettings) -> list[tuple[str, bool]]:
     """(role, required) columns of an operation."""
     op = settings.op
     if op.startswith("tags-"):
+        if settings.tags and not settings.tag_column:
+            return []  # --tags alone: the same tags for every row, no column read
         return [("tags", not settings.tags and not settings.all_tags)]
     if op == "business-assign":
         return [("business", settings.business_id is None)]
@@ -124,7 +126,7 @@ def _roles_for(settings: OpSettings) -> list[tuple[str, bool]]:
     if op == "workflow-add":
         return [("start", False)]
     if op.startswith("followers-"):
-        return [("followers", not settings.followers)]
+        return [] if settings.followers else [("followers", True)]
     return []
 
 

@@ -151,8 +151,7 @@ def _done(entry: UndoEntry, phase: str) -> dict[str, Any] | None:
     return step.detail if step is not None and step.state == "done" else None
 
 
-def _entry_actions(entry: UndoEntry, snapshot_run: bool) -> tuple[list[UndoAction],
-                                                                    list[str]]:
+def _entry_actions(entry: UndoEntry) -> tuple[list[UndoAction], list[str]]:
     cid = entry.contact_id
     if cid is None:
         return [], []
@@ -185,11 +184,15 @@ def _entry_actions(entry: UndoEntry, snapshot_run: bool) -> tuple[list[UndoActio
             add("set-business", business_id=snap.get("businessId"))
         else:
             cannot.append("the previous business of this contact is unknown")
+    had = {str(f) for f in (snap or {}).get("followers") or []}
     for phase, kind, key in (("followers", "remove-followers", "added"),
                              ("followers_removed", "add-followers", "removed")):
         detail = _done(entry, phase)
-        if detail is not None and detail.get(key):
-            add(kind, followers=list(detail[key]))  # type: ignore[arg-type]
+        # with a snapshot, followers the contact already had before the run stay
+        users = [str(f) for f in (detail or {}).get(key) or []
+                 if kind == "add-followers" or str(f) not in had]
+        if users:
+            add(kind, followers=users)  # type: ignore[arg-type]
     for phase, kind, key in (("note", "delete-note", "note_id"), ("task", "delete-task",
                                                                    "task_id"),
                              ("workflow", "remove-workflow", "workflow_id"),
@@ -219,11 +222,10 @@ def plan_undo(journal: Journal, run_id: str) -> UndoPlan:
     if run.active:
         raise InputError(f"run {run.id} is still running (process {run.pid})",
                          hint="wait for it to finish or stop it first")
-    snapshot_run = bool(run.options.get("snapshot"))
     actions: list[UndoAction] = []
     cannot: list[tuple[int, str | None, str]] = []
     for entry in journal.steps_for_undo(run.id):
-        acts, why = _entry_actions(entry, snapshot_run)
+        acts, why = _entry_actions(entry)
         actions += acts
         cannot += [(entry.row, entry.contact_id, w) for w in why]
     return UndoPlan(run=run, actions=actions, cannot=cannot)

@@ -54,8 +54,6 @@ def _same(a: Any, b: Any, key: str) -> bool:
     a, b = _blank(a), _blank(b)
     if key == "dateOfBirth" and a is not None and b is not None:
         return str(a)[:10] == str(b)[:10]
-    if key == "email" and isinstance(a, str) and isinstance(b, str):
-        return a.casefold() == b.casefold()
     if key == "dnd":
         return bool(a) == bool(b)
     return bool(a == b)
@@ -114,6 +112,7 @@ class UndoExecutor:
         """Run every action; returns what succeeded and the rows that failed."""
         tag_groups: dict[tuple[str, tuple[str, ...]], list[UndoAction]] = {}
         business_groups: dict[str, list[UndoAction]] = {}
+        singles: list[Any] = []
         jobs: list[Any] = []
         for a in actions:
             if a.kind in ("remove-tags", "add-tags"):
@@ -122,7 +121,7 @@ class UndoExecutor:
             elif a.kind == "set-business":
                 business_groups.setdefault(a.detail["business_id"] or "", []).append(a)
             else:
-                jobs.append(self._single(a))
+                singles.append(self._single(a))
         for (kind, tags), group in tag_groups.items():
             for i in range(0, len(group), self.tag_chunk):
                 jobs.append(self._tags("add" if kind == "add-tags" else "remove", list(tags),
@@ -130,6 +129,9 @@ class UndoExecutor:
         for business, group in business_groups.items():
             for i in range(0, len(group), self.business_chunk):
                 jobs.append(self._business(business or None, group[i : i + self.business_chunk]))
+        # per-contact requests first: a PUT that restores fields must not race a bulk call
+        # on the same contact (read-modify-write on the server could undo the other)
+        await asyncio.gather(*singles)
         await asyncio.gather(*jobs)
         return self.out
 

@@ -155,7 +155,8 @@ def test_tags_are_grouped_by_tag_set_and_chunked(sandbox: Any, tmp_path: Path) -
     ids = seed(sandbox, 45)
     rows = [[cid, "a, b" if i % 3 else "c"] for i, cid in enumerate(ids)]
     src = write_csv(tmp_path / "t.csv", ["id", "tags"], rows)
-    result = run(sandbox, "tags", "add", str(src), "--chunk-size", "10", "--tags", "extra")
+    result = run(sandbox, "tags", "add", str(src), "--chunk-size", "10", "--tags", "extra",
+                 "--tag-column", "tags")
     assert result.exit_code == 0, result.output
     calls = api_calls(sandbox, "/contacts/bulk/tags/update/add")
     groups = {"a|b": 30, "c": 15}

@@ -165,18 +165,21 @@ def test_workflow_campaign_and_followers(sandbox: Any, tmp_path: Path) -> None:
     assert workflow[ids[0]]["eventStartTime"] == "2026-12-01T09:00:00Z"
     assert workflow[ids[1]]["eventStartTime"] == "2026-11-30T08:00:00Z"
     assert {m["contactId"] for m in members if m["kind"] == "campaign"} == set(ids)
+    from_column = run(sandbox, "followers", "add", str(src), "--json")
+    assert from_column.exit_code == 3  # the third row has no followers
+    assert json.loads(from_column.stdout)["by_error"] == {"missing-value": 1}
     fol = run(sandbox, "followers", "add", str(src), "--followers", "u9", "--json")
     assert fol.exit_code == 0, fol.output
     now = {c["id"]: c for c in sandbox.admin.contacts(sandbox.location_id)}
-    assert now[ids[0]]["followers"] == ["u9", "u1", "u2"] and now[ids[2]]["followers"] == ["u9"]
+    assert now[ids[0]]["followers"] == ["u1", "u2", "u9"] and now[ids[2]]["followers"] == ["u9"]
     out = run(sandbox, "followers", "remove", str(src), "--followers", "u9")
     assert out.exit_code == 0
     assert run(sandbox, "workflow", "remove", str(src), "--workflow-id", "wf1").exit_code == 0
     assert run(sandbox, "campaign", "remove", str(src), "--campaign-id", "c1").exit_code == 0
     assert sandbox.admin.memberships(sandbox.location_id) == []
     now = {c["id"]: c for c in sandbox.admin.contacts(sandbox.location_id)}
-    # --followers and the column both apply: u9, u1 and u2 are all removed
-    assert [now[c]["followers"] for c in ids] == [[], [], []]
+    # with --followers the column is not read: only u9 goes
+    assert [now[c]["followers"] for c in ids] == [["u1", "u2"], ["u2"], []]
 
 
 def test_an_outage_aborts_and_resume_finishes(sandbox: Any, tmp_path: Path) -> None:

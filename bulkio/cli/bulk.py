@@ -226,8 +226,9 @@ _TAGS_DOC = """{verb} tags on the contacts of FILE (contact_id, email or phone p
       bulkio tags {kind} clientes.xlsx --tags vip,2026 --dry-run
 
     \b
-    Tags come from --tags (every row) and/or a tags column (--tag-column, default a
-    column named tags/etiquetas; several tags per cell split on , ; |). Contacts with the
+    Tags come from --tags (the same for every row), or from a column (default one named
+    tags/etiquetas; several per cell split on , ; |), or both with --tags and --tag-column.
+    Contacts with the
     same tags go in one POST /contacts/bulk/tags/update/{kind} per --chunk-size contacts
     (default {chunk}; the API publishes no maximum: a 413/422 halves the chunk and retries).
     {extra}
@@ -251,7 +252,8 @@ for _kind, _verb, _extra in (
     _cmd = click.option("--tag-column", metavar="COLUMN",
                         help="Column holding the tags (default: tags/etiquetas).")(_cmd)
     _cmd = click.option("--tags", "tags_opt", metavar="A,B",
-                        help="Tags for every row, comma-separated.")(_cmd)
+                        help="Tags for every row, comma-separated (the column is then read only "
+                        "with --tag-column).")(_cmd)
     tags.command(_kind)(bulk_options(_cmd))
 
 
@@ -481,15 +483,15 @@ def _followers_command(kind: str) -> Callable[..., None]:
       bulkio followers {kind} samples/bulk_followers.csv --sandbox
 
     \b
-    User ids come from --followers (every row) and/or a followers/seguidores column
-    (several per cell split on , ; |).
+    User ids come from --followers (the same for every row), else from a
+    followers/seguidores column (several per cell split on , ; |).
     """
     return command
 
 
 for _kind in ("add", "remove"):
     _fcmd = click.option("--followers", "followers_opt", metavar="U1,U2",
-                         help="Follower user ids for every row.")(_followers_command(_kind))
+                         help="Follower user ids for every row (the column is then not read).")(_followers_command(_kind))
     followers.command(_kind)(bulk_options(_fcmd))
 
 
