@@ -490,8 +490,10 @@ def _followers_command(kind: str) -> Callable[..., None]:
 
 
 for _kind in ("add", "remove"):
-    _fcmd = click.option("--followers", "followers_opt", metavar="U1,U2",
-                         help="Follower user ids for every row (the column is then not read).")(_followers_command(_kind))
+    _fcmd = click.option(
+        "--followers", "followers_opt", metavar="U1,U2",
+        help="Follower user ids for every row (the column is then not read).",
+    )(_followers_command(_kind))
     followers.command(_kind)(bulk_options(_fcmd))
 
 
