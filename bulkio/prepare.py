@@ -48,6 +48,8 @@ TableSource = Table | Callable[[], Table]
 _Normalizer = Callable[[str, str | None], Result]
 
 _DATE_TARGETS = ("dateOfBirth", "task_due")
+#: marker result: the cell is valid exactly as typed (stripped)
+_CLEAN = Result(value=None)
 #: codes that drop the whole row; every other normalizer code is a warning
 _ROW_ERRORS = frozenset({"ambiguous-date"})
 
@@ -213,6 +215,7 @@ class Preparation:
         # per pass-1 row: its number and its phone as E.164 digits (0 none, -1 recompute)
         self._row_numbers: array[int] = array("q")
         self._phones: array[int] = array("q")
+        self._emails_clean = bytearray()
 
     # -- planning ---------------------------------------------------------------------
 
@@ -342,9 +345,16 @@ class Preparation:
         if email_col is not None:
             raw = values.get(email_col)
             if raw and raw.strip():
-                result = n_email.normalize_email(raw.strip())
+                text = raw.strip()
+                result = n_email.normalize_email(text)
                 if result.ok and result.value:
                     keys.append(hash(("email", str(result.value).casefold())))
+                # 1: the email is valid as typed, so pass 2 skips normalizing it again
+                self._emails_clean.append(1 if result.code is None and result.value == text else 0)
+            else:
+                self._emails_clean.append(0)
+        else:
+            self._emails_clean.append(0)
         if phone_col is not None:
             raw = values.get(phone_col)
             if raw and raw.strip():
@@ -379,11 +389,12 @@ class Preparation:
             self._buffer = None
         claimed: dict[int, int] = {}
         summary = self.summary
-        numbers, phones = self._row_numbers, self._phones
+        numbers, phones, emails_clean = self._row_numbers, self._phones, self._emails_clean
         n_known = len(numbers)
         for index, src in enumerate(rows):
-            phone = phones[index] if index < n_known and numbers[index] == src.row else -1
-            prepared = self._prepare(src, plans, phone)
+            known = index < n_known and numbers[index] == src.row
+            phone = phones[index] if known else -1
+            prepared = self._prepare(src, plans, phone, known and emails_clean[index] == 1)
             self._check_duplicate(prepared, claimed)
             summary.rows_read += 1
             summary.changes += len(prepared.changes)
@@ -395,7 +406,9 @@ class Preparation:
                 summary.rows_failed += 1
             yield prepared
 
-    def _prepare(self, src: SourceRow, plans: list[_Plan], phone: int = -1) -> PreparedRow:
+    def _prepare(
+        self, src: SourceRow, plans: list[_Plan], phone: int = -1, email_clean: bool = False
+    ) -> PreparedRow:
         row = src.row
         values = src.values
         out = PreparedRow(source=src, issues=list(src.issues))
@@ -434,11 +447,13 @@ class Preparation:
             if target == "postalCode":
                 result = _postal(text, contact.get("country") or region)
             else:
-                result = (
-                    accept(f"+{phone}")
-                    if target == "phone" and phone > 0
-                    else plan.fn(text, region)
-                )
+                # pass 1 already normalized the email and phone: reuse its clean results
+                if target == "phone" and phone > 0:
+                    result = accept(f"+{phone}")
+                elif target == "email" and email_clean:
+                    result = _CLEAN
+                else:
+                    result = plan.fn(text, region)
             if target == "country":
                 region = (
                     str(result.value) if result.code is None else n_country.country_region(text)
@@ -462,7 +477,7 @@ class Preparation:
                         row, result.code, f"{plan.column}: {result.message}", target, "warning"
                     )
                 )
-            value = result.value
+            value = text if result is _CLEAN else result.value
             if target == "dnd" and isinstance(value, dict):
                 contact["dndSettings"] = value
             elif target in self._extra_targets:
