@@ -36,7 +36,14 @@ _LOWER_ALIASES = {
 }  # fmt: skip
 
 
+# fields with their own indexed column (cheaper than json_extract on every row)
+_COLUMNS = {"email": "email_lower", "emailLowerCase": "email_lower", "phone": "phone",
+            "businessId": "business_id", "id": "id"}  # fmt: skip
+
+
 def _text_expr(field: str) -> str:
+    if field in _COLUMNS:
+        return _COLUMNS[field]
     source = _LOWER_ALIASES.get(field, field)
     return f"json_extract(data, '$.{source}')"
 
