@@ -20,14 +20,9 @@ from __future__ import annotations
 
 import logging
 from array import array
-from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any, Literal
-
-import numpy as np
 
 from bulkio.errors import InputError, RowIssue
 from bulkio.mapping import Mapping, MappingFile, build_mapping
@@ -37,6 +32,17 @@ from bulkio.normalize import dates as n_dates
 from bulkio.normalize import email as n_email
 from bulkio.normalize import phone as n_phone
 from bulkio.normalize import text as n_text
+from bulkio.prepare_plan import (
+    SIMPLE,
+    ColumnPlan,
+    Normalizer,
+    PrepareSummary,
+    date_normalizer,
+    display,
+    duplicate_groups,
+    plain_text,
+    postal,
+)
 from bulkio.records import Change, PreparedRow, SourceRow, Table
 
 __all__ = ["Duplicates", "Preparation", "PrepareSummary", "prepare_rows"]
@@ -45,122 +51,12 @@ log = logging.getLogger("bulkio.prepare")
 
 Duplicates = Literal["first", "last", "fail"]
 TableSource = Table | Callable[[], Table]
-_Normalizer = Callable[[str, str | None], Result]
 
 _DATE_TARGETS = ("dateOfBirth", "task_due")
 #: marker result: the cell is valid exactly as typed (stripped)
 _CLEAN = Result(value=None)
 #: codes that drop the whole row; every other normalizer code is a warning
 _ROW_ERRORS = frozenset({"ambiguous-date"})
-
-
-@dataclass
-class PrepareSummary:
-    """What preparing a file found; complete once the rows are exhausted."""
-
-    path: Path
-    format: str
-    encoding: str | None
-    delimiter: str | None
-    sheet: str | None
-    header_row: int
-    mapped: dict[str, str]
-    unmapped: dict[str, str]
-    ignored: list[str]
-    #: date column -> order used (None: only unambiguous values are read)
-    date_orders: dict[str, str | None] = field(default_factory=dict)
-    #: date column -> where the order came from: column, option, mapping, detected, none
-    #: (undecided, ambiguous values fail) or not-needed (no value depends on the order)
-    date_order_sources: dict[str, str] = field(default_factory=dict)
-    rows_read: int = 0
-    rows_ready: int = 0
-    rows_failed: int = 0
-    changes: int = 0
-    errors: Counter[str] = field(default_factory=Counter)
-    warnings: Counter[str] = field(default_factory=Counter)
-
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (for ``--json``)."""
-        return {
-            "file": str(self.path), "format": self.format, "encoding": self.encoding,
-            "delimiter": self.delimiter, "sheet": self.sheet, "header_row": self.header_row,
-            "rows_read": self.rows_read, "rows_ready": self.rows_ready,
-            "rows_failed": self.rows_failed, "changes": self.changes,
-            "errors": dict(sorted(self.errors.items())),
-            "warnings": dict(sorted(self.warnings.items())),
-            "mapped": self.mapped, "unmapped": self.unmapped, "ignored": self.ignored,
-            "date_orders": self.date_orders, "date_order_sources": self.date_order_sources,
-        }  # fmt: skip
-
-
-def _text(raw: str, _region: str | None) -> Result:
-    return accept(raw)
-
-
-def _with_region(fn: Callable[..., Result]) -> _Normalizer:
-    def call(raw: str, region: str | None) -> Result:
-        return fn(raw, region=region)
-
-    return call
-
-
-def _plain(fn: Callable[[str], Result]) -> _Normalizer:
-    def call(raw: str, _region: str | None) -> Result:
-        return fn(raw)
-
-    return call
-
-
-def _date(order: str | None, today: date | None, allow_future: bool) -> _Normalizer:
-    def call(raw: str, _region: str | None) -> Result:
-        return n_dates.normalize_date(
-            raw,
-            order=order,  # type: ignore[arg-type]
-            today=today,
-            allow_future=allow_future,
-        )
-
-    return call
-
-
-def _postal(raw: str, country: str | None) -> Result:
-    return n_text.normalize_postal_code(raw, country=country)
-
-
-_SIMPLE: dict[str, _Normalizer] = {
-    "email": _plain(n_email.normalize_email),
-    "phone": _with_region(n_phone.normalize_phone),
-    "country": _plain(n_country.normalize_country),
-    "gender": _plain(n_text.normalize_gender),
-    "timezone": _plain(n_text.normalize_timezone),
-    "website": _plain(n_text.normalize_website),
-    "firstName": _plain(n_text.normalize_name),
-    "lastName": _plain(n_text.normalize_name),
-    "dnd": _plain(n_text.normalize_dnd),
-}
-
-
-@dataclass(frozen=True)
-class _Plan:
-    column: str
-    target: str  # contact field, tags, extra, name, or "cf"
-    custom_ref: str | None
-    fn: _Normalizer
-    separators: str = ",;|"
-    #: text (kept as typed, into contact), extra-text (into extras), cf, tags, followers,
-    #: name, or norm (through ``fn``)
-    kind: str = "norm"
-
-
-def _display(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return "; ".join(f"{k}:{v.get('status', v) if isinstance(v, dict) else v}"
-                         for k, v in value.items())  # fmt: skip
-    return str(value)
 
 
 class Preparation:
@@ -229,33 +125,36 @@ class Preparation:
             return self.mapping.date_order, "mapping"
         return None, "detected"
 
-    def _plans(self) -> list[_Plan]:
-        plans: list[_Plan] = []
+    def _plans(self) -> list[ColumnPlan]:
+        plans: list[ColumnPlan] = []
         default_sep = self.mapping.tag_separator or ",;|"
         for column, spec in self.mapping.columns.items():
             target = spec.target
             if target is None:
-                plans.append(_Plan(column, "cf", spec.custom_field, _text, kind="cf"))
+                cf_plan = ColumnPlan(column, "cf", spec.custom_field, plain_text, kind="cf")
+                plans.append(cf_plan)
                 continue
-            fn: _Normalizer
+            fn: Normalizer
             if target in _DATE_TARGETS:
                 # today resolved once: normalize_date would call date.today() per value
                 today = self.today or date.today()
-                fn = _date(self._column_orders.get(column), today, target == "task_due")
+                fn = date_normalizer(self._column_orders.get(column), today, target == "task_due")
             elif target == "phone" and spec.region:
                 region = spec.region
 
                 def fn(raw: str, _r: str | None, _region: str = region) -> Result:
                     return n_phone.normalize_phone(raw, region=_region)
             else:
-                fn = _SIMPLE.get(target, _text)
+                fn = SIMPLE.get(target, plain_text)
             if target in ("tags", "followers", "name"):
                 kind = target
-            elif fn is _text and target != "postalCode":
+            elif fn is plain_text and target != "postalCode":
                 kind = "extra-text" if target in self._extra_targets else "text"
             else:
                 kind = "norm"
-            plans.append(_Plan(column, target, None, fn, spec.tag_separator or default_sep, kind))
+            plans.append(
+                ColumnPlan(column, target, None, fn, spec.tag_separator or default_sep, kind)
+            )
         # country first: phone regions and postal codes read it
         plans.sort(key=lambda p: p.target != "country")
         return plans
@@ -265,9 +164,9 @@ class Preparation:
             if key == "tags":
                 self._constants[key] = list(value)
                 continue
-            fn = _SIMPLE.get(key, _text)
+            fn = SIMPLE.get(key, plain_text)
             if key in _DATE_TARGETS:
-                fn = _date("YMD", self.today, key == "task_due")
+                fn = date_normalizer("YMD", self.today, key == "task_due")
             result = fn(str(value), self.default_region)
             if not result.ok:
                 raise InputError(
@@ -332,7 +231,7 @@ class Preparation:
                 ambiguous = any(n_dates.needs_order(v) for v in seen)
                 self.summary.date_order_sources[column] = "none" if ambiguous else "not-needed"
         self.summary.date_orders = dict(self._column_orders)
-        self._dups = _duplicate_groups(hashes, rows)
+        self._dups = duplicate_groups(hashes, rows)
 
     def _keys(
         self,
@@ -407,7 +306,7 @@ class Preparation:
             yield prepared
 
     def _prepare(
-        self, src: SourceRow, plans: list[_Plan], phone: int = -1, email_clean: bool = False
+        self, src: SourceRow, plans: list[ColumnPlan], phone: int = -1, email_clean: bool = False
     ) -> PreparedRow:
         row = src.row
         values = src.values
@@ -445,7 +344,7 @@ class Preparation:
                 full_name = n_text.split_full_name(text)
                 continue
             if target == "postalCode":
-                result = _postal(text, contact.get("country") or region)
+                result = postal(text, contact.get("country") or region)
             else:
                 # pass 1 already normalized the email and phone: reuse its clean results
                 if target == "phone" and phone > 0:
@@ -484,7 +383,7 @@ class Preparation:
                 out.extras[target] = value
             else:
                 contact[target] = value
-            shown = value if type(value) is str else _display(value)
+            shown = value if type(value) is str else display(value)
             if shown != raw:
                 out.changes.append(Change(row, plan.column, target, raw, shown))
         if full_name is not None:
@@ -567,31 +466,6 @@ class Preparation:
             for _, key in keys:
                 if key in self._dups:
                     claimed.setdefault(key, row)
-
-
-def _duplicate_groups(hashes: array[int], rows: array[int]) -> dict[int, list[int]]:
-    """key hash -> row numbers (ascending), for the keys seen on more than one row."""
-    if len(hashes) < 2:
-        return {}
-    h = np.frombuffer(hashes, dtype=np.int64)
-    r = np.frombuffer(rows, dtype=np.int64)
-    order = np.argsort(h, kind="stable")
-    hs = h[order]
-    same = hs[1:] == hs[:-1]
-    if not same.any():
-        return {}
-    groups: dict[int, list[int]] = {}
-    idx = np.nonzero(same)[0]
-    for i in idx.tolist():
-        key = int(hs[i])
-        members = groups.setdefault(key, [])
-        if not members:
-            members.append(int(r[order[i]]))
-        members.append(int(r[order[i + 1]]))
-    for members in groups.values():
-        # the same row can carry one key once only, but keep order and uniqueness explicit
-        members[:] = sorted(set(members))
-    return {k: v for k, v in groups.items() if len(v) > 1}
 
 
 def prepare_rows(
