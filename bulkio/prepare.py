@@ -97,7 +97,7 @@ class Preparation:
             raise InputError(
                 "no column maps to email or phone, so no row could be imported",
                 path=first.path,
-                hint="name the columns in a --map file (run `bulkio map FILE` to start one)",
+                hint="check --header-row, or name the columns in a --map file (`bulkio map FILE`)",
             )
         self._country_col = next(iter(mapping.columns_for("country")), None)
         self._has_first_last = bool(mapping.columns_for("firstName")
