@@ -93,9 +93,10 @@ class Preparation:
             mapped={c: s.label for c, s in mapping.columns.items()},
             unmapped=dict(mapping.unmapped), ignored=list(mapping.ignored),
         )  # fmt: skip
-        if not mapping.columns_for("email") and not mapping.columns_for("phone"):
+        # a contact id column alone is enough for updates by id (bulkio import --mode update)
+        if not any(mapping.columns_for(t) for t in ("email", "phone", "contact_id")):
             raise InputError(
-                "no column maps to email or phone, so no row could be imported",
+                "no column maps to email, phone or contact id, so no row could be imported",
                 path=first.path,
                 hint="check --header-row, or name the columns in a --map file (`bulkio map FILE`)",
             )

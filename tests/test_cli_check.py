@@ -88,7 +88,7 @@ def test_duplicates_option(sample: Path) -> None:
     [
         (None, [], "file not found"),
         ("garbage", [], ""),
-        ("nocols", [], "no column maps to email or phone"),
+        ("nocols", [], "no column maps to email, phone or contact id"),
         ("ok", ["--sheet", "2"], "--sheet applies to Excel"),
         ("ok", ["--map", "missing.toml"], "mapping file not found"),
         ("badmap", [], "unknown field 'emial'"),

@@ -129,8 +129,12 @@ def test_postal_code_gets_its_zeros_back_in_the_row_country() -> None:
 
 
 def test_no_email_or_phone_column_is_input_error() -> None:
-    with pytest.raises(InputError, match="no column maps to email or phone"):
+    with pytest.raises(InputError, match="no column maps to email, phone or contact id"):
         prepare_rows(factory(["Nombre", "Plan"], [["Ana", "x"]]))
+    # a contact id alone is accepted (updates by id); rows still report missing-identifier
+    rows = list(prepare_rows(factory(["Contact ID", "Nombre"], [["abc123", "Ana"]])))
+    assert rows[0].extras == {"contact_id": "abc123"}
+    assert codes(rows[0]) == [("missing-identifier", "error")]
 
 
 # -- date order per column ------------------------------------------------------------
