@@ -170,3 +170,17 @@ def test_codes_lists_the_catalogue() -> None:
     assert len(lines) == len(CODES)
     assert any(line.startswith("ambiguous-date ") for line in lines)
     assert json.loads(invoke("codes", "--json").stdout) == CODES
+
+
+def test_ambiguous_dates_fail_until_date_order_is_given(tmp_path: Path) -> None:
+    src = tmp_path / "fechas.csv"
+    src.write_text("Correo;Fecha de nacimiento\na@b.mx;03/04/1990\nc@d.mx;05/06/1980\n",
+                   encoding="utf-8")  # fmt: skip
+    first = invoke("check", str(src), "--json")
+    assert first.exit_code == 3
+    assert json.loads(first.stdout)["errors"] == {"ambiguous-date": 2}
+    assert "UNDECIDED" in first.stderr
+    second = invoke("check", str(src), "--date-order", "dmy", "--json")
+    assert second.exit_code == 0
+    ready = read_csv(tmp_path / "fechas-check" / "fechas.ready.csv")
+    assert [r["dateOfBirth"] for r in ready] == ["1990-04-03", "1980-06-05"]
