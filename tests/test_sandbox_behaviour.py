@@ -160,6 +160,15 @@ def test_bulk_business_assign_and_remove(sandbox: SandboxHandle) -> None:
     }  # fmt: skip
     listing = http.get("/contacts/business/biz9", params={"locationId": sandbox.location_id})
     assert listing.json()["count"] == 2
+    first = listing.json()["contacts"][0]
+    assert "searchAfter" not in first
+    stamp = int(http.post("/contacts/search", json={
+        "locationId": sandbox.location_id, "pageLimit": 1}).json()["contacts"][0]["searchAfter"][0])
+    params = {"locationId": sandbox.location_id, "startAfter": str(stamp)}
+    assert [c["id"] for c in http.get("/contacts/business/biz9", params=params).json()[
+        "contacts"]] == ids[1:2]  # fmt: skip
+    params = {"locationId": sandbox.location_id, "limit": "1", "skip": "1"}
+    assert http.get("/contacts/business/biz9", params=params).json()["contacts"][0]["id"] == ids[1]
     body = {"locationId": sandbox.location_id, "ids": ids[:1], "businessId": None}
     http.post("/contacts/bulk/business", json=body)
     assert "businessId" not in http.get(f"/contacts/{ids[0]}").json()["contact"]

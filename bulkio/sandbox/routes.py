@@ -161,6 +161,12 @@ def build_api(store: Store, config: ApiConfig) -> Starlette:
         filters: list[dict[str, Any]] = [
             {"field": "businessId", "operator": "eq", "value": request.path_params["businessId"]}
         ]
+        if q.get("startAfter"):
+            # the listing's cursor is the dateAdded (epoch ms) of the last contact seen
+            if not q["startAfter"].isdigit():
+                raise bad_request("startAfter must be a number")
+            filters.append({"field": "dateAdded", "operator": "range",
+                            "value": {"gt": int(q["startAfter"])}})  # fmt: skip
         body: dict[str, Any] = {"locationId": loc, "pageLimit": limit, "filters": filters}
         if q.get("query"):
             body["query"] = q["query"]

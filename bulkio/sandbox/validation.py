@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -242,7 +242,7 @@ def custom_field_value(field: dict[str, Any], value: Any) -> Any:
     if kind == "DATE":
         text = str(value)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return datetime.utcfromtimestamp(value / 1000).date().isoformat()
+            return datetime.fromtimestamp(value / 1000, tz=UTC).date().isoformat()
         parsed = parse_dob(text)
         if parsed is None:
             raise unprocessable([f"customFields value of {name} must be a date"])
@@ -262,8 +262,3 @@ def custom_field_value(field: dict[str, Any], value: Any) -> Any:
             [f"customFields value {bad[0]!r} of {name} must be one of: {', '.join(options)}"]
         )
     return list(dict.fromkeys(values))
-
-
-def today_iso() -> str:
-    """Today's date (UTC) as YYYY-MM-DD."""
-    return date.today().isoformat()
