@@ -53,6 +53,14 @@ def test_cp1252_semicolon_with_accents(tmp_path: Path) -> None:
     assert r.issues == ()
 
 
+def test_mac_excel_csv_mac_roman_with_bare_cr(tmp_path: Path) -> None:
+    text = "Nombre;Ciudad\rJosé;Ñuñoa\rMaría;Querétaro\r"
+    t = open_table(write(tmp_path, "mac.csv", text.encode("mac_roman")))
+    assert (t.encoding, t.delimiter) == ("mac_roman", ";")
+    assert [(r.row, r.values["Nombre"], r.values["Ciudad"]) for r in t.rows] == [
+        (2, "José", "Ñuñoa"), (3, "María", "Querétaro")]
+
+
 def test_utf8_bom_header_has_no_bom(tmp_path: Path) -> None:
     p = write(tmp_path, "b.csv", codecs.BOM_UTF8 + "Correo,Ciudad\na@b.mx,Mérida\n".encode())
     t = open_table(p)
@@ -144,6 +152,10 @@ def test_unknown_forced_encoding(tmp_path: Path) -> None:
         (b"a,b\n1,2\n", True, "utf-8"),
         ("Mérida,León\n".encode(), True, "utf-8"),
         ("Mérida,León\n".encode("cp1252"), True, "cp1252"),
+        ("Mérida,León,Peña,¿Sí?\n".encode("mac_roman"), True, "mac_roman"),
+        ("Ñuñoa,Bogotá\r".encode("mac_roman"), True, "mac_roman"),
+        ("Precio;5€;año\n".encode("cp1252"), True, "cp1252"),
+        (b"a\xa0b\n", True, "cp1252"),  # no letters either way: cp1252
         (codecs.BOM_UTF8 + b"a,b\n", True, "utf-8-sig"),
         ("a\tb\n".encode("utf-16"), True, "utf-16"),
         ("a\tb\n".encode("utf-32"), True, "utf-32"),

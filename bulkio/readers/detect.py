@@ -97,7 +97,8 @@ def _utf16_without_bom(sample: bytes) -> str | None:
 
 
 def detect_encoding(sample: bytes, *, complete: bool) -> str:
-    """Best codec for the sample: BOM first, then UTF-16 without BOM, UTF-8, cp1252.
+    """Best codec for the sample: BOM first, then UTF-16 without BOM, UTF-8, then
+    Windows-1252 or Mac Roman (what Excel for Mac's plain "CSV" writes).
 
     A file is read as UTF-8 when at least as many of its non-ASCII lines are valid UTF-8
     as are not, so a UTF-8 file with one stray Windows-1252 line stays UTF-8 (that line
@@ -113,9 +114,11 @@ def detect_encoding(sample: bytes, *, complete: bool) -> str:
     if not complete and len(lines) > 1:
         lines = lines[:-1]  # the last one may be cut mid-character
     good = bad = 0
+    high = bytearray()
     for line in lines:
         if line.isascii():
             continue
+        high.extend(b for b in line if b >= 0x80)
         try:
             line.decode("utf-8")
         except UnicodeDecodeError:
@@ -123,8 +126,21 @@ def detect_encoding(sample: bytes, *, complete: bool) -> str:
         else:
             good += 1
     if bad > good:
-        return FALLBACK_ENCODING
+        return _single_byte_codec(bytes(high))
     return "utf-8"
+
+
+# letters and signs of Spanish/Portuguese text: in the right single-byte codec most
+# non-ASCII bytes of a contact list decode to one of these
+_LATIN = frozenset("áéíóúñüÁÉÍÓÚÑÜ¿¡çÇãõâêôÃÕÂÊÔ€ºª°")
+
+
+def _single_byte_codec(high: bytes) -> str:
+    """Windows-1252 unless Mac Roman reads clearly more of the bytes as accented letters."""
+    def score(codec: str) -> int:
+        return sum(ch in _LATIN for ch in high.decode(codec, errors="replace"))
+
+    return "mac_roman" if score("mac_roman") > score(FALLBACK_ENCODING) else FALLBACK_ENCODING
 
 
 def check_encoding_name(path: Path, encoding: str) -> str:
@@ -156,7 +172,8 @@ def sniff_delimiter(text: str, *, complete: bool) -> str:
     chosen = ","
     for delim in DELIMITERS:
         try:
-            counts = [len(r) for r in csv.reader(io.StringIO(text), delimiter=delim) if r]
+            reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+            counts = [len(r) for r in reader if r]
         except csv.Error:
             continue
         if not complete and len(counts) > 1:
