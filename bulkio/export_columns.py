@@ -206,6 +206,11 @@ def format_date(value: Any) -> str:
 def custom_values(contact: Mapping[str, Any]) -> dict[str, Any]:
     """Custom field values of a contact by field id (``customFields: [{id, value}]``)."""
     raw = contact.get("customFields")
+    if type(raw) is list:
+        try:
+            return {item["id"]: item["value"] for item in raw}
+        except (KeyError, TypeError):
+            pass
     out: dict[str, Any] = {}
     if isinstance(raw, list):
         for item in raw:
@@ -220,6 +225,8 @@ RowFormatter = Callable[[Mapping[str, Any]], list[str]]
 
 
 def _join(value: Any) -> str:
+    if type(value) is str:
+        return value
     if type(value) is list:
         try:
             return ", ".join(value)
@@ -228,34 +235,39 @@ def _join(value: Any) -> str:
     return _text(value)
 
 
-def _converter(col: Column) -> Callable[[Any], str] | None:
-    """How a raw value of ``col`` becomes a cell; None when a string passes as is."""
-    if col.kind == "custom":
-        if col.custom_type == "DATE":
-            return format_date
-        return _join
+def _keep_date(value: Any) -> str:
+    if type(value) is str and len(value) == 10:
+        return value
+    return format_date(value)
+
+
+def _converters(col: Column) -> tuple[Callable[[Any], str] | None, Callable[[Any], str]]:
+    """(conversion applied to every value or None, fix for a value that is not a str)."""
     if col.kind == "datetime":
-        return format_datetime
-    if col.kind == "date":
-        return format_date
-    if col.kind == "list":
-        return _join
-    return None
+        return None, format_datetime
+    if col.kind == "date" or (col.kind == "custom" and col.custom_type == "DATE"):
+        return _keep_date, format_date
+    if col.kind in {"list", "custom"}:
+        return _join, _join
+    return None, _text
 
 
 def row_formatter(columns: Sequence[Column]) -> RowFormatter:
     """A function turning one contact into its row of cells.
 
     Built for speed (it runs once per exported contact): standard values are fetched in
-    one C-level ``map``, only the columns that need a conversion run Python code, and a
-    single type check sends any unexpected non-string value through :func:`_text`.
+    one C-level ``map``, string values pass as they are (only dates are re-shaped), and a
+    single type check sends the rest (lists, numbers, epoch timestamps) to their column's
+    converter.
     """
     std = [(i, c.key) for i, c in enumerate(columns) if c.kind != "custom"]
     custom = [(i, c.key) for i, c in enumerate(columns) if c.kind == "custom"]
     std_idx = [i for i, _ in std]
     std_keys = [k for _, k in std]
     defaults = [""] * len(std_keys)
-    converters = [(i, conv) for i, c in enumerate(columns) if (conv := _converter(c))]
+    pairs = [_converters(c) for c in columns]
+    always = [(i, conv) for i, (conv, _) in enumerate(pairs) if conv is not None]
+    fixes = [fix for _, fix in pairs]
     width = len(columns)
     contiguous = std_idx == list(range(len(std_idx)))
     only_str = {str}
@@ -263,7 +275,7 @@ def row_formatter(columns: Sequence[Column]) -> RowFormatter:
     def fmt(contact: Mapping[str, Any]) -> list[str]:
         values = list(map(contact.get, std_keys, defaults))
         if contiguous:
-            row: list[Any] = values + [""] * (width - len(values))
+            row: list[Any] = values + [""] * (width - len(values)) if custom else values
         else:
             row = [""] * width
             for i, v in zip(std_idx, values, strict=True):
@@ -272,10 +284,10 @@ def row_formatter(columns: Sequence[Column]) -> RowFormatter:
             cf = custom_values(contact)
             for i, key in custom:
                 row[i] = cf.get(key, "")
-        for i, conv in converters:
+        for i, conv in always:
             row[i] = conv(row[i])
         if set(map(type, row)) != only_str:
-            row = [v if type(v) is str else _text(v) for v in row]
+            row = [v if type(v) is str else fix(v) for v, fix in zip(row, fixes, strict=True)]
         return row
 
     return fmt

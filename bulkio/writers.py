@@ -130,7 +130,7 @@ class _TextSheet:
         flags = list(map(str.startswith, row, repeat(FORMULA_PREFIXES)))
         if True not in flags:
             return row
-        safe = list(row)
+        safe = list(row)  # never modify the caller's row
         for i in compress(range(len(safe)), flags):
             safe[i] = neutralize(safe[i])
         return safe
