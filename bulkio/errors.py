@@ -117,8 +117,8 @@ CODES: dict[str, str] = {
     "under _extra, missing ones are empty",
     "nul-byte": "the row contained NUL bytes, which were removed",
     "empty-row": "the row has no values at all",
-    "decoding-fallback": "the line was not valid in the file's encoding and was read as "
-    "Windows-1252; check its accents",
+    "decoding-fallback": "the line did not fit the file's detected encoding and was read "
+    "with another (Windows-1252, or UTF-8 in a Windows-1252 file); check its accents",
     "unbalanced-quote": "a cell opened with a double quote ran over the following lines, "
     "which look like rows of their own; fix the quote and import those lines again",
     # validation / normalization

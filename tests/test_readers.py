@@ -107,6 +107,18 @@ def test_mixed_encodings_one_cp1252_line_in_utf8(tmp_path: Path) -> None:
     assert got[1].issues[0].row == 3 and got[1].issues[0].severity == "warning"
 
 
+def test_mixed_encodings_one_utf8_line_in_cp1252(tmp_path: Path) -> None:
+    data = ("Nombre;Ciudad\r\nÁngela;Mérida\r\nJosé;León\r\n".encode("cp1252")
+            + "Raúl;Querétaro\r\n".encode())
+    t = open_table(write(tmp_path, "m.csv", data))
+    assert t.encoding == "cp1252"
+    got = rows(t)
+    assert [r.values["Ciudad"] for r in got] == ["Mérida", "León", "Querétaro"]
+    assert [codes(r) for r in got] == [[], [], ["decoding-fallback"]]
+    forced = rows(open_table(write(tmp_path, "m.csv", data), encoding="cp1252"))
+    assert forced[2].values["Ciudad"] == "QuerÃ©taro" and forced[2].issues == ()
+
+
 def test_late_cp1252_byte_after_ascii_sample_does_not_crash(tmp_path: Path) -> None:
     # the first 64 KiB are pure ASCII, so detection says UTF-8; the accent comes later
     head = b"Nombre;Correo\r\n" + b"".join(b"Ana;a%d@x.mx\r\n" % i for i in range(8000))

@@ -6,8 +6,9 @@ starts once quoted cells span lines, and ragged rows make it raise or pad silent
 streams one record at a time (flat memory) and keeps up (see ``bench/read_bench.py``).
 
 Decoding happens line by line for ASCII-compatible codecs, so one bad line in an
-otherwise UTF-8 file is read as Windows-1252 with a ``decoding-fallback`` warning instead
-of failing the file. With a forced ``encoding=`` an undecodable line is an InputError.
+otherwise UTF-8 file is read as Windows-1252 (and a UTF-8 line in a Windows-1252 file as
+UTF-8) with a ``decoding-fallback`` warning instead of failing the file. With a forced
+``encoding=`` lines are decoded with it alone and an undecodable line is an InputError.
 NUL bytes are removed and reported (``nul-byte``); a stray carriage return inside a line
 (not a line ending) becomes a space.
 """
@@ -50,6 +51,9 @@ def _binary_lines(
     f: io.BufferedReader, path: Path, enc: str, *, forced: bool, state: _LineState
 ) -> Iterator[str]:
     codec = "utf-8" if enc == "utf-8-sig" else enc
+    # in a file detected as single-byte, a line that is valid UTF-8 with accents was
+    # pasted from elsewhere: genuine cp1252 text is practically never valid UTF-8
+    utf8_lines = not forced and codec != "utf-8"
     for lineno, raw in enumerate(f, start=1):
         if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
@@ -62,6 +66,15 @@ def _binary_lines(
             # ("new-line character seen in unquoted field"): it becomes a space
             body = raw.rstrip(b"\r\n")
             raw = body.replace(b"\r", b" ") + raw[len(body):]
+        if utf8_lines and not raw.isascii():
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+            else:
+                state.fallback.add(lineno)
+                yield text
+                continue
         try:
             yield raw.decode(codec)
         except UnicodeDecodeError as exc:
@@ -165,8 +178,8 @@ def _line_issues(state: _LineState, start: int, end: int) -> tuple[RowIssue, ...
     if any(n in state.fallback for n in span):
         state.fallback.difference_update(span)
         issues.append(RowIssue(start, "decoding-fallback",
-                               "the row is not valid in the file's encoding; read as "
-                               "Windows-1252", severity="warning"))
+                               "the row does not fit the file's encoding; read with a "
+                               "fallback (Windows-1252 or UTF-8)", severity="warning"))
     return tuple(issues)
 
 
