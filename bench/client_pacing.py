@@ -45,6 +45,7 @@ class Row:
     fill: float
     rate_limited: int
     retries: int
+    foreign: int
 
 
 def window_fill(stamps: list[float], limit: int, interval_s: float) -> float:
@@ -111,6 +112,7 @@ def scenario(limit: int, interval_ms: int, n: int, in_flight: int, clients: int)
         fill=window_fill(stamps, limit, interval_ms / 1000),
         rate_limited=sum(c.stats.rate_limited for c, _ in results),
         retries=sum(c.stats.retries for c, _ in results),
+        foreign=sum(c.pacer.foreign_seen for c, _ in results),
     )
 
 
@@ -132,10 +134,11 @@ def main() -> None:
     limit_s = f"{args.limit} per {args.interval_ms / 1000:g} s, 50 ms latency"
     print(f"client pacing against the sandbox ({limit_s})")
     print(f"{'scenario':<18}{'in-flight':>10}{'requests':>10}{'seconds':>9}{'req/s':>8}"
-          f"{'window fill':>13}{'429s':>6}{'retries':>9}")
+          f"{'window fill':>13}{'429s':>6}{'retries':>9}{'foreign':>9}")
     for r in rows:
         print(f"{r.scenario:<18}{r.in_flight:>10}{r.requests:>10}{r.seconds:>9.1f}"
-              f"{r.requests / r.seconds:>8.1f}{r.fill:>13.3f}{r.rate_limited:>6}{r.retries:>9}")
+              f"{r.requests / r.seconds:>8.1f}{r.fill:>13.3f}{r.rate_limited:>6}{r.retries:>9}"
+              f"{r.foreign:>9}")
 
 
 if __name__ == "__main__":

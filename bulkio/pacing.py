@@ -18,8 +18,8 @@ times are 60 ms closer than their dispatch times, and the margin absorbs that.
 Server numbers win over our defaults: every response feeds :meth:`Pacer.observe`, which
 adopts the server's max/interval and, when ``Remaining`` says more of the window is used
 than we sent ourselves (another client shares the budget), records the difference as
-*foreign* sends that occupy the window until they expire; while any are in the window we
-also leave a tenth of it unused, as both clients act on slightly stale numbers. A 429 is
+*foreign* sends that occupy the window until they expire; while they fill 5 % of it or
+more, we also leave a tenth of it unused, as both clients act on slightly stale numbers. A 429 is
 an event to learn from, not the pacing mechanism: :meth:`Pacer.on_429` pauses everybody
 for one whole window (the only wait after which the server's window is certainly free of
 our sends).
@@ -129,6 +129,8 @@ class Pacer:
         self._daily_seq = 0
         self._lock = asyncio.Lock()
         self.waited_s = 0.0
+        #: sends by other clients of the location that we learnt about from the headers
+        self.foreign_seen = 0
 
     @property
     def window_s(self) -> float:
@@ -150,9 +152,10 @@ class Pacer:
         if now < self._paused_until:
             return self._paused_until - now
         limit = self.max_requests
-        if self._foreign:
-            # another client races us for the same budget with its own stale view of it:
-            # leave it a tenth of the window so neither of us overshoots into 429s
+        if len(self._foreign) * 20 >= limit:
+            # another client (>= 5 % of the window: not just latency jitter between our
+            # dispatch clock and the server's) races us for the same budget with its own
+            # stale view of it: leave it a tenth of the window so neither overshoots
             limit -= max(1, limit // 10)
         excess = self._in_window(now) - limit + 1
         if excess <= 0:
@@ -219,6 +222,7 @@ class Pacer:
         if missing > 0:
             log.info("another client is using this location's budget: ~%d requests", foreign)
             self._foreign.extend([now] * missing)
+            self.foreign_seen += missing
 
     def on_429(self, headers: Mapping[str, str], ticket: Ticket | None = None) -> None:
         """Learn from a 429: pause every sender for one full window (daily: raise)."""

@@ -250,3 +250,22 @@ def test_concurrency_never_admits_more_than_the_limit() -> None:
 
     asyncio.run(run())
     assert peak <= 4 and conc.active == 0 and conc.lowest == 2
+
+
+def test_a_stray_foreign_send_costs_one_slot_not_the_headroom() -> None:
+    ft = FakeTime()
+    pacer = make(ft, max_requests=100, interval_ms=1000, margin_ms=0)
+
+    async def run() -> float:
+        ticket = await pacer.acquire()
+        # 2 used, 1 ours: one stray send (latency jitter or a one-off script)
+        pacer.observe({"X-RateLimit-Remaining": "98", "X-RateLimit-Max": "100"}, ticket)
+        for _ in range(98):
+            await pacer.acquire()
+        assert ft.now == start
+        await pacer.acquire()
+        return ft.now
+
+    start = ft.now
+    assert asyncio.run(run()) - start == pytest.approx(1.0)
+    assert pacer.foreign_seen == 1
