@@ -5,7 +5,10 @@ upserts through :class:`bulkio.client.Client` at several ``max_in_flight`` value
 prints a table. "window fill" is the mean number of requests the sandbox saw per complete
 10 s window (consecutive windows from the first send) divided by the limit: 1.00 is the
 allowed rate, and the target is >= 0.95 with 0 429s. A second scenario runs two clients
-on the same location at once (a shared budget each must discover from the headers).
+on the same location at once (a shared budget each must discover from the headers);
+"foreign" counts the other client's sends the pacers learnt about from
+``X-RateLimit-Remaining`` (a handful in a single-client run: latency jitter).
+The sandbox runs in the same process, so a busy machine lowers the figures.
 
     .venv/bin/python bench/client_pacing.py                     # 3,000 upserts, 5 and 8
     .venv/bin/python bench/client_pacing.py -n 3000 --in-flight 2,5,8,16 --shared
