@@ -152,6 +152,7 @@ class _Bar:
 @click.option(
     "--delimiter",
     default=",",
+    metavar="CHAR",
     show_default=True,
     callback=_delimiter,
     help="CSV delimiter: one character, or tab / semicolon / pipe.",
