@@ -298,3 +298,24 @@ def test_runs_lists_and_shows_runs(sandbox: Any, tmp_path: Path, monkeypatch: An
     assert missing.exit_code == 1 and "bulkio runs" in missing.output
     elsewhere = CliRunner().invoke(main, ["runs", "--journal", str(tmp_path / "x.db")])
     assert elsewhere.exit_code == 1 and "no run journal" in elsewhere.output
+
+
+def test_xlsx_in_xlsx_reports_out(sandbox: Any, tmp_path: Path) -> None:
+    from openpyxl import Workbook, load_workbook
+
+    ids = seed(sandbox, 2)
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Clientes"
+    ws.append(["Lista de etiquetas"])  # a title row above the header
+    ws.append(["ID", "Etiquetas"])
+    ws.append([ids[0], "vip"])
+    ws.append(["zzzzzzzzzzzzzzzzzzzz", "vip"])
+    wb.save(tmp_path / "clientes.xlsx")
+    result = run(sandbox, "tags", "add", str(tmp_path / "clientes.xlsx"), "--header-row", "2")
+    assert result.exit_code == 3, result.output
+    ok = load_workbook(tmp_path / "clientes.tags-add.success.xlsx")["Success"]
+    assert [c.value for c in ok[2]][:3] == [3, ids[0], "tagged"]
+    bad = load_workbook(tmp_path / "clientes.tags-add.failures.xlsx")["Failures"]
+    assert [c.value for c in bad[2]][:2] == [4, "contact-not-found"]

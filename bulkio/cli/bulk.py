@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import sys
 from collections.abc import Callable
@@ -220,20 +221,19 @@ def _tags_command(kind: str) -> Callable[..., None]:
 
 _TAGS_DOC = """{verb} tags on the contacts of FILE (contact_id, email or phone per row).
 
-    \b
-    Example:
-      bulkio tags {kind} samples/bulk_tags.csv --sandbox
-      bulkio tags {kind} clientes.xlsx --tags vip,2026 --dry-run
+\b
+Example:
+  bulkio tags {kind} samples/bulk_tags.csv --sandbox
+  bulkio tags {kind} clientes.xlsx --tags vip,2026 --dry-run
 
-    \b
-    Tags come from --tags (the same for every row), or from a column (default one named
-    tags/etiquetas; several per cell split on , ; |), or both with --tags and --tag-column.
-    Contacts with the
-    same tags go in one POST /contacts/bulk/tags/update/{kind} per --chunk-size contacts
-    (default {chunk}; the API publishes no maximum: a 413/422 halves the chunk and retries).
-    {extra}
-    {exit_codes}
-    """
+Tags come from --tags (the same for every row), or from a column (default one named
+tags/etiquetas; several per cell split on , ; |), or both with --tags and --tag-column.
+Contacts with the same tags go in one POST /contacts/bulk/tags/update/{kind} per
+--chunk-size contacts (default {chunk}; the API publishes no maximum: a 413/422 halves
+the chunk and retries). {extra}
+
+{exit_codes}
+"""
 
 for _kind, _verb, _extra in (
     ("add", "Add", ""),
@@ -516,3 +516,14 @@ def delete(file: Path, *, yes: bool, read: BulkRead, api: ApiOptions, **run: Any
     brought back by `bulkio undo`.
     """
     _run(file, OpSettings(op="delete"), read=read, api=api, confirm_delete=not yes, **run)
+
+
+def _add_exit_codes() -> None:
+    """Append the exit codes to the help of every bulk command (the tags ones have them)."""
+    for group in (business, notes, tasks, workflow, campaign, followers):
+        for command in group.commands.values():
+            command.help = f"{inspect.cleandoc(command.help or '')}\n\n{_EXIT_CODES}"
+    delete.help = f"{inspect.cleandoc(delete.help or '')}\n\n{_EXIT_CODES}"
+
+
+_add_exit_codes()
