@@ -271,6 +271,9 @@ def _open_run(
         failed = (last.counts.get("by_status") or {}).get("failed") if last else None
         if last is not None and (last.status != "finished" or failed):
             log.info("resuming run %s", last.id)
+            if last.input_sha256 and last.input_sha256 != file_sha256(path):
+                log.warning("%s changed since run %s started; rows are matched by their "
+                            "row number", path.name, last.id)
             states = journal.row_states(last.id)
             counts = last.counts
             return dataclasses.replace(journal.reopen_run(last.id), counts=counts), states, True

@@ -197,3 +197,20 @@ def test_an_outage_aborts_and_resume_finishes(sandbox: Any, tmp_path: Path) -> N
     assert resumed.exit_code == 0, resumed.output
     assert json.loads(resumed.stdout)["succeeded"] == 40
     assert all(c["followers"] == ["u1"] for c in sandbox.admin.contacts(sandbox.location_id))
+
+
+def test_per_contact_commands_fail_rows_of_unknown_or_deleted_contacts(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    ids = seed(sandbox, 2)
+    gone = write_csv(tmp_path / "gone.csv", ["contact_id"], [[ids[1]]])
+    assert run(sandbox, "delete", str(gone), "--yes").exit_code == 0
+    src = write_csv(tmp_path / "n.csv", ["contact_id", "nota"], [
+        [ids[0], "ok"], [ids[1], "borrado"], ["zzzzzzzzzzzzzzzzzzzz", "desconocido"]])
+    for args in (["notes", "add", str(src)], ["workflow", "add", str(src), "--workflow-id", "w"]):
+        result = run(sandbox, *args, "--json")
+        assert result.exit_code == 3, result.output
+        summary = json.loads(result.stdout)
+        assert summary["succeeded"] == 1
+        assert summary["by_error"] == {"contact-not-found": 2}
+    assert [n["contactId"] for n in sandbox.admin.notes(sandbox.location_id)] == [ids[0]]
