@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -153,7 +155,10 @@ def test_bulk_tags_max_ids_is_configurable(sandbox: SandboxHandle) -> None:
 
 def test_bulk_business_assign_and_remove(sandbox: SandboxHandle) -> None:
     http = client(sandbox)
-    ids = sandbox.admin.seed(sandbox.location_id, count=3)
+    ids = []
+    for i in range(3):  # distinct milliseconds: the listing's cursor is dateAdded in ms
+        ids += sandbox.admin.seed(sandbox.location_id, contacts=[{"email": f"b{i}@x.com"}])
+        time.sleep(0.003)
     body = {"locationId": sandbox.location_id, "ids": ids[:2], "businessId": "biz9"}
     assert http.post("/contacts/bulk/business", json=body).json() == {
         "success": True, "ids": ids[:2]
@@ -162,9 +167,8 @@ def test_bulk_business_assign_and_remove(sandbox: SandboxHandle) -> None:
     assert listing.json()["count"] == 2
     first = listing.json()["contacts"][0]
     assert "searchAfter" not in first
-    stamp = int(http.post("/contacts/search", json={
-        "locationId": sandbox.location_id, "pageLimit": 1}).json()["contacts"][0]["searchAfter"][0])
-    params = {"locationId": sandbox.location_id, "startAfter": str(stamp)}
+    added = datetime.fromisoformat(first["dateAdded"].replace("Z", "+00:00"))
+    params = {"locationId": sandbox.location_id, "startAfter": str(int(added.timestamp() * 1000))}
     assert [c["id"] for c in http.get("/contacts/business/biz9", params=params).json()[
         "contacts"]] == ids[1:2]  # fmt: skip
     params = {"locationId": sandbox.location_id, "limit": "1", "skip": "1"}

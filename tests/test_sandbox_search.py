@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -131,6 +132,13 @@ def test_both_pagination_modes_past_10000(sandbox: SandboxHandle) -> None:
         after = page[-1]["searchAfter"]
     assert len(seen) == n and len(set(seen)) == n
     assert seen[:2] == [c["id"] for c in search(sandbox, pageLimit=2).json()["contacts"]]
+    # a burst of inserts keeps insertion order without pushing dateAdded into the future
+    assert [c["firstName"] for c in search(sandbox, pageLimit=3).json()["contacts"]] == [
+        "P0", "P1", "P2"]  # fmt: skip
+    last = store.all_contacts(loc)[-1]["dateAdded"]
+    assert datetime.fromisoformat(last.replace("Z", "+00:00")) <= datetime.now(UTC) + timedelta(
+        seconds=1
+    )
 
 
 def test_search_after_with_two_sort_keys(sandbox: SandboxHandle) -> None:

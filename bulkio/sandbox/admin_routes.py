@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from bulkio.sandbox import contacts as C
 from bulkio.sandbox.faults import FaultPlan
-from bulkio.sandbox.storage import iso_ms, new_id
+from bulkio.sandbox.storage import iso_key, new_id
 from bulkio.sandbox.validation import ApiFailure, check_contact_values
 
 if TYPE_CHECKING:
@@ -155,11 +155,11 @@ def build_admin(state: SandboxState) -> Starlette:
         docs = []
         for item in items:
             values = check_contact_values(item)
-            stamp = store.tick_ms()
+            stamp = store.tick()
             doc: dict[str, Any] = {
                 "id": new_id(), "locationId": loc, "type": "lead", "tags": [],
                 "customFields": [], "followers": [], "dnd": False,
-                "_added": stamp, "dateAdded": iso_ms(stamp),
+                "_added": stamp, "dateAdded": iso_key(stamp),
             }  # fmt: skip
             C.apply_values(store, doc, values)
             docs.append(doc)

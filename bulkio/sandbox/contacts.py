@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bulkio.sandbox.storage import Store, iso_ms, new_id
+from bulkio.sandbox.storage import Store, iso_key, new_id
 from bulkio.sandbox.validation import (
     CF_TYPES,
     OPTION_TYPES,
@@ -97,14 +97,14 @@ def apply_values(
     doc["lastNameLowerCase"] = last.lower() if last else None
     doc["fullNameLowerCase"] = doc["name"].lower() if doc.get("name") else None
     doc["emailLowerCase"] = doc["email"].lower() if doc.get("email") else None
-    stamp = store.tick_ms()
+    stamp = store.tick()
     doc["_updated"] = stamp
-    doc["dateUpdated"] = iso_ms(stamp)
+    doc["dateUpdated"] = iso_key(stamp)
 
 
 def new_contact(store: Store, location_id: str, values: dict[str, Any]) -> dict[str, Any]:
     """A fresh contact document built from validated values (not yet saved)."""
-    stamp = store.tick_ms()
+    stamp = store.tick()
     doc: dict[str, Any] = {
         "id": new_id(),
         "locationId": location_id,
@@ -115,7 +115,7 @@ def new_contact(store: Store, location_id: str, values: dict[str, Any]) -> dict[
         "followers": [],
         "dnd": False,
         "_added": stamp,
-        "dateAdded": iso_ms(stamp),
+        "dateAdded": iso_key(stamp),
     }
     apply_values(store, doc, values)
     return doc

@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from bulkio.sandbox import contacts as C
 from bulkio.sandbox.search import search
-from bulkio.sandbox.storage import Store, iso_ms, new_id, now_ms
+from bulkio.sandbox.storage import Store, iso_key, iso_ms, new_id, now_ms
 from bulkio.sandbox.validation import (
     CREATE_FIELDS,
     NOTE_FIELDS,
@@ -162,7 +162,8 @@ def build_api(store: Store, config: ApiConfig) -> Starlette:
             {"field": "businessId", "operator": "eq", "value": request.path_params["businessId"]}
         ]
         if q.get("startAfter"):
-            # the listing's cursor is the dateAdded (epoch ms) of the last contact seen
+            # the listing's cursor is the dateAdded (epoch ms) of the last contact seen;
+            # contacts added in that same millisecond come after it
             if not q["startAfter"].isdigit():
                 raise bad_request("startAfter must be a number")
             filters.append({"field": "dateAdded", "operator": "range",
@@ -216,8 +217,8 @@ def build_api(store: Store, config: ApiConfig) -> Starlette:
                 else:
                     new = [t for t in old if t not in tags]
                 doc["tags"] = new
-                stamp = store.tick_ms()
-                doc["_updated"], doc["dateUpdated"] = stamp, iso_ms(stamp)
+                stamp = store.tick()
+                doc["_updated"], doc["dateUpdated"] = stamp, iso_key(stamp)
                 store.save_contact(doc, conn)
                 responses.append({
                     "contactId": cid, "message": "Tags updated", "type": "success",
@@ -247,8 +248,8 @@ def build_api(store: Store, config: ApiConfig) -> Starlette:
                 if doc is None:
                     continue
                 doc["businessId"] = body["businessId"]
-                stamp = store.tick_ms()
-                doc["_updated"], doc["dateUpdated"] = stamp, iso_ms(stamp)
+                stamp = store.tick()
+                doc["_updated"], doc["dateUpdated"] = stamp, iso_key(stamp)
                 store.save_contact(doc, conn)
                 updated.append(cid)
         return 200, {"success": True, "ids": updated}

@@ -122,13 +122,20 @@ class _Compiler:
             for key, sym in (("gt", ">"), ("gte", ">="), ("lt", "<"), ("lte", "<=")):
                 if key in value:
                     conds.append(f"{expr} {sym} ?")
-                    self.params.append(_to_ms(value[key]) if date else value[key])
+                    if not date:
+                        self.params.append(value[key])
+                    else:  # date columns hold ms * 1000 + an in-millisecond counter
+                        ms = _to_ms(value[key])
+                        self.params.append(ms * 1000 + (999 if key in ("gt", "lte") else 0))
             return "(" + " AND ".join(conds or ["1"]) + ")"
         if date:
-            values = [_to_ms(v) for v in (value if isinstance(value, list) else [value])]
-            marks = ",".join("?" * len(values))
-            self.params.extend(values)
-            return f"({expr} IN ({marks}))" if op == "eq" else f"({expr} NOT IN ({marks}))"
+            spans = []
+            for v in value if isinstance(value, list) else [value]:
+                ms = _to_ms(v)
+                spans.append(f"({expr} BETWEEN ? AND ?)")
+                self.params.extend([ms * 1000, ms * 1000 + 999])
+            cond = " OR ".join(spans)
+            return f"({cond})" if op == "eq" else f"(NOT ({cond}))"
         if boolean:
             self.params.append(1 if value in (True, "true") else 0)
             return f"({expr} = ?)" if op in ("eq", "contains") else f"({expr} IS NOT ?)"
@@ -278,7 +285,11 @@ def search(store: Store, location_id: str, body: dict[str, Any]) -> dict[str, An
 def _keyset(keys: list[tuple[str, str, bool]], after: list[Any], params: list[Any]) -> str:
     values: list[Any] = []
     for (_, _, is_date), raw in zip(keys, after[:-1], strict=True):
-        values.append(_to_ms(raw) if is_date else str(raw).lower())
+        if is_date:  # our own cursor value (ms * 1000 + counter), or a date from the caller
+            is_key = isinstance(raw, int) and not isinstance(raw, bool) and raw > 10**14
+            values.append(raw if is_key else _to_ms(raw) * 1000 + 999)
+        else:
+            values.append(str(raw).lower())
     last_id = str(after[-1])
     ors = []
     columns = [(expr, d) for expr, d, _ in keys] + [("id", "ASC")]

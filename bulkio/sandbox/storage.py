@@ -81,6 +81,11 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def iso_key(key: int) -> str:
+    """A :meth:`Store.tick` stamp as the API's ISO 8601 date."""
+    return iso_ms(key // 1000)
+
+
 def iso_ms(ms: int) -> str:
     """Epoch milliseconds -> ISO 8601 with milliseconds and Z, as the API writes dates."""
     secs, rem = divmod(ms, 1000)
@@ -97,12 +102,19 @@ class Store:
         target = str(self.path) if self.path is not None else ":memory:"
         self._conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
         self._lock = threading.RLock()
-        self._last_ms = 0
+        self._last_key = 0
         with self._lock:
             if self.path is not None:
                 self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.executescript(SCHEMA)
+            # files written before stamps carried an in-millisecond counter held plain ms
+            self._conn.execute(
+                "UPDATE contacts SET date_added = date_added * 1000, "
+                "date_updated = date_updated * 1000, data = json_set(data, '$._added', "
+                "date_added * 1000, '$._updated', date_updated * 1000) "
+                "WHERE date_added < 100000000000000"
+            )
         self.default_location_id, self.default_token = self._ensure_default_location()
 
     # ---------------------------------------------------------------- plumbing
@@ -128,12 +140,16 @@ class Store:
         with self._lock:
             self._conn.close()
 
-    def tick_ms(self) -> int:
-        """A strictly increasing millisecond clock, so dateAdded orders inserts."""
+    def tick(self) -> int:
+        """A strictly increasing stamp: epoch ms * 1000 + a counter within that ms.
+
+        It orders inserts made in the same millisecond (dateAdded ties would otherwise
+        fall back to the random id) without running ahead of the wall clock.
+        """
         with self._lock:
-            ms = max(now_ms(), self._last_ms + 1)
-            self._last_ms = ms
-            return ms
+            key = max(now_ms() * 1000, self._last_key + 1)
+            self._last_key = key
+            return key
 
     def _ensure_default_location(self) -> tuple[str, str]:
         rows = self.query("SELECT value FROM meta WHERE key = 'default_location'")
@@ -270,7 +286,7 @@ class Store:
                     (doc["id"], contact_id, location_id, json.dumps(doc)),
                 )
                 return
-            seq = self.tick_ms()
+            seq = self.tick()
             old = c.execute(f"SELECT seq FROM {table} WHERE id = ?", (doc["id"],)).fetchone()
             c.execute(
                 f"INSERT OR REPLACE INTO {table} VALUES (?, ?, ?, ?, ?)",
@@ -279,7 +295,7 @@ class Store:
 
     def children(self, table: str, contact_id: str) -> list[dict[str, Any]]:
         """Notes/tasks/appointments of a contact."""
-        order = "seq" if table != "appointments" else "id"
+        order = "seq, rowid" if table != "appointments" else "rowid"
         rows = self.query(
             f"SELECT data FROM {table} WHERE contact_id = ? ORDER BY {order}", (contact_id,)
         )
