@@ -261,6 +261,9 @@ def test_notes_tasks_followers_memberships_visible_in_admin(sandbox: SandboxHand
     log = sandbox.admin.requests()
     assert {"method": "POST", "path": f"/contacts/{cid}/notes", "status": 201,
             "location_id": sandbox.location_id}.items() <= log[-5].items()  # fmt: skip
+    assert sandbox.admin.requests(sandbox.location_id) == [
+        r for r in log if r["location_id"] == sandbox.location_id
+    ]
 
 
 def test_duplicate_search_endpoint(sandbox: SandboxHandle) -> None:

@@ -172,9 +172,11 @@ class SandboxAdmin:
         body: dict[str, Any] = {"contacts": contacts} if contacts is not None else {"count": count}
         return list(self._call("POST", f"/locations/{location_id}/seed", body)["ids"])
 
-    def requests(self) -> list[dict[str, Any]]:
-        """The request log: method, path, status (-1 = dropped), location_id, time."""
-        return list(self._call("GET", "/requests"))
+    def requests(self, location_id: str | None = None) -> list[dict[str, Any]]:
+        """The request log (all locations, or one): method, path, status (-1 = dropped),
+        location_id, time."""
+        params = {"locationId": location_id} if location_id else None
+        return list(self._call("GET", "/requests", params=params))
 
     def clear_requests(self) -> None:
         """Empty the request log."""

@@ -170,7 +170,8 @@ def build_admin(state: SandboxState) -> Starlette:
         if request.method == "DELETE":
             state.gateway.requests.clear()
             return {"cleared": True}
-        return list(state.gateway.requests)
+        loc = request.query_params.get("locationId")
+        return [r for r in state.gateway.requests if loc is None or r["location_id"] == loc]
 
     async def counts(request: Request) -> Any:
         loc = request.query_params.get("locationId")
