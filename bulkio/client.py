@@ -46,6 +46,7 @@ from bulkio.wire import (
     adapt_request_body,
     adapt_response,
     api_message,
+    duplicate_contact_id,
     same_instant,
 )
 
@@ -315,8 +316,9 @@ class Client:
 
         After an ambiguous failure, looks the contact up by the body's email/phone
         (``GET /contacts/search/duplicate``) and returns ``{"contact": found}`` if it exists;
-        resends otherwise. Without email or phone nothing can be checked, so the original
-        error is raised instead of risking a duplicate.
+        resends otherwise; if that resend is refused as a duplicate, returns the contact it
+        names. Without email or phone nothing can be checked, so the original error is
+        raised instead of risking a duplicate.
         """
         payload = self._with_location(body)
 
@@ -327,9 +329,15 @@ class Client:
             found = await self.find_duplicate(email=email, phone=phone)
             return {"contact": found} if found is not None else None
 
+        async def recover(err: ApiError) -> dict[str, Any] | None:
+            # the lookup may lag the write: the resend then meets the contact the lost
+            # attempt created ("does not allow duplicated contacts", meta.contactId)
+            contact_id = duplicate_contact_id(err)
+            return await self.get_contact(contact_id) if contact_id else None
+
         return await self._once(
             "POST", "/contacts/", payload, "POST /contacts/", lookup,
-            checkable=bool(body.get("email") or body.get("phone")),
+            checkable=bool(body.get("email") or body.get("phone")), recover=recover,
         )
 
     async def get_contact(self, contact_id: str) -> dict[str, Any]:
@@ -558,30 +566,42 @@ class Client:
         lookup: Callable[[], Awaitable[dict[str, Any] | None]],
         *,
         checkable: bool = True,
+        recover: Callable[[ApiError], Awaitable[dict[str, Any] | None]] | None = None,
     ) -> dict[str, Any]:
-        """Send a non-idempotent call; after an ambiguous failure, look before resending."""
+        """Send a non-idempotent call; after an ambiguous failure, look before resending.
+
+        The lookup waits one backoff delay first (listings may lag writes by a moment).
+        ``recover`` gets an API error answered to a *resend*: it may prove that the lost
+        first attempt was applied after all (see :meth:`create_contact`).
+        """
         attempt = 0
         while True:
             try:
-                data = await self._request(method, path, json=body, idempotent=False,
-                                           endpoint=endpoint)
+                data = await self._request(
+                    method, path, json=body, idempotent=False, endpoint=endpoint
+                )
                 return data if isinstance(data, dict) else {"data": data}
             except _Ambiguous as amb:
                 if not checkable or attempt >= self.max_retries:
                     self.stats.errors[type(amb.error).__name__] += 1
                     raise amb.error from amb.__cause__
+                await self._sleep(self._backoff(attempt))
+                attempt += 1
                 found = await lookup()
                 if found is not None:
                     self.stats.reconciled += 1
-                    log.info("%s: the lost request had been applied; using what it created",
-                             endpoint)
+                    log.info("%s: the lost request had been applied; using its result", endpoint)
                     return found
-                delay = self._backoff(attempt)
-                attempt += 1
                 self.stats.retries += 1
-                log.info("retry %d/%d of %s in %.2f s after checking it was not applied",
-                         attempt, self.max_retries, endpoint, delay)
-                await self._sleep(delay)
+                log.info("retry %d/%d of %s: the lost request was not applied", attempt,
+                         self.max_retries, endpoint)
+            except ApiError as err:
+                found = await recover(err) if recover is not None and attempt > 0 else None
+                if found is None:
+                    raise
+                self.stats.reconciled += 1
+                log.info("%s: the resend met what the lost request had created", endpoint)
+                return found
 
 
 class _Retryable(Exception):

@@ -14,6 +14,7 @@ __all__ = [
     "adapt_request_body",
     "adapt_response",
     "api_message",
+    "duplicate_contact_id",
     "same_instant",
 ]
 
@@ -117,3 +118,17 @@ def same_instant(a: object, b: object) -> bool:
         return datetime.fromisoformat(a) == datetime.fromisoformat(b)
     except ValueError:
         return False
+
+
+def duplicate_contact_id(error: Exception) -> str | None:
+    """The ``meta.contactId`` of a 400 "does not allow duplicated contacts" answer, if any."""
+    body = getattr(error, "body", "")
+    if getattr(error, "status", None) != 400 or not isinstance(body, str):
+        return None
+    try:
+        data = jsonlib.loads(body)
+    except ValueError:
+        return None
+    meta = data.get("meta") if isinstance(data, dict) else None
+    contact_id = meta.get("contactId") if isinstance(meta, dict) else None
+    return contact_id if isinstance(contact_id, str) and contact_id else None

@@ -347,6 +347,35 @@ def test_create_contact_after_5xx_resends_when_nothing_was_created() -> None:
     assert dup.url.params["number"] == "+5215512345678"
 
 
+def test_create_contact_resend_refused_as_duplicate_returns_the_lost_attempts_contact() -> None:
+    api = FakeApi()
+    dup = {"statusCode": 400, "message": "This location does not allow duplicated contacts.",
+           "meta": {"contactId": "c7", "matchingField": "email"}}
+    api.on("POST", "/contacts/", httpx.ReadTimeout("lost"), ok(dup, 400))
+    api.on("GET", "/contacts/search/duplicate", ok({"contact": None}))  # the lookup lagged
+    api.on("GET", "/contacts/c7", ok({"contact": {"id": "c7", "email": "a@b.mx"}}))
+    ft = FakeTime()
+
+    async def body(c: Client) -> Any:
+        return await c.create_contact({"email": "a@b.mx"}), c.stats
+
+    res, stats = run(api, body, ft=ft)
+    assert res == {"contact": {"id": "c7", "email": "a@b.mx"}}
+    assert (stats.reconciled, len(api.calls("POST", "/contacts/"))) == (1, 2)
+    assert len(ft.slept) == 1  # waited once before looking, giving listings time to catch up
+
+
+def test_create_contact_duplicate_on_first_attempt_is_a_plain_api_error() -> None:
+    api = FakeApi()
+    dup = {"statusCode": 400, "message": "This location does not allow duplicated contacts.",
+           "meta": {"contactId": "c7"}}
+    api.on("POST", "/contacts/", ok(dup, 400))
+    with pytest.raises(ApiError) as info:
+        run(api, lambda c: c.create_contact({"email": "a@b.mx"}))
+    assert info.value.status == 400 and "does not allow duplicated" in str(info.value)
+    assert api.calls("GET", "/contacts/c7") == []
+
+
 def test_create_contact_resends_at_once_when_the_connection_was_refused() -> None:
     api = FakeApi()
     api.on("POST", "/contacts/", httpx.ConnectError("refused"), ok({"contact": {"id": "n"}}))
