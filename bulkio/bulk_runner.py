@@ -140,6 +140,8 @@ class BulkRunner:
                     status=err.status,
                     hint="check the network and the API status, then re-run with --resume",
                 )
+        else:
+            self._outages = 0  # the API answered: it is up
         code, message, http = row_error(err)
         for row, cid in rows:
             self.fail(row, code, message, http=http, cid=cid)

@@ -198,10 +198,14 @@ class ContactResolver:
                     params={"locationId": self._client.location_id, kind: value},
                     idempotent=True, endpoint="GET /contacts/search/duplicate",
                 )
-            except BaseException as exc:
+            except Exception as exc:
                 del self._cache[key]  # a failed lookup is retried by the next row
                 fut.set_exception(exc)
                 fut.exception()  # mark retrieved: waiters (if any) re-raise it
+                raise
+            except BaseException:
+                del self._cache[key]
+                fut.cancel()
                 raise
             fut.set_result(_ids(data))
         return await asyncio.shield(fut)

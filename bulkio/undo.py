@@ -153,6 +153,10 @@ def _done(entry: UndoEntry, phase: str) -> dict[str, Any] | None:
 
 def _entry_actions(entry: UndoEntry) -> tuple[list[UndoAction], list[str]]:
     cid = entry.contact_id
+    create = entry.steps.get("create")
+    if not entry.created and create is not None and create.state == "intent":
+        return [], ["the create request was interrupted: the contact may exist; check it by "
+                    "hand"]
     if cid is None:
         return [], []
     if entry.created:

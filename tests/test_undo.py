@@ -203,3 +203,32 @@ def test_restore_body_only_sends_what_changed() -> None:
                     "customFields": [
         {"id": "f1", "fieldValue": "x"}, {"id": "f2", "fieldValue": None}]}
     assert stuck == ["companyName"]
+
+
+def test_plan_from_journal_steps(tmp_path: Path) -> None:
+    from bulkio.journal import Journal
+    from bulkio.undo import plan_undo
+
+    with Journal.open(tmp_path / "j.db") as journal:
+        run = journal.start_run(command="tags add", location_id="loc")
+        journal.record_intent(run.id, 2, "create")  # killed mid-create
+        journal.record_step(run.id, 3, "tags", contact_id="c3", detail={"added": ["a"]})
+        journal.record_step(run.id, 4, "tags", contact_id="c4", detail={"added": []})
+        journal.record_step(run.id, 5, "tags_removed", contact_id="c5",
+                            detail={"removed": ["x"]})
+        journal.record_step(run.id, 6, "business", contact_id="c6",
+                            detail={"business_id": "b", "previous": None})
+        journal.record_step(run.id, 7, "business", contact_id="c7", detail={"business_id": "b"})
+        journal.record_step(run.id, 8, "note", state="failed", contact_id="c8")
+        journal.record_intent(run.id, 9, "note", contact_id="c9")
+        journal.record_step(run.id, 10, "workflow_removed", contact_id="c10",
+                            detail={"workflow_id": "w"})
+        journal.finish_run(run.id)
+        plan = plan_undo(journal, run.id)
+    assert [(a.row, a.kind, a.detail) for a in plan.actions] == [
+        (3, "remove-tags", {"tags": ["a"]}),
+        (5, "add-tags", {"tags": ["x"]}),
+        (6, "set-business", {"business_id": None}),
+    ]
+    assert [(r, c) for r, c, _ in plan.cannot] == [(2, None), (7, "c7"), (9, "c9"),
+                                                   (10, "c10")]
