@@ -59,6 +59,9 @@ __all__ = [
 
 log = logging.getLogger("bulkio.bulk")
 
+#: rows a dry run lists (its counts and request estimate always cover the whole file)
+MAX_LISTED = 100_000
+
 
 class TargetLike(Protocol):
     """Where requests go (``bulkio.cli.options.Target`` fits)."""
@@ -198,14 +201,16 @@ def _dry_run(path: Path, settings: OpSettings, read: BulkRead, options: BulkOpti
         rows += 1
         if not isinstance(item, RowJob):
             failures[item[1][0]] += 1
-            listing.append({"row": item[0], "error": item[1][0], "message": item[1][1]})
+            if len(listing) < MAX_LISTED:
+                listing.append({"row": item[0], "error": item[1][0], "message": item[1][1]})
             continue
         runnable += 1
         if item.ref.email:
             emails.add(item.ref.email.casefold())
         elif item.ref.phone:
             phones.add(item.ref.phone)
-        listing.append({"row": item.row, "contact": item.ref.describe(), **item.payload})
+        if len(listing) < MAX_LISTED:
+            listing.append({"row": item.row, "contact": item.ref.describe(), **item.payload})
         if op.startswith("tags-"):
             groups["|".join(sorted(t.casefold() for t in item.payload.get("tags", [])))] += 1
         elif op.startswith("business-"):

@@ -152,8 +152,9 @@ def _print_plan(result: BulkResult, *, as_json: bool) -> None:
             extra = {k: v for k, v in item.items() if k not in ("row", "contact")}
             tail = f" {json.dumps(extra, ensure_ascii=False)}" if extra else ""
             _echo(f"    row {item['row']}: {item['contact']}{tail}")
-    if len(listing) < len(plan.listing):
-        _echo(f"    ... and {len(plan.listing) - len(listing)} more (--json lists all)")
+    if len(listing) < plan.rows:
+        _echo(f"    ... and {plan.rows - len(listing)} more"
+              + (" (--json lists them)" if len(listing) < len(plan.listing) else ""))
     _echo(f"  requests: {plan.estimate.total} "
           f"(~{plan.estimate.seconds:.0f} s at 100 per 10 s; email/phone lookups are an upper "
           "bound)")
