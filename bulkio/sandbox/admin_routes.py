@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from bulkio.sandbox import contacts as C
 from bulkio.sandbox.faults import FaultPlan
-from bulkio.sandbox.storage import iso_key, new_id
+from bulkio.sandbox.storage import new_id
 from bulkio.sandbox.validation import ApiFailure, check_contact_values
 
 if TYPE_CHECKING:
@@ -152,17 +152,11 @@ def build_admin(state: SandboxState) -> Starlette:
                 {"firstName": f"Seed{i}", "email": f"seed{i}@example.com", "tags": ["seed"]}
                 for i in range(n)
             ]
-        docs = []
-        for item in items:
-            values = check_contact_values(item)
-            stamp = store.tick()
-            doc: dict[str, Any] = {
-                "id": new_id(), "locationId": loc, "type": "lead", "tags": [],
-                "customFields": [], "followers": [], "dnd": False,
-                "_added": stamp, "dateAdded": iso_key(stamp),
-            }  # fmt: skip
-            C.apply_values(store, doc, values)
-            docs.append(doc)
+        stamps = store.backdated(len(items))
+        docs = [
+            C.new_contact(store, loc, check_contact_values(item), stamp=stamp)
+            for item, stamp in zip(items, stamps, strict=True)
+        ]
         store.save_many(docs)
         return {"ids": [d["id"] for d in docs]}
 

@@ -69,7 +69,12 @@ def _resolve_custom(store: Store, location_id: str, items: list[dict[str, Any]])
 
 
 def apply_values(
-    store: Store, doc: dict[str, Any], values: dict[str, Any], *, replace_tags: bool = True
+    store: Store,
+    doc: dict[str, Any],
+    values: dict[str, Any],
+    *,
+    replace_tags: bool = True,
+    stamp: int | None = None,
 ) -> None:
     for key, value in values.items():
         if key in ("locationId", "createNewIfDuplicateAllowed", "customFields"):
@@ -97,14 +102,16 @@ def apply_values(
     doc["lastNameLowerCase"] = last.lower() if last else None
     doc["fullNameLowerCase"] = doc["name"].lower() if doc.get("name") else None
     doc["emailLowerCase"] = doc["email"].lower() if doc.get("email") else None
-    stamp = store.tick()
+    stamp = store.tick() if stamp is None else stamp
     doc["_updated"] = stamp
     doc["dateUpdated"] = iso_key(stamp)
 
 
-def new_contact(store: Store, location_id: str, values: dict[str, Any]) -> dict[str, Any]:
+def new_contact(
+    store: Store, location_id: str, values: dict[str, Any], *, stamp: int | None = None
+) -> dict[str, Any]:
     """A fresh contact document built from validated values (not yet saved)."""
-    stamp = store.tick()
+    stamp = store.tick() if stamp is None else stamp
     doc: dict[str, Any] = {
         "id": new_id(),
         "locationId": location_id,
@@ -117,7 +124,7 @@ def new_contact(store: Store, location_id: str, values: dict[str, Any]) -> dict[
         "_added": stamp,
         "dateAdded": iso_key(stamp),
     }
-    apply_values(store, doc, values)
+    apply_values(store, doc, values, stamp=stamp)
     return doc
 
 

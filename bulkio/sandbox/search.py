@@ -277,7 +277,10 @@ def search(store: Store, location_id: str, body: dict[str, Any]) -> dict[str, An
     contacts = []
     for row in rows:
         doc = json.loads(row[0])
-        sort_values = list(row[1:])
+        sort_values = [
+            value // 1000 if is_date else value
+            for value, (_, _, is_date) in zip(row[1:], keys, strict=True)
+        ]
         contacts.append((doc, [*sort_values, doc["id"]]))
     return {"contacts": contacts, "total": int(total)}
 
@@ -285,9 +288,8 @@ def search(store: Store, location_id: str, body: dict[str, Any]) -> dict[str, An
 def _keyset(keys: list[tuple[str, str, bool]], after: list[Any], params: list[Any]) -> str:
     values: list[Any] = []
     for (_, _, is_date), raw in zip(keys, after[:-1], strict=True):
-        if is_date:  # our own cursor value (ms * 1000 + counter), or a date from the caller
-            is_key = isinstance(raw, int) and not isinstance(raw, bool) and raw > 10**14
-            values.append(raw if is_key else _to_ms(raw) * 1000 + 999)
+        if is_date:  # cursors carry epoch ms, like the API's; the column holds ms * 1000
+            values.append(_to_ms(raw) * 1000)
         else:
             values.append(str(raw).lower())
     last_id = str(after[-1])

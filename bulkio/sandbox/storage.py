@@ -141,15 +141,20 @@ class Store:
             self._conn.close()
 
     def tick(self) -> int:
-        """A strictly increasing stamp: epoch ms * 1000 + a counter within that ms.
+        """A stamp (epoch ms * 1000) in a new millisecond: contacts get distinct dateAdded.
 
-        It orders inserts made in the same millisecond (dateAdded ties would otherwise
-        fall back to the random id) without running ahead of the wall clock.
+        Only a burst of more than 1,000 writes a second can push it ahead of the clock;
+        bulk seeding uses :meth:`backdated` instead.
         """
         with self._lock:
-            key = max(now_ms() * 1000, self._last_key + 1)
-            self._last_key = key
-            return key
+            ms = max(now_ms(), self._last_key // 1000 + 1)
+            self._last_key = ms * 1000
+            return self._last_key
+
+    def backdated(self, n: int) -> list[int]:
+        """``n`` increasing stamps in distinct milliseconds ending now (pre-existing data)."""
+        start = now_ms() - n
+        return [(start + i) * 1000 for i in range(1, n + 1)]
 
     def _ensure_default_location(self) -> tuple[str, str]:
         rows = self.query("SELECT value FROM meta WHERE key = 'default_location'")
