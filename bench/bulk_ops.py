@@ -17,7 +17,7 @@ in-process sandbox with rate limits off, counts the requests by endpoint, and pr
 Usage::
 
     .venv/bin/python bench/bulk_ops.py            # N = 10,000
-    .venv/bin/python bench/bulk_ops.py --n 2000
+    .venv/bin/python bench/bulk_ops.py --n 2000 --measure 12000   # + a measured run
 """
 
 from __future__ import annotations
@@ -60,24 +60,50 @@ def at_rate_limit(requests: int) -> float:
     return windows * (WINDOW_S + MARGIN_S) + math.ceil(last / 8) * LATENCY_S
 
 
+def _seed_file(sb: Sandbox, loc: str, n: int, tmp: str) -> Path:
+    ids: list[str] = []
+    for start in range(0, n, 2_000):
+        people = [{"email": f"c{i}@ejemplo.mx"} for i in range(start, min(n, start + 2_000))]
+        ids += sb.admin.seed(loc, contacts=people)
+    src = Path(tmp) / "contactos.csv"
+    with src.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["contact_id", "tags", "business_id"])
+        writer.writerows([cid, "cliente 2026, vip", "biz-1"] for cid in ids)
+    return src
+
+
+def measure(n: int) -> None:
+    """Run business assign --no-previous at the real limit (100 per 10 s) and compare."""
+    with Sandbox(None, rate_limit=RATE, rate_interval_ms=int(WINDOW_S * 1000),
+                 daily_limit=None) as sb, tempfile.TemporaryDirectory() as tmp:
+        loc, token = sb.admin.create_location()
+        src = _seed_file(sb, loc, n, tmp)
+        target = Target(base_url=sb.url, token=token, location_id=loc)
+        started = time.perf_counter()
+        result = run_bulk(src, settings=OpSettings(op="business-assign"),
+                          options=BulkOptions(previous_business=False), target=target,
+                          journal_path=Path(tmp) / "j.db")
+        wall = time.perf_counter() - started
+        assert result.report is not None
+        total = result.report.requests.total
+        print(f"measured at the sandbox's real limit: business assign --no-previous, N = {n:,}: "
+              f"{total} requests, {wall:.1f} s wall, {result.report.requests.rate_limited} "
+              f"429s (computed: {at_rate_limit(total):.1f} s)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=10_000, help="contacts (default 10,000)")
+    parser.add_argument("--measure", type=int, default=0, metavar="N",
+                        help="also MEASURE business assign of N contacts at 100 per 10 s")
     args = parser.parse_args()
     n = args.n
     rows: list[tuple[str, str, int, int, float, float]] = []
     with Sandbox(None, rate_limit=None, daily_limit=None) as sb, \
             tempfile.TemporaryDirectory() as tmp:
         loc, token = sb.admin.create_location()
-        ids: list[str] = []
-        for start in range(0, n, 2_000):
-            people = [{"email": f"c{i}@ejemplo.mx"} for i in range(start, min(n, start + 2_000))]
-            ids += sb.admin.seed(loc, contacts=people)
-        src = Path(tmp) / "contactos.csv"
-        with src.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["contact_id", "tags", "business_id"])
-            writer.writerows([cid, "cliente 2026, vip", "biz-1"] for cid in ids)
+        src = _seed_file(sb, loc, n, tmp)
         target = FastTarget(sb, loc, token)
         cases = [
             (f"tags add (chunk {DEFAULT_TAG_CHUNK})", OpSettings(op="tags-add"), BulkOptions()),
@@ -105,6 +131,8 @@ def main() -> None:
     print("'at 100/10s' is computed from the pacer's sliding window, not measured: "
           "(ceil(requests/100) - 1) x 10.1 s + the last window's requests at 0.3 s latency, "
           "8 in flight.")
+    if args.measure:
+        measure(args.measure)
 
 
 if __name__ == "__main__":
