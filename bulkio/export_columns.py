@@ -65,6 +65,8 @@ _KINDS: dict[str, ColumnKind] = {
 TEXT_COLUMNS = frozenset({"phone", "postalCode"})
 _DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 _DATE_FORMATS = ("%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%Y%m%d")
+#: Custom field types whose value is a list.
+_MULTI_TYPES = frozenset({"MULTIPLE_OPTIONS", "CHECKBOX", "FILE_UPLOAD"})
 
 
 @dataclass(frozen=True)
@@ -247,8 +249,10 @@ def _converters(col: Column) -> tuple[Callable[[Any], str] | None, Callable[[Any
         return None, format_datetime
     if col.kind == "date" or (col.kind == "custom" and col.custom_type == "DATE"):
         return _keep_date, format_date
-    if col.kind in {"list", "custom"}:
+    if col.kind == "list" or col.custom_type in _MULTI_TYPES:
         return _join, _join
+    if col.kind == "custom":
+        return None, _join
     return None, _text
 
 
@@ -264,33 +268,42 @@ def row_formatter(columns: Sequence[Column]) -> RowFormatter:
     custom = [(i, c.key) for i, c in enumerate(columns) if c.kind == "custom"]
     std_idx = [i for i, _ in std]
     std_keys = [k for _, k in std]
-    defaults = [""] * len(std_keys)
+    custom_keys = [k for _, k in custom]
+    std_defaults = [""] * len(std_keys)
+    custom_defaults = [""] * len(custom_keys)
     pairs = [_converters(c) for c in columns]
     always = [(i, conv) for i, (conv, _) in enumerate(pairs) if conv is not None]
     fixes = [fix for _, fix in pairs]
     width = len(columns)
-    contiguous = std_idx == list(range(len(std_idx)))
+    # the usual layout: standard columns first, custom fields after them
+    in_order = std_idx == list(range(len(std_idx)))
     only_str = {str}
 
-    def fmt(contact: Mapping[str, Any]) -> list[str]:
-        values = list(map(contact.get, std_keys, defaults))
-        if contiguous:
-            row: list[Any] = values + [""] * (width - len(values)) if custom else values
-        else:
-            row = [""] * width
-            for i, v in zip(std_idx, values, strict=True):
-                row[i] = v
-        if custom:
-            cf = custom_values(contact)
-            for i, key in custom:
-                row[i] = cf.get(key, "")
+    def fix_types(row: list[Any]) -> list[str]:
         for i, conv in always:
             row[i] = conv(row[i])
         if set(map(type, row)) != only_str:
             row = [v if type(v) is str else fix(v) for v, fix in zip(row, fixes, strict=True)]
         return row
 
-    return fmt
+    def fmt(contact: Mapping[str, Any]) -> list[str]:
+        row: list[Any] = list(map(contact.get, std_keys, std_defaults))
+        if custom_keys:
+            cf = custom_values(contact)
+            row.extend(map(cf.get, custom_keys, custom_defaults))
+        return fix_types(row)
+
+    def fmt_mixed(contact: Mapping[str, Any]) -> list[str]:
+        row: list[Any] = [""] * width
+        for i, v in zip(std_idx, map(contact.get, std_keys, std_defaults), strict=True):
+            row[i] = v
+        if custom:
+            cf = custom_values(contact)
+            for i, key in custom:
+                row[i] = cf.get(key, "")
+        return fix_types(row)
+
+    return fmt if in_order else fmt_mixed
 
 
 #: Columns of the related-data sheets/files written by ``--include``.

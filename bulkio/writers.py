@@ -15,7 +15,6 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
-from itertools import compress, repeat
 from pathlib import Path
 from typing import IO, Any, Literal, Protocol
 
@@ -28,6 +27,11 @@ OutputFormat = Literal["csv", "xlsx", "jsonl"]
 FORMATS: dict[str, OutputFormat] = {".csv": "csv", ".xlsx": "xlsx", ".jsonl": "jsonl"}
 #: Excel's row limit minus the header; longer sheets continue on "<name> (2)".
 XLSX_MAX_ROWS = 1_048_575
+# neutralize() decides; this set only lets the common case skip the call. It holds
+# every prefix only while they are all single characters (else every cell is checked).
+_TRIGGERS = (
+    frozenset(FORMULA_PREFIXES) if all(len(p) == 1 for p in FORMULA_PREFIXES) else None
+)
 _WIDTH_SAMPLE = 1000
 _MAX_WIDTH = 60
 
@@ -125,15 +129,11 @@ class _TextSheet:
     def _safe(self, row: Sequence[str]) -> Sequence[str]:
         if self._raw:
             return row
-        # One C-level pass finds the cells that could start a formula (usually none, or
-        # the phone); only those go through neutralize().
-        flags = list(map(str.startswith, row, repeat(FORMULA_PREFIXES)))
-        if True not in flags:
-            return row
-        safe = list(row)  # never modify the caller's row
-        for i in compress(range(len(safe)), flags):
-            safe[i] = neutralize(safe[i])
-        return safe
+        if _TRIGGERS is None:
+            return [neutralize(c) for c in row]
+        # c[:1] is "" for an empty cell; only cells that could start a formula (usually
+        # none, or the phone) go through neutralize().
+        return [neutralize(c) if c[:1] in _TRIGGERS else c for c in row]
 
     def write_rows(self, rows: Iterable[Sequence[str]]) -> None:
         if self._fmt == "csv":
