@@ -151,7 +151,13 @@ def _done(entry: UndoEntry, phase: str) -> dict[str, Any] | None:
     return step.detail if step is not None and step.state == "done" else None
 
 
-def _entry_actions(entry: UndoEntry) -> tuple[list[UndoAction], list[str]]:
+def _entry_actions(entry: UndoEntry, *, exact: bool) -> tuple[list[UndoAction], list[str]]:
+    """Actions reverting one entry, and what cannot be reverted.
+
+    ``exact``: the run recorded only what it really changed (the bulk commands, from the
+    bulk answers); an import records the tags/followers it *sent*, which may include some
+    the contact already had, so without a snapshot those are left alone.
+    """
     cid = entry.contact_id
     create = entry.steps.get("create")
     if not entry.created and create is not None and create.state == "intent":
@@ -176,7 +182,11 @@ def _entry_actions(entry: UndoEntry) -> tuple[list[UndoAction], list[str]]:
                       "snapshot: import with --snapshot)")
     tags = _done(entry, "tags")
     if tags is not None and tags.get("added") and not (snap is not None and updated):
-        add("remove-tags", tags=list(tags["added"]))
+        if exact and not tags.get("assumed"):
+            add("remove-tags", tags=list(tags["added"]))
+        else:
+            cannot.append("tags added to this existing contact are left in place: the run did "
+                          "not record which ones it already had (import with --snapshot)")
     removed = _done(entry, "tags_removed")
     if removed is not None and removed.get("removed"):
         add("add-tags", tags=list(removed["removed"]))
@@ -192,6 +202,10 @@ def _entry_actions(entry: UndoEntry) -> tuple[list[UndoAction], list[str]]:
     for phase, kind, key in (("followers", "remove-followers", "added"),
                              ("followers_removed", "add-followers", "removed")):
         detail = _done(entry, phase)
+        if detail is not None and kind == "remove-followers" and not exact and snap is None:
+            cannot.append("followers added to this existing contact are left in place: the "
+                          "run did not record which ones it already had")
+            continue
         # with a snapshot, followers the contact already had before the run stay
         users = [str(f) for f in (detail or {}).get(key) or []
                  if kind == "add-followers" or str(f) not in had]
@@ -229,7 +243,7 @@ def plan_undo(journal: Journal, run_id: str) -> UndoPlan:
     actions: list[UndoAction] = []
     cannot: list[tuple[int, str | None, str]] = []
     for entry in journal.steps_for_undo(run.id):
-        acts, why = _entry_actions(entry)
+        acts, why = _entry_actions(entry, exact=run.command != "import")
         actions += acts
         cannot += [(entry.row, entry.contact_id, w) for w in why]
     return UndoPlan(run=run, actions=actions, cannot=cannot)

@@ -116,9 +116,9 @@ def test_undo_of_an_import_without_snapshot_says_what_it_cannot_revert(
     sandbox: Any, tmp_path: Path
 ) -> None:
     [ana] = sandbox.admin.seed(sandbox.location_id, contacts=[
-        {"firstName": "Ana", "email": "ana@ejemplo.mx"}])
-    src = write_csv(tmp_path / "m.csv", ["Nombre", "Correo"], [
-        ["Ana María", "ana@ejemplo.mx"], ["Nuevo", "nuevo@ejemplo.mx"]])
+        {"firstName": "Ana", "email": "ana@ejemplo.mx", "tags": ["vip"]}])
+    src = write_csv(tmp_path / "m.csv", ["Nombre", "Correo", "Etiquetas"], [
+        ["Ana María", "ana@ejemplo.mx", "vip, nuevo"], ["Nuevo", "nuevo@ejemplo.mx", "vip"]])
     imported = run(sandbox, "import", str(src), "--json")
     import_id = json.loads(imported.stdout)["run_id"]
     done = undo(sandbox, tmp_path / ".bulkio" / "journal.db", import_id, "--json")
@@ -128,8 +128,11 @@ def test_undo_of_an_import_without_snapshot_says_what_it_cannot_revert(
     assert summary["by_error"] == {"cannot-revert": 1}
     contacts = sandbox.admin.contacts(sandbox.location_id)
     assert [c["id"] for c in contacts] == [ana] and contacts[0]["firstName"] == "Ana María"
+    # the import sent "vip" too, which Ana already had: without a snapshot nothing is removed
+    assert contacts[0]["tags"] == ["vip", "nuevo"]
     fails = read_csv(tmp_path / f"{import_id}.undo.failures.csv")
     assert fails[0]["original_contact_id"] == ana and "--snapshot" in fails[0]["_error_message"]
+    assert "tags added to this existing contact are left in place" in fails[0]["undo"]
 
 
 def test_undo_of_bulk_commands(sandbox: Any, tmp_path: Path) -> None:
