@@ -127,6 +127,10 @@ def _print_result(result: BulkResult, *, as_json: bool, quiet: bool) -> None:
         _echo(f"  {n:>6}  {code}: {CODES.get(code, '')}")
     _echo(f"  success: {report.success_path}")
     _echo(f"  failures: {report.failure_path}")
+    if result.journal_path is not None and (
+        result.journal_path.resolve() != (Path.cwd() / ".bulkio" / "journal.db").resolve()
+    ):
+        _echo(f"  journal: {result.journal_path} (bulkio runs --journal {result.journal_path})")
     if result.aborted is not None:
         _echo(f"Resume with: bulkio {result.command} FILE --resume (same options)")
 
