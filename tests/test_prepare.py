@@ -320,3 +320,16 @@ def test_sample_clientes_xlsx_expected_results() -> None:
     assert first.contact["phone"].startswith("+5255")
     assert (first.contact["firstName"], first.contact["lastName"]) == ("José", "Hernández")
     assert first.tags == ["cliente", "sucursal centro"]
+
+
+def test_samples_are_regenerated_byte_for_byte(tmp_path: Path) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_samples", SAMPLES / "make_samples.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.write_contactos(tmp_path / "c.csv")
+    module.write_clientes(tmp_path / "c.xlsx")
+    assert (tmp_path / "c.csv").read_bytes() == (SAMPLES / "contactos_mx.csv").read_bytes()
+    assert (tmp_path / "c.xlsx").read_bytes() == (SAMPLES / "clientes.xlsx").read_bytes()
