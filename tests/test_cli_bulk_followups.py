@@ -214,3 +214,38 @@ def test_per_contact_commands_fail_rows_of_unknown_or_deleted_contacts(
         assert summary["succeeded"] == 1
         assert summary["by_error"] == {"contact-not-found": 2}
     assert [n["contactId"] for n in sandbox.admin.notes(sandbox.location_id)] == [ids[0]]
+
+
+def test_kill_9_mid_run_then_resume_adds_every_note_once(sandbox: Any, tmp_path: Path) -> None:
+    import collections
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    ids = seed(sandbox, 150)
+    src = write_csv(tmp_path / "notas.csv", ["contact_id", "nota"],
+                    [[c, f"nota {i}"] for i, c in enumerate(ids)])
+    sandbox.admin.set_faults(latency_ms=50, path_contains="/notes")  # ~150 notes/s at most
+    env = dict(os.environ, BULKIO_TOKEN=sandbox.token, BULKIO_BASE_URL=sandbox.url,
+               BULKIO_LOCATION_ID=sandbox.location_id)
+    proc = subprocess.Popen([sys.executable, "-m", "bulkio", "notes", "add", str(src), "-q"],
+                            env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while len(sandbox.admin.notes(sandbox.location_id)) < 40:
+            assert proc.poll() is None, "the run ended before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert len(sandbox.admin.notes(sandbox.location_id)) < 150
+    sandbox.admin.clear_faults()
+    resumed = run(sandbox, "notes", "add", str(src), "--resume", "--json")
+    assert resumed.exit_code == 0, resumed.output
+    assert json.loads(resumed.stdout)["resumed"] is True
+    per_contact = collections.Counter(n["contactId"] for n in
+                                      sandbox.admin.notes(sandbox.location_id))
+    assert set(per_contact) == set(ids) and set(per_contact.values()) == {1}
