@@ -250,7 +250,9 @@ def search(store: Store, location_id: str, body: dict[str, Any]) -> dict[str, An
     total = store.query(
         f"SELECT COUNT(*) FROM contacts WHERE location_id = ? AND {where}", base_params
     )[0][0]
-    order = ", ".join(f"{expr} {d}" for expr, d, _ in keys) + ", id ASC"
+    # the id breaks ties in the direction of the last key, so a one-direction sort can
+    # page with a row-value comparison that SQLite serves from the (date_added, id) index
+    order = ", ".join(f"{expr} {d}" for expr, d, _ in keys) + f", id {keys[-1][1]}"
     select_keys = ", ".join(expr for expr, _, _ in keys)
     params = list(base_params)
     after = body.get("searchAfter")
@@ -293,9 +295,14 @@ def _keyset(keys: list[tuple[str, str, bool]], after: list[Any], params: list[An
         else:
             values.append(str(raw).lower())
     last_id = str(after[-1])
-    ors = []
-    columns = [(expr, d) for expr, d, _ in keys] + [("id", "ASC")]
+    columns = [(expr, d) for expr, d, _ in keys] + [("id", keys[-1][1])]
     vals = [*values, last_id]
+    if len({d for _, d in columns}) == 1:
+        params.extend(vals)
+        exprs = ", ".join(expr for expr, _ in columns)
+        marks = ", ".join("?" * len(columns))
+        return f"(({exprs}) {'>' if columns[0][1] == 'ASC' else '<'} ({marks}))"
+    ors = []
     for i, (expr, direction) in enumerate(columns):
         conds = []
         for j in range(i):
