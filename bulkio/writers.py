@@ -243,6 +243,10 @@ class _XlsxSheet:
         self._ws = out.workbook.add_worksheet(title)
         for col, header in enumerate(self._headers):
             self._ws.write_string(0, col, header, out.header_format)
+        # Text columns get their format now: cells written without one inherit it, which
+        # is cheaper than passing a format per cell. Widths are set again at the end.
+        for col in self._text_columns:
+            self._ws.set_column(col, col, self._widths[col], out.text_format)
         self._ws.freeze_panes(1, 0)
         self._row = 0
 
@@ -254,8 +258,6 @@ class _XlsxSheet:
         ws.autofilter(0, 0, max(self._row, 1), max(len(self._headers) - 1, 0))
 
     def write_rows(self, rows: Iterable[Sequence[str]]) -> None:
-        text_fmt = self._output.text_format
-        text_cols = self._text_columns
         widths = self._widths
         for row in rows:
             if self._row >= XLSX_MAX_ROWS:
@@ -267,7 +269,7 @@ class _XlsxSheet:
             for col, cell in enumerate(row):
                 if not cell:
                     continue
-                write(r, col, cell, text_fmt if col in text_cols else None)
+                write(r, col, cell)
                 if sample and len(cell) + 2 > widths[col]:
                     widths[col] = min(len(cell) + 2, _MAX_WIDTH)
             if sample:
