@@ -154,3 +154,16 @@ def test_bad_fault_action_is_refused(sandbox: SandboxHandle) -> None:
 
     with pytest.raises(SandboxAdminError):
         sandbox.admin.set_faults(sequence=[418])
+
+
+def test_fault_plan_at_start_and_bad_plans_refused() -> None:
+    from bulkio.sandbox import Sandbox
+
+    with Sandbox(None, faults={"sequence": [502]}) as sb:
+        headers = {"Authorization": f"Bearer {sb.token}", "Version": "v3"}
+        r = httpx.get(f"{sb.url}/contacts/x", headers=headers)
+        assert r.status_code == 502
+        assert httpx.get(f"{sb.url}/contacts/x", headers=headers).status_code == 400
+    for bad in ({"p999": 1}, {"sequence": [777]}):
+        with pytest.raises(ValueError):
+            FaultPlan.from_json(bad)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -37,9 +38,11 @@ def sandbox() -> None:
               help="Requests per day per location (0 = off).")
 @click.option("--latency-ms", type=int, default=0, show_default=True,
               help="Latency added to every API request.")
+@click.option("--faults", "faults", default=None, metavar="JSON",
+              help='Fault plan, e.g. \'{"p503": 0.05, "drop_after_commit": 0.01}\'.')
 def serve(
     *, port: int, db: Path, rate_limit: int, rate_interval_ms: int, daily_limit: int,
-    latency_ms: int,
+    latency_ms: int, faults: str | None,
 ) -> None:  # fmt: skip
     """Serve the emulator on 127.0.0.1 until Ctrl-C.
 
@@ -51,10 +54,16 @@ def serve(
     """
     from bulkio.sandbox import Sandbox
 
-    sb = Sandbox(
-        db, port=port, rate_limit=rate_limit, rate_interval_ms=rate_interval_ms,
-        daily_limit=daily_limit, latency_ms=latency_ms,
-    )  # fmt: skip
+    try:
+        plan = json.loads(faults) if faults else None
+        if plan is not None and not isinstance(plan, dict):
+            raise ValueError("expected a JSON object")
+        sb = Sandbox(
+            db, port=port, rate_limit=rate_limit, rate_interval_ms=rate_interval_ms,
+            daily_limit=daily_limit, latency_ms=latency_ms, faults=plan,
+        )  # fmt: skip
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--faults") from exc
     try:
         sb.start()
     except (RuntimeError, OSError) as exc:

@@ -41,7 +41,12 @@ class FaultPlan:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FaultPlan:
-        """Build a plan from the admin endpoint's JSON (validates actions)."""
+        """Build a plan from the admin endpoint's JSON (validates keys and actions)."""
+        allowed = {"probabilities", "sequence", "latency_ms", "path_contains", "method", "seed",
+                   *(f"p{status}" for status in ERROR_STATUSES), *DROPS}  # fmt: skip
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise ValueError(f"unknown fault setting {unknown[0]!r}")
         probs = {_check_action(k): float(v) for k, v in (data.get("probabilities") or {}).items()}
         for status in ERROR_STATUSES:
             key = f"p{status}"

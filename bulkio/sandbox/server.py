@@ -6,6 +6,7 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -82,7 +83,8 @@ class Sandbox:
 
     ``db_path`` None keeps everything in memory; a file persists contacts, and the default
     location id and token stay the same for that file. ``rate_limit``/``daily_limit`` of 0 or
-    None switch the limits off.
+    None switch the limits off. ``faults`` is a fault plan as the admin endpoint takes it
+    (e.g. ``{"p503": 0.05, "sequence": [429, "drop_after_commit"]}``).
     """
 
     def __init__(
@@ -96,12 +98,16 @@ class Sandbox:
         daily_limit: int | None = 200_000,
         latency_ms: int = 0,
         max_bulk_tag_ids: int = 500,
+        faults: Mapping[str, Any] | None = None,
     ) -> None:
+        plan = FaultPlan.from_json(dict(faults or {}))
+        if latency_ms:
+            plan.latency_ms = latency_ms
         self.store = Store(db_path)
         self.state: SandboxState = build_app(
             self.store,
             limits=Limits(rate_limit or None, rate_interval_ms, daily_limit or None),
-            faults=FaultInjector(FaultPlan(latency_ms=latency_ms)),
+            faults=FaultInjector(plan),
             config=ApiConfig(max_bulk_tag_ids=max_bulk_tag_ids),
         )
         self._host = host
