@@ -33,6 +33,7 @@ from bulkio.normalize import email as n_email
 from bulkio.normalize import phone as n_phone
 from bulkio.normalize import text as n_text
 from bulkio.prepare_plan import (
+    MEMO_LIMIT,
     SIMPLE,
     ColumnPlan,
     Normalizer,
@@ -335,25 +336,44 @@ class Preparation:
                     out.changes.append(Change(row, plan.column, f"cf:{plan.custom_ref}", raw, text))
                 continue
             if kind == "tags" or kind == "followers":
-                items = n_text.split_tags(text, separators=plan.separators)
+                memo = plan.memo
+                items = memo.get(text)
+                if items is None:
+                    if len(memo) >= MEMO_LIMIT:
+                        memo.clear()
+                    items = memo[text] = n_text.split_tags(text, separators=plan.separators)
                 if target == "tags":
                     out.tags.extend(t for t in items if t not in out.tags)
                 else:
-                    out.extras["followers"] = items
+                    out.extras["followers"] = list(items)
                 continue
             if kind == "name":
                 full_name = n_text.split_full_name(text)
                 continue
             if target == "postalCode":
-                result = postal(text, contact.get("country") or region)
+                key = (text, contact.get("country") or region)
+                result = plan.memo.get(key)
+                if result is None:
+                    if len(plan.memo) >= MEMO_LIMIT:
+                        plan.memo.clear()
+                    result = plan.memo[key] = postal(*key)
             else:
                 # pass 1 already normalized the email and phone: reuse its clean results
                 if target == "phone" and phone > 0:
                     result = accept(f"+{phone}")
                 elif target == "email" and email_clean:
                     result = _CLEAN
-                else:
+                elif target == "phone" or target == "email":
+                    # mostly distinct values: a memo would only hold memory
                     result = plan.fn(text, region)
+                else:
+                    # every other normalizer reads the text alone
+                    memo = plan.memo
+                    result = memo.get(text)
+                    if result is None:
+                        if len(memo) >= MEMO_LIMIT:
+                            memo.clear()
+                        result = memo[text] = plan.fn(text, region)
             if target == "country":
                 region = (
                     str(result.value) if result.code is None else n_country.country_region(text)

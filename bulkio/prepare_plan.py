@@ -119,6 +119,12 @@ class ColumnPlan:
     #: text (kept as typed, into contact), extra-text (into extras), cf, tags, followers,
     #: name, or norm (through ``fn``)
     kind: str = "norm"
+    #: per-distinct-value results of this column (for normalizers that read only the text)
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False)
+
+
+#: distinct values memoized per column; past it the memo is dropped and starts again
+MEMO_LIMIT = 20_000
 
 
 def display(value: Any) -> str:
