@@ -355,3 +355,12 @@ def test_overlapping_runs_on_one_state_file_fail_fast(sandbox: Any, tmp_path: Pa
             export(sandbox, tmp_path / "c.csv", ExportSpec(since="last", state=state))
     assert not (tmp_path / "c.csv").exists() and not state.exists()
     assert export(sandbox, tmp_path / "c.csv", ExportSpec(since="last", state=state)).rows == 3
+
+
+def test_explicit_since_selects_updated_on_or_after(sandbox: Any, tmp_path: Path) -> None:
+    sandbox.admin.seed(sandbox.location_id, contacts=people(20))
+    held = sorted(sandbox.admin.contacts(sandbox.location_id), key=lambda c: c["dateUpdated"])
+    start = held[12]["dateUpdated"]
+    result = export(sandbox, tmp_path / "s.csv", ExportSpec(since=start))
+    assert result.since == start
+    assert {r["id"] for r in read_csv(tmp_path / "s.csv")} == {c["id"] for c in held[12:]}
