@@ -131,3 +131,18 @@ def test_commit_replaces_and_file_is_world_readable_per_umask(tmp_path: Path) ->
 def test_unwritable_folder_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError):
         open_output(tmp_path / "missing" / "c.csv", fmt="csv").add_sheet("contacts", HEADERS)
+
+
+def test_xlsx_continues_on_a_new_sheet_past_the_row_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bulkio.writers.XLSX_MAX_ROWS", 3)
+    target = tmp_path / "big.xlsx"
+    out = open_output(target, fmt="xlsx")
+    out.add_sheet("contacts", ["id"]).write_rows([[str(i)] for i in range(7)])
+    out.commit()
+    wb = openpyxl.load_workbook(target)
+    assert wb.sheetnames == ["contacts", "contacts (2)", "contacts (3)"]
+    got = [[c.value for c in row] for ws in wb for row in ws.iter_rows()]
+    assert got == [["id"], ["0"], ["1"], ["2"], ["id"], ["3"], ["4"], ["5"], ["id"], ["6"]]
+    assert wb["contacts (2)"].freeze_panes == "A2"
