@@ -6,7 +6,8 @@ business ids), imports it with :func:`bulkio.importer.run_import` exactly as the
 then imports the unchanged file again. Prints a table:
 
 * rate fraction: requests per second while sending (first to last request the sandbox
-  logged) divided by the allowed 100/s; target >= 0.95;
+  logged) divided by the allowed 100/s; target >= 0.95. The first window starts empty and
+  lets a burst through, so the same figure is also given from the second window on;
 * requests per row (upserts + bulk tags + bulk business); target <= 1.05;
 * 429s received; rows lost (input rows neither in the success file nor the sandbox);
 * the unchanged re-run: requests sent (target 0) and duration.
@@ -45,6 +46,15 @@ def _span_s(requests: list[dict[str, object]]) -> float:
     return stamps[-1] - stamps[0] if len(stamps) > 1 else 0.0
 
 
+def _steady_rate(requests: list[dict[str, object]], window_s: float) -> float:
+    """Requests per second after the first window (which starts empty and allows a burst)."""
+    stamps = sorted(float(str(r["time"])) for r in requests)
+    if len(stamps) < 2 or stamps[-1] - stamps[0] <= window_s:
+        return 0.0
+    start = stamps[0] + window_s
+    return sum(1 for t in stamps if t >= start) / (stamps[-1] - start)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--rows", type=int, default=10_000)
@@ -71,6 +81,7 @@ def main() -> None:
             logged = [r for r in sb.admin.requests() if r.get("location_id") == sb.location_id]
             span = _span_s(logged)
             rate = len(logged) / span if span else 0.0
+            steady = _steady_rate(logged, args.interval_ms / 1000)
             contacts = sb.admin.counts(sb.location_id).get("contacts", 0)
             lost = args.rows - report.succeeded
             figures += [
@@ -84,6 +95,8 @@ def main() -> None:
                 (f"{label}: 429s received", f"{report.requests.rate_limited}"),
                 (f"{label}: sending span (s)", f"{span:.1f}"),
                 (f"{label}: rate fraction", f"{rate / allowed:.3f}" if span else "n/a"),
+                (f"{label}: same, after the first window",
+                 f"{steady / allowed:.3f}" if steady else "n/a"),
                 (f"{label}: wall time (s)", f"{wall:.1f}"),
                 (f"{label}: rows lost", f"{lost} (sandbox holds {contacts:,})"),
             ]

@@ -67,6 +67,9 @@ from bulkio.reporter import Report, RequestStats, write_reports
 
 log = logging.getLogger("bulkio.importer")
 
+#: rows per skip-unchanged lookup in the journal
+LOOKUP_BATCH = 64
+
 
 class TargetLike(Protocol):
     """Where requests go (``bulkio.cli.options.Target`` fits)."""
@@ -334,23 +337,40 @@ async def _execute(
             runner.track(work)
             await queue.put(work)
 
-    try:
-        for n, prepared in enumerate(rows):
+    async def admit(batch: list[tuple[PreparedRow, str, RowState | None]]) -> None:
+        nonlocal pending_snap
+        # one skip-unchanged lookup per batch, not one query (and commit) per row
+        known = {} if opts.force else ctx.journal.known_fingerprints(
+            ctx.location_id, [fp for _, fp, _ in batch])
+        for prepared, fp, prior in batch:
             if ctx.abort is not None:
-                break
-            if n % 200 == 0:
-                await asyncio.sleep(0)
+                return
             try:
-                work = await _admit(ctx, client, prepared, states=states, only=only)
+                work = await _admit(ctx, client, prepared, fp, prior, only=only, known=known)
             except BulkioError as err:
                 ctx.abort = err
-                break
+                return
             if work is None:
                 continue
             pending_snap.append(work)
             if not opts.snapshot or len(pending_snap) >= SNAPSHOT_BATCH:
                 await dispatch(pending_snap)
                 pending_snap = []
+
+    try:
+        batch: list[tuple[PreparedRow, str, RowState | None]] = []
+        for prepared in rows:
+            if ctx.abort is not None:
+                break
+            item = _candidate(ctx, prepared, states=states, only=only)
+            if item is not None:
+                batch.append(item)
+            if len(batch) >= LOOKUP_BATCH:
+                await admit(batch)
+                batch = []
+            await asyncio.sleep(0)  # reading and preparing must not starve the requests
+        if ctx.abort is None and batch:
+            await admit(batch)
         if ctx.abort is None:
             await dispatch(pending_snap)
         for _ in workers:
@@ -368,11 +388,10 @@ async def _execute(
         ctx.journal.flush()
 
 
-async def _admit(
-    ctx: _Run, client: Client, prepared: PreparedRow, *, states: Mapping[int, RowState],
-    only: set[int] | None,
-) -> RowWork | None:
-    """Decide what to do with one row: None when it is settled here (or already was)."""
+def _candidate(
+    ctx: _Run, prepared: PreparedRow, *, states: Mapping[int, RowState], only: set[int] | None
+) -> tuple[PreparedRow, str, RowState | None] | None:
+    """The row, its fingerprint and prior state; None when this run leaves it alone."""
     row = prepared.row
     if only is not None and row not in only:
         return None
@@ -384,17 +403,25 @@ async def _admit(
     if (only is not None and prior is not None and prior.fingerprint == fp
             and prior.error_code == "duplicate-in-file"):
         return None  # untouched in the fixed file: still a duplicate of another row
+    return prepared, fp, prior
+
+
+async def _admit(
+    ctx: _Run, client: Client, prepared: PreparedRow, fp: str, prior: RowState | None, *,
+    only: set[int] | None, known: Mapping[str, str],
+) -> RowWork | None:
+    """Decide what to do with one row: None when it is settled here (failed or unchanged)."""
+    row = prepared.row
     if not prepared.ok:
         ctx.record_failure(row, _first_error(prepared), fp, _warnings(prepared.issues))
         return None
-    if not ctx.opts.force and (prior is None or prior.fingerprint != fp or not prior.steps):
-        known = ctx.journal.known_fingerprints(ctx.location_id, [fp])
-        if fp in known:
-            ctx.journal.record_row(ctx.run.id, row, status="skipped", action="unchanged",
-                                   contact_id=known[fp], fingerprint=fp,
-                                   warnings=_warnings(prepared.issues))
-            ctx.tick(False)
-            return None
+    unsent = prior is None or prior.fingerprint != fp or not prior.steps
+    if fp in known and unsent:
+        ctx.journal.record_row(ctx.run.id, row, status="skipped", action="unchanged",
+                               contact_id=known[fp], fingerprint=fp,
+                               warnings=_warnings(prepared.issues))
+        ctx.tick(False)
+        return None
     if ctx.fields is None:
         # looked up once, on the first row that needs sending (an unchanged re-run costs 0)
         ctx.fields = await _resolve_fields(client, ctx.refs)

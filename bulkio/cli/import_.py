@@ -88,16 +88,16 @@ def _print_result(result: ImportResult, *, as_json: bool, quiet: bool) -> None:
         if result.run_id:
             _echo(f"run {result.run_id}" + (" (resumed)" if result.resumed else "")
                   + f", journal {result.journal_path}")
-    _echo(f"success file:  {report.success_path}")
-    _echo(f"failure file:  {report.failure_path}")
+        _echo(f"success file:  {report.success_path}")
+        _echo(f"failure file:  {report.failure_path}")
 
 
 def _finish(result: ImportResult, *, as_json: bool, quiet: bool, resume_hint: str) -> None:
     _print_result(result, as_json=as_json, quiet=quiet)
     if result.aborted is not None:
         err = result.aborted
-        message = str(err) + (f" (hint: {err.hint})" if err.hint else "")
-        raise AbortError(f"{message}\nthe run stopped; finish it with: {resume_hint}")
+        hint = f"{err.hint}; then " if err.hint else ""
+        raise AbortError(f"{err} (hint: {hint}finish the run with `{resume_hint}`)")
     sys.exit(result.exit_code)
 
 
