@@ -456,6 +456,37 @@ def _out_dir(path: Path, opts: ImportOptions) -> Path:
     return out
 
 
+class _StreamedStates(Mapping[int, RowState]):
+    """The run's row outcomes for the reporter without loading them all (1M-row runs).
+
+    The reporter asks for rows in source order, which is ascending row order, so lookups
+    walk one ``ORDER BY row`` cursor; iterating (to count outcomes not in the source)
+    opens a fresh cursor.
+    """
+
+    def __init__(self, journal: Journal, run_id: str) -> None:
+        self._journal = journal
+        self._run_id = run_id
+        self._cursor = journal.iter_rows(run_id)
+        self._current: RowState | None = None
+
+    def __getitem__(self, row: int) -> RowState:
+        while self._current is None or self._current.row < row:
+            nxt = next(self._cursor, None)
+            if nxt is None:
+                raise KeyError(row)
+            self._current = nxt
+        if self._current.row != row:
+            raise KeyError(row)
+        return self._current
+
+    def __iter__(self) -> Iterator[int]:
+        return (state.row for state in self._journal.iter_rows(self._run_id))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 def _report(
     source: _Source, journal: Journal, run: RunInfo, out_dir: Path, stem: str,
     requests: RequestStats, duration: float, overrides: Mapping[int, Mapping[str, Any]] | None,
@@ -469,7 +500,7 @@ def _report(
         )
     return write_reports(
         source_rows=rows, headers=source.headers,
-        states=journal.row_states(run.id, with_steps=False), out_dir=out_dir, stem=stem,
+        states=_StreamedStates(journal, run.id), out_dir=out_dir, stem=stem,
         fmt=source.format, delimiter=source.delimiter, command="import", run_id=run.id,
         requests=requests, duration_s=duration,
     )
