@@ -364,3 +364,60 @@ def test_help_has_example_and_exit_codes() -> None:
     for command in ("import", "resume", "retry"):
         out = CliRunner().invoke(main, [command, "-h"]).output
         assert "Example:" in out and "Exit codes:" in out
+
+
+class MockTarget:
+    """A target whose client talks to an httpx.MockTransport (API answers we cannot make
+    the sandbox give: per-contact errors inside a 201 bulk response, a failing workflow)."""
+
+    location_id = "LOC"
+
+    def __init__(self, handler: Any) -> None:
+        self.handler = handler
+
+    def client(self, **overrides: Any) -> Any:
+        import httpx
+
+        from bulkio.client import Client
+
+        return Client(base_url="http://api.test", token="pit-test-token", location_id="LOC",
+                      transport=httpx.MockTransport(self.handler), max_retries=0)
+
+
+def test_bulk_and_followup_outcomes_are_mapped_back_to_rows(tmp_path: Path) -> None:
+    import httpx
+
+    from bulkio.importer import ImportOptions, ReadOptions, run_import
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path == "/contacts/upsert":
+            email = json.loads(request.content)["email"]
+            return httpx.Response(200, json={"new": True, "contact": {"id": "id-" + email[0]}})
+        if path == "/contacts/bulk/tags/update/add":
+            ids = json.loads(request.content)["contacts"]
+            return httpx.Response(201, json={"succeeded": True, "errorCount": 1, "responses": [
+                {"contactId": i, "type": "error" if i == "id-b" else "success",
+                 "message": "contact is deleted" if i == "id-b" else "ok"} for i in ids]})
+        if path.startswith("/contacts/id-c/workflow/"):
+            return httpx.Response(400, json={"statusCode": 400, "message": "workflow not found"})
+        if path.endswith("/workflow/wf1"):
+            return httpx.Response(200, json={"succeded": True})
+        return httpx.Response(404, json={"message": f"unexpected {path}"})
+
+    (tmp_path / "m.toml").write_text('[columns]\n"wf" = "workflow_id"\n', encoding="utf-8")
+    src = write_csv(tmp_path / "b.csv", ["email", "tags", "wf"],
+                    [["a@x.mx", "t1", "wf1"], ["b@x.mx", "t1", "wf1"], ["c@x.mx", "", "wf2"]])
+    result = run_import(src, read=ReadOptions(mapping=tmp_path / "m.toml"),
+                        options=ImportOptions(), target=MockTarget(handler))
+    assert result.report.by_action == {"created": 1}
+    assert result.report.by_error == {"tag-failed": 1, "followup-failed": 1}
+    failures = {r["_row"]: r for r in read_csv(tmp_path / "b.failures.csv")}
+    assert failures["3"]["_error_code"] == "tag-failed"
+    assert "contact is deleted" in failures["3"]["_error_message"]
+    assert failures["4"]["_error_code"] == "followup-failed"
+    assert "workflow not found" in failures["4"]["_error_message"]
+    # the contact exists: the journal keeps its id for retry and undo
+    with sqlite3.connect(tmp_path / ".bulkio" / "journal.db") as db:
+        ids = dict(db.execute("SELECT row, contact_id FROM rows WHERE status='failed'"))
+    assert ids == {3: "id-b", 4: "id-c"}
