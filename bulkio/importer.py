@@ -524,7 +524,11 @@ async def _run_async(
         ctx = _Run(journal=journal, run=run, location_id=target.location_id, opts=opts,
                    refs=custom_field_refs(prep), today=datetime.now(UTC).date(),
                    progress=progress, source=source)
-        await _execute(ctx, client, prep_rows, states=states, only=only)
+        try:
+            await _execute(ctx, client, prep_rows, states=states, only=only)
+        except asyncio.CancelledError:
+            # Ctrl-C: asyncio.run cancels this task; end the run cleanly (reports, resumable)
+            ctx.abort = BulkioError("interrupted (Ctrl-C); every result so far is in the journal")
         return ctx, _request_stats(client, previous)
 
 

@@ -150,3 +150,27 @@ def test_kill_9_then_resume(sandbox: Any, tmp_path: Path, kill_at: int, mode: st
     # and a second resume has nothing left to do
     again = run_cli(sandbox, "import", str(src), "--mode", mode, "--json")
     assert json.loads(again.stdout)["requests"]["total"] == 0
+
+
+def test_ctrl_c_ends_the_run_cleanly_and_resume_finishes_it(sandbox: Any, tmp_path: Path) -> None:
+    src = write_input(tmp_path / "contactos.csv")
+    sandbox.admin.set_faults(latency_ms=25)
+    proc = _spawn(sandbox, src)
+    try:
+        _wait_for_contacts(sandbox, proc, 5)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1
+    message = err.decode()
+    assert "interrupted" in message and "bulkio resume" in message and "Traceback" not in message
+    with (tmp_path / "contactos.failures.csv").open(encoding="utf-8-sig", newline="") as fh:
+        left = list(csv.DictReader(fh))
+    assert left and {r["_error_code"] for r in left} == {"not-processed"}
+    sandbox.admin.clear_faults()
+    result = run_cli(sandbox, "import", str(src), "--tag-chunk", "5", "--resume", "--json")
+    assert result.exit_code == 0, result.output
+    check_sandbox(sandbox)
+    check_reports(tmp_path, "contactos")
