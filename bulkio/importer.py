@@ -609,6 +609,7 @@ def _open_run(
         last = journal.latest_run(input_path=path, location_id=location_id, command="import")
         if last is not None and last.status != "finished":
             log.info("resuming run %s", last.id)
+            warn_if_changed(last, path)
             states = journal.row_states(last.id)
             return _reopen(journal, last), states, True
         log.warning("no unfinished run of %s to resume: starting a new run (rows already "
@@ -619,6 +620,14 @@ def _open_run(
         options=_options_doc(read, opts, out_dir, path.stem),
     )
     return run, {}, False
+
+
+def warn_if_changed(run: RunInfo, path: Path) -> None:
+    """Warn when the input is not the file the run started with (rows then match by number
+    and content: a changed row is sent again, an unchanged one is not)."""
+    if run.input_sha256 and file_sha256(path) != run.input_sha256:
+        log.warning("%s changed since run %s started: rows whose content changed are sent "
+                    "again", path.name, run.id)
 
 
 def _reopen(journal: Journal, run: RunInfo) -> RunInfo:

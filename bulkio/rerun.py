@@ -34,6 +34,7 @@ from bulkio.importer import (
     _reopen,
     _run_async,
     _Source,
+    warn_if_changed,
 )
 from bulkio.journal import Journal, RunInfo
 from bulkio.records import PreparedRow
@@ -71,6 +72,7 @@ def resume_run(
             raise InputError(f"run {run.id} is not an import", hint="list runs with `bulkio runs`")
         _check_target(run, target)
         read, opts = _stored_options(run)
+        warn_if_changed(run, Path(run.input_path))
         source = _Source(Path(run.input_path), read)
         prep = source.prepare()
         states = journal.row_states(run.id)
