@@ -60,6 +60,16 @@ def _progress(api: ApiOptions, label: str) -> Iterator[ProgressFn | None]:
         bar.close()
 
 
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    if seconds < 172_800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86_400:.1f} days"
+
+
 def _print_result(result: ImportResult, *, as_json: bool, quiet: bool) -> None:
     report = result.report
     if as_json:
@@ -72,9 +82,8 @@ def _print_result(result: ImportResult, *, as_json: bool, quiet: bool) -> None:
         _echo(f"planned requests: {plan.total}")
         for endpoint, n in sorted(plan.requests.items()):
             _echo(f"  {endpoint:<50} {n:>9}")
-        minutes = plan.seconds / 60
-        _echo(f"expected duration at the location's rate limit: {minutes:,.1f} min; "
-              f"{plan.daily_share:.1%} of the daily quota"
+        _echo(f"expected duration at the location's rate limit: {_duration(plan.seconds)}; "
+              f"{plan.daily_share:.2%} of the daily quota"
               + (f" ({plan.days} days of quota)" if plan.days > 1 else ""))
     if not quiet:
         actions = ", ".join(f"{k} {v}" for k, v in sorted(report.by_action.items())) or "none"
