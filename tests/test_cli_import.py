@@ -230,18 +230,26 @@ def test_update_mode_by_contact_id_or_email(sandbox: Any, tmp_path: Path) -> Non
     assert failure["_error_code"] == "contact-not-found" and failure["email"] == "nadie@x.mx"
 
 
-def test_followups_note_and_task(sandbox: Any, tmp_path: Path) -> None:
+def test_followups_note_task_workflow_campaign_followers(sandbox: Any, tmp_path: Path) -> None:
     (tmp_path / "m.toml").write_text(
         '[columns]\n"Correo" = "email"\n"Nota" = "note"\n"Tarea" = "task_title"\n'
-        '"Vence" = "task_due"\n', encoding="utf-8")
-    src = write_csv(tmp_path / "f.csv", ["Correo", "Nota", "Tarea", "Vence"],
-                    [["n@x.mx", "Llamar el lunes", "Cotizar", "2030-01-15"]])
-    result = run(sandbox, "import", str(src), "--map", str(tmp_path / "m.toml"))
+        '"Vence" = "task_due"\n"Flujo" = "workflow_id"\n"Campaña" = "campaign_id"\n'
+        '"Seguidores" = "followers"\n', encoding="utf-8")
+    src = write_csv(tmp_path / "f.csv",
+                    ["Correo", "Nota", "Tarea", "Vence", "Flujo", "Campaña", "Seguidores"],
+                    [["n@x.mx", "Llamar el lunes", "Cotizar", "2030-01-15", "wf-1", "cp-1",
+                      "u1, u2"]])
+    result = run(sandbox, "import", str(src), "--map", str(tmp_path / "m.toml"), "--json")
     assert result.exit_code == 0, result.output
     (note,) = sandbox.admin.notes(sandbox.location_id)
     (task,) = sandbox.admin.tasks(sandbox.location_id)
     assert note["body"] == "Llamar el lunes"
     assert task["title"] == "Cotizar" and task["dueDate"].startswith("2030-01-15")
+    (contact,) = sandbox.admin.contacts(sandbox.location_id)
+    assert contact["followers"] == ["u1", "u2"]
+    members = json.dumps(sandbox.admin.memberships(sandbox.location_id))
+    assert "wf-1" in members and "cp-1" in members
+    assert json.loads(result.stdout)["requests"]["total"] == 6  # upsert + 5 follow-ups
 
 
 def test_snapshot_saves_previous_state_with_one_search(sandbox: Any, tmp_path: Path) -> None:
