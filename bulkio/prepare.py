@@ -37,6 +37,7 @@ from bulkio.prepare_plan import (
     SIMPLE,
     ColumnPlan,
     Normalizer,
+    PhoneBatches,
     PrepareSummary,
     date_normalizer,
     display,
@@ -110,7 +111,8 @@ class Preparation:
         self._dups: dict[int, list[int]] = {}
         self._buffer: list[SourceRow] | None = None
         self._constants: dict[str, Any] = {}
-        # per pass-1 row: its number and its phone as E.164 digits (0 none, -1 recompute)
+        # per pass-1 row: its number and its phone as an e164_code (0: none; read the
+        # value again in pass 2 unless positive)
         self._row_numbers: array[int] = array("q")
         self._phones: array[int] = array("q")
         self._emails_clean = bytearray()
@@ -216,16 +218,39 @@ class Preparation:
         phone_region = self.mapping.columns[phone_col].region if phone_col else None
         hashes: array[int] = array("q")
         rows: array[int] = array("q")
-        for src in self._rows():
-            values = src.values
-            for column, seen in date_cols.items():
-                raw = values.get(column)
-                if raw and len(seen) < 200_000:
-                    seen.add(raw.strip())
-            for key in self._keys(values, email_col, phone_col, phone_region):
-                hashes.append(key)
-                rows.append(src.row)
-            self._row_numbers.append(src.row)
+        row_numbers, phones = self._row_numbers, self._phones
+
+        def phones_done(tags: array[int], codes: array[int]) -> None:
+            # tags are pass-1 row indices; a valid number is a duplicate key
+            for index, code in zip(tags, codes, strict=True):
+                phones[index] = code
+                if code > 0 or code < -1:
+                    hashes.append(hash(("phone", f"+{code if code > 0 else -code}")))
+                    rows.append(row_numbers[index])
+
+        batches = PhoneBatches(phones_done)
+        try:
+            for index, src in enumerate(self._rows()):
+                values = src.values
+                row_numbers.append(src.row)
+                for column, seen in date_cols.items():
+                    raw = values.get(column)
+                    if raw and len(seen) < 200_000:
+                        seen.add(raw.strip())
+                key = self._email_key(values, email_col)
+                if key is not None:
+                    hashes.append(key)
+                    rows.append(src.row)
+                # 0: no phone; the batch sets the code of a phone value
+                phones.append(0)
+                if phone_col is not None:
+                    raw = values.get(phone_col)
+                    if raw and raw.strip():
+                        region = phone_region or self._row_region(values)
+                        batches.add(index, raw.strip(), region)
+            batches.finish()
+        finally:
+            batches.close()
         for column, seen in date_cols.items():
             order = n_dates.detect_date_order(seen)
             self._column_orders[column] = order
@@ -235,44 +260,20 @@ class Preparation:
         self.summary.date_orders = dict(self._column_orders)
         self._dups = duplicate_groups(hashes, rows)
 
-    def _keys(
-        self,
-        values: dict[str, str | None],
-        email_col: str | None,
-        phone_col: str | None,
-        phone_region: str | None,
-    ) -> list[int]:
-        keys: list[int] = []
+    def _email_key(self, values: dict[str, str | None], email_col: str | None) -> int | None:
+        """The row's email duplicate key; records whether pass 2 can skip the email."""
         if email_col is not None:
             raw = values.get(email_col)
             if raw and raw.strip():
                 text = raw.strip()
                 result = n_email.normalize_email(text)
-                if result.ok and result.value:
-                    keys.append(hash(("email", str(result.value).casefold())))
                 # 1: the email is valid as typed, so pass 2 skips normalizing it again
                 self._emails_clean.append(1 if result.code is None and result.value == text else 0)
-            else:
-                self._emails_clean.append(0)
-        else:
-            self._emails_clean.append(0)
-        if phone_col is not None:
-            raw = values.get(phone_col)
-            if raw and raw.strip():
-                region = phone_region or self._row_region(values)
-                result = n_phone.normalize_phone(raw.strip(), region=region)
                 if result.ok and result.value:
-                    keys.append(hash(("phone", result.value)))
-                value = result.value
-                # pass 2 reuses clean E.164 results: phone parsing is the costliest step
-                clean = result.code is None and not result.message and isinstance(value, str)
-                digits = value[1:] if clean and value.startswith("+") else ""
-                self._phones.append(int(digits) if digits.isdigit() and len(digits) < 19 else -1)
-            else:
-                self._phones.append(0)
-        else:
-            self._phones.append(0)
-        return keys
+                    return hash(("email", str(result.value).casefold()))
+                return None
+        self._emails_clean.append(0)
+        return None
 
     # -- pass 2 -----------------------------------------------------------------------
 

@@ -1,11 +1,17 @@
-"""Support for :mod:`bulkio.prepare`: the summary record, per-column normalizer wrappers
-and the duplicate-key grouping of pass 1."""
+"""Support for :mod:`bulkio.prepare`: the summary record, per-column normalizer wrappers,
+the duplicate-key grouping and the phone validation of pass 1."""
 
 from __future__ import annotations
 
+import logging
+import multiprocessing
+import os
+import signal
+import threading
 from array import array
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -21,6 +27,8 @@ from bulkio.normalize import phone as n_phone
 from bulkio.normalize import text as n_text
 
 Normalizer = Callable[[str, str | None], Result]
+
+log = logging.getLogger("bulkio.prepare")
 
 
 @dataclass
@@ -161,3 +169,88 @@ def duplicate_groups(hashes: array[int], rows: array[int]) -> dict[int, list[int
         # the same row can carry one key once only, but keep order and uniqueness explicit
         members[:] = sorted(set(members))
     return {k: v for k, v in groups.items() if len(v) > 1}
+
+
+#: phone values per batch; a file with fewer never starts worker processes
+PHONE_BATCH = 4096
+#: batches queued ahead of the reader per worker (bounds the memory of pending work)
+_AHEAD_PER_WORKER = 3
+
+
+def _ignore_sigint() -> None:
+    # Ctrl-C reaches the whole process group: the parent handles it and shuts the pool
+    # down; a worker finishes its batch (well under a second) and exits quietly
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class PhoneBatches:
+    """Validates pass 1's phone values in batches: in worker processes when the file has
+    more than one batch and the machine more than one core, in this process otherwise.
+
+    ``add`` queues a value with an opaque integer ``tag`` (the pass-1 row index);
+    ``done(tags, codes)`` is called with each finished batch, in order, with the
+    :func:`bulkio.normalize.phone.e164_code` of every value. Call ``finish`` after the
+    last ``add`` and ``close`` in a ``finally``.
+    """
+
+    def __init__(self, done: Callable[[array[int], array[int]], None]) -> None:
+        self._done = done
+        self._values: list[tuple[str, str | None]] = []
+        self._tags: array[int] = array("q")
+        self._pool: ProcessPoolExecutor | None = None
+        self._queued: deque[tuple[Future[bytes], array[int]]] = deque()
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        self._workers = min(2, cpus or 1)
+
+    def add(self, tag: int, raw: str, region: str | None) -> None:
+        self._values.append((raw, region))
+        self._tags.append(tag)
+        if len(self._values) >= PHONE_BATCH:
+            self._flush(last=False)
+
+    def finish(self) -> None:
+        if self._values:
+            self._flush(last=True)
+        while self._queued:
+            self._collect()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+        self._queued.clear()
+
+    def _flush(self, *, last: bool) -> None:
+        values, tags = self._values, self._tags
+        self._values, self._tags = [], array("q")
+        if self._pool is None and (last or self._workers < 2):
+            self._done(tags, array("q", [n_phone.e164_code(n_phone.normalize_phone(raw, region=r))
+                                         for raw, r in values]))  # fmt: skip
+            return
+        if self._pool is None:
+            self._pool = _start_pool(self._workers)
+        self._queued.append((self._pool.submit(n_phone.e164_codes, values), tags))
+        while self._queued and (
+            len(self._queued) > self._workers * _AHEAD_PER_WORKER or self._queued[0][0].done()
+        ):
+            self._collect()
+
+    def _collect(self) -> None:
+        future, tags = self._queued.popleft()
+        codes: array[int] = array("q")
+        codes.frombytes(future.result())
+        self._done(tags, codes)
+
+
+def _start_pool(workers: int) -> ProcessPoolExecutor:
+    # fork is the cheapest start, but forking a process that runs other threads can copy
+    # a held lock into the child: then start from a clean server process instead
+    method = "fork" if threading.active_count() == 1 else "forkserver"
+    if method not in multiprocessing.get_all_start_methods():
+        method = "spawn"
+    log.debug("validating phones in %d %s worker processes", workers, method)
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context(method),
+        initializer=_ignore_sigint,
+    )

@@ -9,13 +9,15 @@ it. A number that ``phonenumbers`` does not consider valid is rejected, never gu
 from __future__ import annotations
 
 import re
+from array import array
+from collections.abc import Sequence
 from functools import lru_cache
 
 import phonenumbers
 
 from bulkio.normalize import Result, accept, reject
 
-__all__ = ["normalize_phone"]
+__all__ = ["e164_code", "e164_codes", "normalize_phone"]
 
 _EXCEL_FLOAT = re.compile(r"^\+?\d+\.0+$")
 _EXCEL_SCI = re.compile(r"^\d(?:\.\d+)?[eE]\+?\d{1,2}$")
@@ -76,8 +78,7 @@ def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
     return number if phonenumbers.is_valid_number(number) else None
 
 
-@lru_cache(maxsize=65_536)
-def _normalize(raw: str, region: str | None) -> Result:
+def _normalize_uncached(raw: str, region: str | None) -> Result:
     text = _from_excel(raw.strip())
     extension = ""
     found = _EXTENSION.search(text)
@@ -124,3 +125,29 @@ def normalize_phone(raw: str, *, region: str | None) -> Result:
     ``message``: the API's phone field has no room for it.
     """
     return _normalize(raw, region)
+
+
+_normalize = lru_cache(maxsize=65_536)(_normalize_uncached)
+
+
+def e164_code(result: Result) -> int:
+    """A :func:`normalize_phone` result as one integer, for compact storage.
+
+    ``n > 0``: the number is ``+n`` with nothing to report; ``n < -1``: the number is
+    ``+(-n)`` and the result carries a message (an extension was dropped); ``-1``: the
+    number was rejected. Read the full Result again for anything but ``n > 0``.
+    """
+    value = result.value
+    if result.code is None and isinstance(value, str) and value.startswith("+"):
+        digits = value[1:]
+        if digits.isdigit() and len(digits) < 19:
+            return -int(digits) if result.message else int(digits)
+    return -1
+
+
+def e164_codes(values: Sequence[tuple[str, str | None]]) -> bytes:
+    """:func:`e164_code` of ``normalize_phone(raw, region=region)`` for each pair, as the
+    bytes of an ``array("q")``. Runs in worker processes: the values are mostly distinct,
+    so nothing is cached."""
+    out = array("q", [e164_code(_normalize_uncached(raw, region)) for raw, region in values])
+    return out.tobytes()
