@@ -138,7 +138,6 @@ class RowRunner:
         self.on_settled = on_settled
         #: contacts added at or after this instant were created by this run
         self.run_started = run_started
-        self._chunk_tasks: set[asyncio.Task[None]] = set()
         self._works: dict[int, RowWork] = {}
         self._outages = 0
         self.fatal: ApiError | None = None
@@ -178,13 +177,21 @@ class RowRunner:
             await self._followup(work, cid, followup)
         work.plan.body = {}  # the payload is no longer needed: keep memory flat
         work.outstanding = 1  # held until both bulk phases are queued
+        ready: list[Chunk[Any]] = []
         if work.plan.tags and not work.prior_done("tags"):
             work.outstanding += 1
-            self._send(self.tags.add_tags(work.row, cid, work.plan.tags))
+            ready += self.tags.add_tags(work.row, cid, work.plan.tags)
         if work.plan.business_id and not work.prior_done("business"):
             work.outstanding += 1
-            self._send(self.business.add(work.plan.business_id, work.row, cid))
+            ready += self.business.add(work.plan.business_id, work.row, cid)
         self._release(work)
+        # The worker that fills a group sends it itself, now: a separate task would compete
+        # with the row workers for the client's slots and could wait until the input ends
+        # (rows would then settle only at the very end, holding memory and progress).
+        for chunk in ready:
+            await self._send(chunk)
+        if self.fatal is not None:
+            raise RunAbort(self.fatal)
 
     async def _contact_phase(self, work: RowWork) -> bool:
         phase = {"upsert": "upsert", "create": "create", "update": "update"}[self.mode]
@@ -324,25 +331,16 @@ class RowRunner:
 
     # -- bulk phases --------------------------------------------------------------------
 
-    def _send(self, chunks: list[Chunk[Any]]) -> None:
-        for chunk in chunks:
-            self._spawn(chunk)
-
-    def _spawn(self, chunk: Chunk[Any]) -> None:
+    async def _send(self, chunk: Chunk[Any]) -> None:
         if isinstance(chunk.key, tuple):
-            coro = self._tag_chunk(chunk)
+            await self._tag_chunk(chunk)
         else:
-            coro = self._business_chunk(chunk)
-        task = asyncio.create_task(coro)
-        self._chunk_tasks.add(task)
-        task.add_done_callback(self._chunk_tasks.discard)
+            await self._business_chunk(chunk)
 
     async def drain(self) -> None:
-        """Send every open group and wait for every bulk call (end of input)."""
-        self._send(self.tags.flush())
-        self._send(self.business.flush())
-        while self._chunk_tasks:
-            await asyncio.gather(*list(self._chunk_tasks))
+        """Send every open group, concurrently, and wait for the answers (end of input)."""
+        chunks: list[Chunk[Any]] = [*self.tags.flush(), *self.business.flush()]
+        await asyncio.gather(*(self._send(c) for c in chunks))
         if self.fatal is not None:
             raise RunAbort(self.fatal)
 
