@@ -26,21 +26,22 @@ from typing import Any, Literal
 
 from bulkio.errors import InputError, RowIssue
 from bulkio.mapping import Mapping, MappingFile, build_mapping
-from bulkio.normalize import Result, accept
+from bulkio.normalize import Result
 from bulkio.normalize import country as n_country
 from bulkio.normalize import dates as n_dates
 from bulkio.normalize import email as n_email
 from bulkio.normalize import phone as n_phone
 from bulkio.normalize import text as n_text
 from bulkio.prepare_plan import (
+    EXTRA_TARGETS,
     MEMO_LIMIT,
     SIMPLE,
     ColumnPlan,
     Normalizer,
+    Outcome,
     PhoneBatches,
     PrepareSummary,
     date_normalizer,
-    display,
     duplicate_groups,
     plain_text,
     postal,
@@ -55,10 +56,6 @@ Duplicates = Literal["first", "last", "fail"]
 TableSource = Table | Callable[[], Table]
 
 _DATE_TARGETS = ("dateOfBirth", "task_due")
-#: marker result: the cell is valid exactly as typed (stripped)
-_CLEAN = Result(value=None)
-#: codes that drop the whole row; every other normalizer code is a warning
-_ROW_ERRORS = frozenset({"ambiguous-date"})
 
 
 class Preparation:
@@ -116,6 +113,8 @@ class Preparation:
         self._row_numbers: array[int] = array("q")
         self._phones: array[int] = array("q")
         self._emails_clean = bytearray()
+        # pass-1 row index -> phone Result, for the phones whose code is negative
+        self._phone_results: dict[int, Result] = {}
 
     # -- planning ---------------------------------------------------------------------
 
@@ -220,8 +219,12 @@ class Preparation:
         rows: array[int] = array("q")
         row_numbers, phones = self._row_numbers, self._phones
 
-        def phones_done(tags: array[int], codes: array[int]) -> None:
+        phone_results = self._phone_results
+
+        def phones_done(tags: array[int], codes: array[int], others: dict[int, Result]) -> None:
             # tags are pass-1 row indices; a valid number is a duplicate key
+            for position, result in others.items():
+                phone_results[tags[position]] = result
             for index, code in zip(tags, codes, strict=True):
                 phones[index] = code
                 if code > 0 or code < -1:
@@ -291,141 +294,155 @@ class Preparation:
             self._buffer = None
         claimed: dict[int, int] = {}
         summary = self.summary
+        errors, warnings = summary.errors, summary.warnings
         numbers, phones, emails_clean = self._row_numbers, self._phones, self._emails_clean
+        phone_results = self._phone_results
         n_known = len(numbers)
         for index, src in enumerate(rows):
-            known = index < n_known and numbers[index] == src.row
-            phone = phones[index] if known else -1
-            prepared = self._prepare(src, plans, phone, known and emails_clean[index] == 1)
-            self._check_duplicate(prepared, claimed)
+            phone: Result | str | None = None
+            email_clean = False
+            if index < n_known and numbers[index] == src.row:
+                code = phones[index]
+                if code > 0:
+                    phone = f"+{code}"
+                elif code < 0:
+                    phone = phone_results.get(index)
+                email_clean = emails_clean[index] == 1
+            prepared = self._prepare(src, plans, phone, email_clean)
+            if self._dups:
+                self._check_duplicate(prepared, claimed)
             summary.rows_read += 1
             summary.changes += len(prepared.changes)
+            ok = True
             for issue in prepared.issues:
-                (summary.errors if issue.severity == "error" else summary.warnings)[issue.code] += 1
-            if prepared.ok:
+                if issue.severity == "error":
+                    errors[issue.code] += 1
+                    ok = False
+                else:
+                    warnings[issue.code] += 1
+            if ok:
                 summary.rows_ready += 1
             else:
                 summary.rows_failed += 1
             yield prepared
 
     def _prepare(
-        self, src: SourceRow, plans: list[ColumnPlan], phone: int = -1, email_clean: bool = False
+        self,
+        src: SourceRow,
+        plans: list[ColumnPlan],
+        phone: Result | str | None = None,
+        email_clean: bool = False,
     ) -> PreparedRow:
+        """One PreparedRow. ``phone`` is pass 1's result for the phone column (an E.164
+        string when clean), ``email_clean`` says the email is valid as typed."""
         row = src.row
         values = src.values
-        out = PreparedRow(source=src, issues=list(src.issues))
-        contact = out.contact
+        contact: dict[str, Any] = {}
+        extras: dict[str, Any] = {}
+        tags: list[str] = []
+        issues: list[RowIssue] = list(src.issues)
+        changes: list[Change] = []
+        out = PreparedRow(src, contact, {}, tags, extras, issues, changes)
         region = self.default_region
         full_name: tuple[str, str] | None = None
         for plan in plans:
             raw = values.get(plan.column)
-            if raw is None:
+            if not raw:
                 continue
             text = raw.strip()
             if not text:
                 continue
-            target = plan.target
             kind = plan.kind
-            if kind == "text" or kind == "extra-text":
-                (contact if kind == "text" else out.extras)[target] = text
+            if kind == "norm":
+                target = plan.target
+                memo = plan.memo
+                outcome: Outcome | None
+                if target == "postalCode":
+                    key = (text, contact.get("country") or region)
+                    outcome = memo.get(key)
+                    if outcome is None:
+                        if len(memo) >= MEMO_LIMIT:
+                            memo.clear()
+                        outcome = memo[key] = plan.outcome(postal(*key), text)
+                elif target == "phone" and phone is not None:
+                    # pass 1 already normalized the phone: phone parsing is the costliest step
+                    if type(phone) is str:
+                        contact["phone"] = phone
+                        if phone != raw:
+                            changes.append(Change(row, plan.column, "phone", raw, phone))
+                        continue
+                    outcome = plan.outcome(phone, text)  # type: ignore[arg-type]
+                elif target == "email" and email_clean:
+                    contact["email"] = text
+                    if text != raw:
+                        changes.append(Change(row, plan.column, "email", raw, text))
+                    continue
+                elif target == "phone" or target == "email":
+                    # mostly distinct values: a memo would only hold memory
+                    outcome = plan.outcome(plan.fn(text, region), text)
+                else:
+                    # every other normalizer reads the text alone
+                    outcome = memo.get(text)
+                    if outcome is None:
+                        if len(memo) >= MEMO_LIMIT:
+                            memo.clear()
+                        outcome = memo[text] = plan.outcome(plan.fn(text, region), text)
+                value, shown, dest, field_name, issue, region_hint = outcome
+                if target == "country":
+                    region = region_hint or self.default_region
+                if issue is not None:
+                    code, message, severity = issue
+                    issues.append(RowIssue(row, code, message, target,
+                                           "error" if severity == "error" else "warning"))
+                    if severity != "warn":
+                        # the value is dropped: the API would reject the whole row
+                        changes.append(Change(row, plan.column, target, raw, None))
+                        continue
+                (contact if dest == 0 else extras)[field_name] = value
+                if shown != raw:
+                    changes.append(Change(row, plan.column, target, raw, shown))
+            elif kind == "text" or kind == "extra-text":
+                (contact if kind == "text" else extras)[plan.target] = text
                 if text != raw:
-                    out.changes.append(Change(row, plan.column, target, raw, text))
-                continue
-            if kind == "cf":
+                    changes.append(Change(row, plan.column, plan.target, raw, text))
+            elif kind == "cf":
                 out.custom_fields[plan.custom_ref or plan.column] = text
                 if text != raw:
-                    out.changes.append(Change(row, plan.column, f"cf:{plan.custom_ref}", raw, text))
-                continue
-            if kind == "tags" or kind == "followers":
+                    changes.append(Change(row, plan.column, f"cf:{plan.custom_ref}", raw, text))
+            elif kind == "tags" or kind == "followers":
                 memo = plan.memo
                 items = memo.get(text)
                 if items is None:
                     if len(memo) >= MEMO_LIMIT:
                         memo.clear()
                     items = memo[text] = n_text.split_tags(text, separators=plan.separators)
-                if target == "tags":
-                    out.tags.extend(t for t in items if t not in out.tags)
+                if kind == "tags":
+                    if tags:
+                        tags.extend(t for t in items if t not in tags)
+                    else:
+                        tags.extend(items)
                 else:
-                    out.extras["followers"] = list(items)
-                continue
-            if kind == "name":
+                    extras["followers"] = list(items)
+            else:  # name
                 full_name = n_text.split_full_name(text)
-                continue
-            if target == "postalCode":
-                key = (text, contact.get("country") or region)
-                result = plan.memo.get(key)
-                if result is None:
-                    if len(plan.memo) >= MEMO_LIMIT:
-                        plan.memo.clear()
-                    result = plan.memo[key] = postal(*key)
-            else:
-                # pass 1 already normalized the email and phone: reuse its clean results
-                if target == "phone" and phone > 0:
-                    result = accept(f"+{phone}")
-                elif target == "email" and email_clean:
-                    result = _CLEAN
-                elif target == "phone" or target == "email":
-                    # mostly distinct values: a memo would only hold memory
-                    result = plan.fn(text, region)
-                else:
-                    # every other normalizer reads the text alone
-                    memo = plan.memo
-                    result = memo.get(text)
-                    if result is None:
-                        if len(memo) >= MEMO_LIMIT:
-                            memo.clear()
-                        result = memo[text] = plan.fn(text, region)
-            if target == "country":
-                region = (
-                    str(result.value) if result.code is None else n_country.country_region(text)
-                ) or self.default_region
-            if not result.ok:
-                severity: Any = "error" if result.code in _ROW_ERRORS else "warning"
-                out.issues.append(
-                    RowIssue(
-                        row,
-                        result.code or "invalid-value",
-                        f"{plan.column}: {result.message}",
-                        target,
-                        severity,
-                    )
-                )
-                out.changes.append(Change(row, plan.column, target, raw, None))
-                continue
-            if result.warning and result.code:
-                out.issues.append(
-                    RowIssue(
-                        row, result.code, f"{plan.column}: {result.message}", target, "warning"
-                    )
-                )
-            value = text if result is _CLEAN else result.value
-            if target == "dnd" and isinstance(value, dict):
-                contact["dndSettings"] = value
-            elif target in self._extra_targets:
-                out.extras[target] = value
-            else:
-                contact[target] = value
-            shown = value if type(value) is str else display(value)
-            if shown != raw:
-                out.changes.append(Change(row, plan.column, target, raw, shown))
         if full_name is not None:
             name_col = self.mapping.columns_for("name")[0]
             for fld, part in zip(("firstName", "lastName"), full_name, strict=True):
                 if part and fld not in contact:
                     contact[fld] = part
                     if part != values.get(name_col):
-                        out.changes.append(Change(row, name_col, fld, values.get(name_col), part))
-        self._apply_constants(out)
+                        changes.append(Change(row, name_col, fld, values.get(name_col), part))
+        if self._constants:
+            self._apply_constants(out)
         if "email" not in contact and "phone" not in contact:
-            dropped = [i.message for i in out.issues if i.field in ("email", "phone")]
+            dropped = [i.message for i in issues if i.field in ("email", "phone")]
             why = f" ({'; '.join(dropped)})" if dropped else ""
-            out.issues.append(RowIssue(row, "missing-identifier",
-                                       f"the row has no valid email and no valid phone{why}",
-                                       None, "error"))  # fmt: skip
+            issues.append(RowIssue(row, "missing-identifier",
+                                   f"the row has no valid email and no valid phone{why}",
+                                   None, "error"))  # fmt: skip
         return out
 
-    _extra_targets = frozenset({"contact_id", "businessId", "note", "task_title", "task_body",
-                                "task_due", "workflow_id", "campaign_id"})  # fmt: skip
+    _extra_targets = EXTRA_TARGETS
 
     def _apply_constants(self, out: PreparedRow) -> None:
         for key, value in self._constants.items():

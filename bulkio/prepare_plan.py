@@ -117,6 +117,21 @@ SIMPLE: dict[str, Normalizer] = {
 }
 
 
+#: targets that go to PreparedRow.extras, not to the contact body
+EXTRA_TARGETS = frozenset({"contact_id", "businessId", "note", "task_title", "task_body",
+                           "task_due", "workflow_id", "campaign_id"})  # fmt: skip
+#: codes that drop the whole row; every other normalizer code is a warning
+ROW_ERRORS = frozenset({"ambiguous-date"})
+#: marker result: the cell is valid exactly as typed (stripped)
+CLEAN = Result(value=None)
+
+Outcome = tuple[Any, str, int, str, tuple[str, str, str] | None, str | None]
+"""A normalizer Result applied to one column: (value, value as shown in the changes file,
+0 contact / 1 extras, key there, issue, phone region). The issue is (code, message,
+severity), severity ``error`` (the row fails), ``drop`` (a warning, the value is dropped)
+or ``warn`` (a warning, the value is kept). The region is set for the country column."""
+
+
 @dataclass(frozen=True)
 class ColumnPlan:
     column: str
@@ -129,6 +144,25 @@ class ColumnPlan:
     kind: str = "norm"
     #: per-distinct-value results of this column (for normalizers that read only the text)
     memo: dict[Any, Any] = field(default_factory=dict, compare=False)
+
+    def outcome(self, result: Result, text: str) -> Outcome:
+        """``result`` of normalizing ``text`` (this column's stripped cell) applied."""
+        target = self.target
+        hint: str | None = None
+        if target == "country":
+            hint = str(result.value) if result.code is None else n_country.country_region(text)
+        if not result.ok:
+            severity = "error" if result.code in ROW_ERRORS else "drop"
+            issue = (result.code or "invalid-value", f"{self.column}: {result.message}", severity)
+            return None, "", 0, target, issue, hint
+        warning = None
+        if result.warning and result.code:
+            warning = (result.code, f"{self.column}: {result.message}", "warn")
+        value = text if result is CLEAN else result.value
+        shown = value if type(value) is str else display(value)
+        if target == "dnd" and isinstance(value, dict):
+            return value, shown, 0, "dndSettings", warning, hint
+        return value, shown, 1 if target in EXTRA_TARGETS else 0, target, warning, hint
 
 
 #: distinct values memoized per column; past it the memo is dropped and starts again
@@ -171,6 +205,8 @@ def duplicate_groups(hashes: array[int], rows: array[int]) -> dict[int, list[int
     return {k: v for k, v in groups.items() if len(v) > 1}
 
 
+PhonesDone = Callable[["array[int]", "array[int]", dict[int, Result]], None]
+
 #: phone values per batch; a file with fewer never starts worker processes
 PHONE_BATCH = 4096
 #: batches queued ahead of the reader per worker (bounds the memory of pending work)
@@ -188,17 +224,18 @@ class PhoneBatches:
     more than one batch and the machine more than one core, in this process otherwise.
 
     ``add`` queues a value with an opaque integer ``tag`` (the pass-1 row index);
-    ``done(tags, codes)`` is called with each finished batch, in order, with the
-    :func:`bulkio.normalize.phone.e164_code` of every value. Call ``finish`` after the
-    last ``add`` and ``close`` in a ``finally``.
+    ``done(tags, codes, others)`` is called with each finished batch, in order, with the
+    :func:`bulkio.normalize.phone.e164_code` of every value and the full Result of those
+    whose code is negative, by position in the batch. Call ``finish`` after the last
+    ``add`` and ``close`` in a ``finally``.
     """
 
-    def __init__(self, done: Callable[[array[int], array[int]], None]) -> None:
+    def __init__(self, done: PhonesDone) -> None:
         self._done = done
         self._values: list[tuple[str, str | None]] = []
         self._tags: array[int] = array("q")
         self._pool: ProcessPoolExecutor | None = None
-        self._queued: deque[tuple[Future[bytes], array[int]]] = deque()
+        self._queued: deque[tuple[Future[tuple[bytes, dict[int, Result]]], array[int]]] = deque()
         cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
         self._workers = min(2, cpus or 1)
 
@@ -224,8 +261,8 @@ class PhoneBatches:
         values, tags = self._values, self._tags
         self._values, self._tags = [], array("q")
         if self._pool is None and (last or self._workers < 2):
-            self._done(tags, array("q", [n_phone.e164_code(n_phone.normalize_phone(raw, region=r))
-                                         for raw, r in values]))  # fmt: skip
+            # in this process, through normalize_phone's cache (pass 2 may ask again)
+            self._deliver(tags, n_phone.e164_codes(values, cached=True))
             return
         if self._pool is None:
             self._pool = _start_pool(self._workers)
@@ -237,9 +274,12 @@ class PhoneBatches:
 
     def _collect(self) -> None:
         future, tags = self._queued.popleft()
+        self._deliver(tags, future.result())
+
+    def _deliver(self, tags: array[int], batch: tuple[bytes, dict[int, Result]]) -> None:
         codes: array[int] = array("q")
-        codes.frombytes(future.result())
-        self._done(tags, codes)
+        codes.frombytes(batch[0])
+        self._done(tags, codes, batch[1])
 
 
 def _start_pool(workers: int) -> ProcessPoolExecutor:

@@ -145,9 +145,20 @@ def e164_code(result: Result) -> int:
     return -1
 
 
-def e164_codes(values: Sequence[tuple[str, str | None]]) -> bytes:
+def e164_codes(
+    values: Sequence[tuple[str, str | None]], *, cached: bool = False
+) -> tuple[bytes, dict[int, Result]]:
     """:func:`e164_code` of ``normalize_phone(raw, region=region)`` for each pair, as the
-    bytes of an ``array("q")``. Runs in worker processes: the values are mostly distinct,
-    so nothing is cached."""
-    out = array("q", [e164_code(_normalize_uncached(raw, region)) for raw, region in values])
-    return out.tobytes()
+    bytes of an ``array("q")``, plus the full Result of every value whose code is not
+    positive (rejected, or with a message), by position. Runs in worker processes, where
+    the mostly distinct values are not cached unless ``cached``."""
+    normalize = _normalize if cached else _normalize_uncached
+    codes = array("q")
+    others: dict[int, Result] = {}
+    for i, (raw, region) in enumerate(values):
+        result = normalize(raw, region)
+        code = e164_code(result)
+        codes.append(code)
+        if code < 0:
+            others[i] = result
+    return codes.tobytes(), others
