@@ -7,6 +7,7 @@ response's ``X-RateLimit-*`` headers, else the documented defaults (100 per 10 s
 per day). Nothing is written to the run journal; rows whose fingerprint already succeeded
 (read from the journal if it exists) are planned as ``unchanged``.
 
+The planned outcomes go to a scratch journal in a temporary folder, deleted afterwards.
 Reports are ``<stem>.dry-run.success|failures.<fmt>`` with actions ``would-upsert`` /
 ``would-create`` / ``would-update`` / ``unchanged``, so they never overwrite a real run's.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import tempfile
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -92,6 +94,7 @@ def dry_run(
         ImportResult,
         _fingerprint,
         _out_dir,
+        _StreamedStates,
         _warnings,
         custom_field_refs,
         for_mode,
@@ -112,7 +115,9 @@ def dry_run(
     tags, business = TagBatcher(chunk_size=options.tag_chunk), BusinessBatcher()
     snapshot_rows = 0
     today = datetime.now(UTC).date()
-    with Journal.open(":memory:") as mem:
+    # a throw-away journal on disk, not in memory: a 1M-row plan must not fill the RAM
+    with tempfile.TemporaryDirectory(prefix="bulkio-dry-run-") as scratch, \
+            Journal.open(Path(scratch) / "plan.db") as mem:
         run = mem.start_run(command="import", location_id=location, mode=options.mode)
         for prepared in prep:
             prepared = for_mode(prepared, options.mode)
@@ -154,7 +159,7 @@ def dry_run(
                         rate_interval_ms=limits[1], daily_limit=limits[2])
         report = write_reports(
             source_rows=source.open().rows, headers=source.headers,
-            states=mem.row_states(run.id, with_steps=False),
+            states=_StreamedStates(mem, run.id),
             out_dir=_out_dir(source.path, options), stem=f"{stem}.dry-run", fmt=source.format,
             delimiter=source.delimiter, command="import --dry-run", run_id=None,
             requests=RequestStats(by_endpoint=sent), duration_s=time.monotonic() - started,
