@@ -36,6 +36,7 @@ from bulkio.batcher import (
 from bulkio.errors import RowIssue
 from bulkio.journal import Journal
 from bulkio.reporter import RequestStats, write_reports
+from bulkio.runstate import StreamedStates
 
 if TYPE_CHECKING:
     from bulkio.importer import ImportOptions, ImportResult, TargetLike, _Source
@@ -94,7 +95,6 @@ def dry_run(
         ImportResult,
         _fingerprint,
         _out_dir,
-        _StreamedStates,
         _warnings,
         custom_field_refs,
         for_mode,
@@ -159,7 +159,7 @@ def dry_run(
                         rate_interval_ms=limits[1], daily_limit=limits[2])
         report = write_reports(
             source_rows=source.open().rows, headers=source.headers,
-            states=_StreamedStates(mem, run.id),
+            states=StreamedStates(mem, run.id),
             out_dir=_out_dir(source.path, options), stem=f"{stem}.dry-run", fmt=source.format,
             delimiter=source.delimiter, command="import --dry-run", run_id=None,
             requests=RequestStats(by_endpoint=sent), duration_s=time.monotonic() - started,

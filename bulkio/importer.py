@@ -63,6 +63,7 @@ from bulkio.prepare import Duplicates, Preparation, prepare_rows
 from bulkio.readers import open_table
 from bulkio.records import PreparedRow, SourceRow, Table
 from bulkio.reporter import Report, RequestStats, write_reports
+from bulkio.runstate import ResumeStates, StreamedStates
 
 log = logging.getLogger("bulkio.importer")
 
@@ -455,37 +456,6 @@ def _out_dir(path: Path, opts: ImportOptions) -> Path:
     return out
 
 
-class _StreamedStates(Mapping[int, RowState]):
-    """The run's row outcomes for the reporter without loading them all (1M-row runs).
-
-    The reporter asks for rows in source order, which is ascending row order, so lookups
-    walk one ``ORDER BY row`` cursor; iterating (to count outcomes not in the source)
-    opens a fresh cursor.
-    """
-
-    def __init__(self, journal: Journal, run_id: str) -> None:
-        self._journal = journal
-        self._run_id = run_id
-        self._cursor = journal.iter_rows(run_id)
-        self._current: RowState | None = None
-
-    def __getitem__(self, row: int) -> RowState:
-        while self._current is None or self._current.row < row:
-            nxt = next(self._cursor, None)
-            if nxt is None:
-                raise KeyError(row)
-            self._current = nxt
-        if self._current.row != row:
-            raise KeyError(row)
-        return self._current
-
-    def __iter__(self) -> Iterator[int]:
-        return (state.row for state in self._journal.iter_rows(self._run_id))
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-
 def _report(
     source: _Source, journal: Journal, run: RunInfo, out_dir: Path, stem: str,
     requests: RequestStats, duration: float, overrides: Mapping[int, Mapping[str, Any]] | None,
@@ -499,7 +469,7 @@ def _report(
         )
     return write_reports(
         source_rows=rows, headers=source.headers,
-        states=_StreamedStates(journal, run.id), out_dir=out_dir, stem=stem,
+        states=StreamedStates(journal, run.id), out_dir=out_dir, stem=stem,
         fmt=source.format, delimiter=source.delimiter, command="import", run_id=run.id,
         requests=requests, duration_s=duration,
     )
@@ -609,7 +579,7 @@ def _open_run(
         if last is not None and last.status != "finished":
             log.info("resuming run %s", last.id)
             warn_if_changed(last, path)
-            states = journal.row_states(last.id)
+            states = ResumeStates(journal, last.id)
             return _reopen(journal, last), states, True
         log.warning("no unfinished run of %s to resume: starting a new run (rows already "
                     "imported are skipped as unchanged)", path.name)

@@ -39,6 +39,7 @@ from bulkio.importer import (
 from bulkio.journal import Journal, RunInfo
 from bulkio.records import PreparedRow
 from bulkio.reporter import REPORT_COLUMNS
+from bulkio.runstate import ResumeStates, failed_states
 
 __all__ = ["resume_run", "retry_run"]
 
@@ -75,7 +76,7 @@ def resume_run(
         warn_if_changed(run, Path(run.input_path))
         source = _Source(Path(run.input_path), read)
         prep = source.prepare()
-        states = journal.row_states(run.id)
+        states = ResumeStates(journal, run.id)
         run = _reopen(journal, run)
         ctx, requests = asyncio.run(_run_async(
             source=source, prep_rows=prep, prep=prep, target=target, journal=journal, run=run,
@@ -136,8 +137,8 @@ def retry_run(
         _check_target(run, target)
         read, opts = _stored_options(run)
         source = _Source(Path(run.input_path), read)
-        only = set(journal.failed_rows(run.id))
-        states = {r: s for r, s in journal.row_states(run.id).items() if r in only}
+        states = failed_states(journal, run.id)
+        only = set(states)
         overrides: dict[int, dict[str, Any]] = {}
         if failures is not None:
             rows: Iterable[PreparedRow] = [

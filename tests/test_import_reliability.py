@@ -174,3 +174,30 @@ def test_ctrl_c_ends_the_run_cleanly_and_resume_finishes_it(sandbox: Any, tmp_pa
     assert result.exit_code == 0, result.output
     check_sandbox(sandbox)
     check_reports(tmp_path, "contactos")
+
+
+def test_resume_states_keep_only_unsettled_rows_in_memory(tmp_path: Path) -> None:
+    from bulkio.journal import Journal
+    from bulkio.runstate import ResumeStates, StreamedStates, failed_states
+
+    with Journal.open(tmp_path / "j.db") as journal:
+        run = journal.start_run(command="import", location_id="L", mode="upsert")
+        for row in range(2, 12):
+            journal.record_step(run.id, row, "upsert", contact_id=f"c{row}", detail={"new": True})
+            if row < 9:  # rows 9-11: the process died before their result was written
+                status = "failed" if row == 4 else "ok"
+                journal.record_row(run.id, row, status=status, contact_id=f"c{row}",
+                                   fingerprint=f"fp{row}",
+                                   error_code="tag-failed" if row == 4 else None)
+        journal.record_intent(run.id, 10, "note", contact_id="c10")
+        states = ResumeStates(journal, run.id)
+        assert sorted(states._open) == [9, 10, 11]
+        assert states[10].status == "pending" and states[10].contact_id == "c10"
+        assert states[10].ambiguous_steps == ["note"]
+        assert [states[r].status for r in (2, 3, 4)] == ["ok", "ok", "failed"]
+        assert states.get(99) is None
+        streamed = StreamedStates(journal, run.id)
+        assert streamed[8].fingerprint == "fp8" and streamed[3].fingerprint == "fp3"  # rewinds
+        assert list(streamed) == list(range(2, 9))
+        failed = failed_states(journal, run.id)
+        assert list(failed) == [4] and set(failed[4].steps) == {"upsert"}
