@@ -39,7 +39,7 @@ from bulkio.reporter import RequestStats, write_reports
 from bulkio.runstate import StreamedStates
 
 if TYPE_CHECKING:
-    from bulkio.importer import ImportOptions, ImportResult, TargetLike, _Source
+    from bulkio.importer import ImportOptions, ImportResult, Source, TargetLike
     from bulkio.prepare import Preparation
 
 _CONTACT_ENDPOINT = {
@@ -83,7 +83,7 @@ def _count_plan(plan: RowPlan, mode: str, requests: Counter[str]) -> None:
 
 def dry_run(
     *,
-    source: _Source,
+    source: Source,
     prep: Preparation,
     target: TargetLike | None,
     journal_path: Path,
@@ -93,11 +93,11 @@ def dry_run(
     """Plan the import of ``source`` without writing anything to the API or the journal."""
     from bulkio.importer import (
         ImportResult,
-        _fingerprint,
-        _out_dir,
-        _warnings,
         custom_field_refs,
         for_mode,
+        report_dir,
+        row_fingerprint,
+        warning_pairs,
     )
 
     started = time.monotonic()
@@ -125,7 +125,7 @@ def dry_run(
             if not prepared.ok:
                 issue = next(i for i in prepared.issues if i.severity == "error")
                 mem.record_row(run.id, row, status="failed", error_code=issue.code,
-                               error_message=issue.message, warnings=_warnings(prepared.issues))
+                               error_message=issue.message, warnings=warning_pairs(prepared.issues))
                 continue
             planned = plan_row(prepared, mode=options.mode, tags_mode=options.tags_mode,
                                fields=fields, location_id=location, today=today)
@@ -133,12 +133,12 @@ def dry_run(
                 mem.record_row(run.id, row, status="failed", error_code=planned.code,
                                error_message=planned.message)
                 continue
-            fp = _fingerprint(prepared, location, options)
+            fp = row_fingerprint(prepared, location, options)
             if known is not None and not options.force:
                 hit = known.known_fingerprints(location, [fp])
                 if fp in hit:
                     mem.record_row(run.id, row, status="skipped", action="unchanged",
-                                   contact_id=hit[fp], warnings=_warnings(planned.warnings))
+                                   contact_id=hit[fp], warnings=warning_pairs(planned.warnings))
                     continue
             _count_plan(planned, options.mode, requests)
             if options.snapshot and options.mode != "create":
@@ -150,7 +150,7 @@ def dry_run(
             if planned.business_id:
                 requests[_BUSINESS] += len(business.add(planned.business_id, row, str(row)))
             mem.record_row(run.id, row, status="ok", action=f"would-{options.mode}",
-                           warnings=_warnings(planned.warnings))
+                           warnings=warning_pairs(planned.warnings))
         requests[_TAGS] += len(tags.flush())
         requests[_BUSINESS] += len(business.flush())
         if snapshot_rows:
@@ -160,7 +160,7 @@ def dry_run(
         report = write_reports(
             source_rows=source.open().rows, headers=source.headers,
             states=StreamedStates(mem, run.id),
-            out_dir=_out_dir(source.path, options), stem=f"{stem}.dry-run", fmt=source.format,
+            out_dir=report_dir(source.path, options), stem=f"{stem}.dry-run", fmt=source.format,
             delimiter=source.delimiter, command="import --dry-run", run_id=None,
             requests=RequestStats(by_endpoint=sent), duration_s=time.monotonic() - started,
         )

@@ -171,7 +171,7 @@ class ImportResult:
         return doc
 
 
-def _fingerprint(prepared: PreparedRow, location_id: str, opts: ImportOptions) -> str:
+def row_fingerprint(prepared: PreparedRow, location_id: str, opts: ImportOptions) -> str:
     return _fingerprint_row(prepared, location_id=location_id,
                             mode=f"{opts.mode}/{opts.tags_mode}")
 
@@ -179,7 +179,7 @@ def _fingerprint(prepared: PreparedRow, location_id: str, opts: ImportOptions) -
 # -- reading -----------------------------------------------------------------------------
 
 
-class _Source:
+class Source:
     """A re-openable input: a Table factory that counts the rows of its first pass."""
 
     def __init__(self, path: Path, read: ReadOptions) -> None:
@@ -241,7 +241,7 @@ def _first_error(prepared: PreparedRow) -> RowIssue:
     return next(i for i in prepared.issues if i.severity == "error")
 
 
-def _warnings(issues: Iterable[RowIssue]) -> list[tuple[str, str]]:
+def warning_pairs(issues: Iterable[RowIssue]) -> list[tuple[str, str]]:
     return [(i.code, i.message) for i in issues if i.severity == "warning"]
 
 
@@ -257,7 +257,7 @@ class _Run:
     refs: list[str]
     today: Any
     progress: ProgressFn | None
-    source: _Source
+    source: Source
     done: int = 0
     failed: int = 0
     abort: BulkioError | None = None
@@ -279,7 +279,7 @@ class _Run:
 
 def _settle(ctx: _Run) -> Callable[[RowWork], None]:
     def settle(work: RowWork) -> None:
-        warnings = _warnings(work.plan.warnings)
+        warnings = warning_pairs(work.plan.warnings)
         if work.failure is not None:
             code, message, http = work.failure
             ctx.journal.record_row(ctx.run.id, work.row, status="failed", action=work.action,
@@ -399,7 +399,7 @@ def _candidate(
     if only is None and prior is not None and prior.status != "pending":
         return None  # resume: settled by the interrupted run
     prepared = for_mode(prepared, ctx.opts.mode)
-    fp = _fingerprint(prepared, ctx.location_id, ctx.opts)
+    fp = row_fingerprint(prepared, ctx.location_id, ctx.opts)
     if (only is not None and prior is not None and prior.fingerprint == fp
             and prior.error_code == "duplicate-in-file"):
         return None  # untouched in the fixed file: still a duplicate of another row
@@ -413,13 +413,13 @@ async def _admit(
     """Decide what to do with one row: None when it is settled here (failed or unchanged)."""
     row = prepared.row
     if not prepared.ok:
-        ctx.record_failure(row, _first_error(prepared), fp, _warnings(prepared.issues))
+        ctx.record_failure(row, _first_error(prepared), fp, warning_pairs(prepared.issues))
         return None
     unsent = prior is None or prior.fingerprint != fp or not prior.steps
     if fp in known and unsent:
         ctx.journal.record_row(ctx.run.id, row, status="skipped", action="unchanged",
                                contact_id=known[fp], fingerprint=fp,
-                               warnings=_warnings(prepared.issues))
+                               warnings=warning_pairs(prepared.issues))
         ctx.tick(False)
         return None
     if ctx.fields is None:
@@ -428,7 +428,7 @@ async def _admit(
     planned = plan_row(prepared, mode=ctx.opts.mode, tags_mode=ctx.opts.tags_mode,
                        fields=ctx.fields, location_id=ctx.location_id, today=ctx.today)
     if isinstance(planned, RowIssue):
-        ctx.record_failure(row, planned, fp, _warnings(prepared.issues))
+        ctx.record_failure(row, planned, fp, warning_pairs(prepared.issues))
         return None
     return RowWork(plan=planned, fingerprint=fp, prior=prior)
 
@@ -450,14 +450,14 @@ def _request_stats(client: Client, previous: Mapping[str, Any] | None) -> Reques
                         retries=retries)
 
 
-def _out_dir(path: Path, opts: ImportOptions) -> Path:
+def report_dir(path: Path, opts: ImportOptions) -> Path:
     out = opts.out_dir if opts.out_dir is not None else path.resolve().parent
     out.mkdir(parents=True, exist_ok=True)
     return out
 
 
 def _report(
-    source: _Source, journal: Journal, run: RunInfo, out_dir: Path, stem: str,
+    source: Source, journal: Journal, run: RunInfo, out_dir: Path, stem: str,
     requests: RequestStats, duration: float, overrides: Mapping[int, Mapping[str, Any]] | None,
 ) -> Report:
     rows: Iterable[SourceRow] = source.open().rows
@@ -475,9 +475,9 @@ def _report(
     )
 
 
-async def _run_async(
+async def execute_run(
     *,
-    source: _Source,
+    source: Source,
     prep_rows: Iterable[PreparedRow],
     prep: Preparation,
     target: TargetLike,
@@ -501,8 +501,8 @@ async def _run_async(
         return ctx, _request_stats(client, previous)
 
 
-def _finish(
-    *, source: _Source, journal: Journal, run: RunInfo, ctx: _Run, requests: RequestStats,
+def finish_run(
+    *, source: Source, journal: Journal, run: RunInfo, ctx: _Run, requests: RequestStats,
     started: float, resumed: bool, overrides: Mapping[int, Mapping[str, Any]] | None = None,
 ) -> ImportResult:
     status: RunStatus = "aborted" if ctx.abort is not None else "finished"
@@ -537,7 +537,7 @@ def run_import(
     end the run with ``aborted`` set, resumable.
     """
     src_path = Path(path)
-    source = _Source(src_path, read)
+    source = Source(src_path, read)
     prep = source.prepare()
     jpath = journal_path or default_journal_path(src_path)
     if options.dry_run:
@@ -548,15 +548,15 @@ def run_import(
     if target is None:
         raise InputError("no API target configured", hint="pass --sandbox or set BULKIO_TOKEN")
     started = time.monotonic()
-    out_dir = _out_dir(src_path, options)
+    out_dir = report_dir(src_path, options)
     with Journal.open(jpath) as journal:
         run, states, resumed = _open_run(journal, src_path, target.location_id, read, options,
                                          out_dir, resume, argv)
-        ctx, requests = asyncio.run(_run_async(
+        ctx, requests = asyncio.run(execute_run(
             source=source, prep_rows=prep, prep=prep, target=target, journal=journal, run=run,
             opts=options, states=states, only=None, progress=progress,
         ))
-        return _finish(source=source, journal=journal, run=run, ctx=ctx, requests=requests,
+        return finish_run(source=source, journal=journal, run=run, ctx=ctx, requests=requests,
                        started=started, resumed=resumed)
 
 
@@ -580,7 +580,7 @@ def _open_run(
             log.info("resuming run %s", last.id)
             warn_if_changed(last, path)
             states = ResumeStates(journal, last.id)
-            return _reopen(journal, last), states, True
+            return reopen_run(journal, last), states, True
         log.warning("no unfinished run of %s to resume: starting a new run (rows already "
                     "imported are skipped as unchanged)", path.name)
     run = journal.start_run(
@@ -599,7 +599,7 @@ def warn_if_changed(run: RunInfo, path: Path) -> None:
                     "again", path.name, run.id)
 
 
-def _reopen(journal: Journal, run: RunInfo) -> RunInfo:
+def reopen_run(journal: Journal, run: RunInfo) -> RunInfo:
     counts = run.counts
     reopened = journal.reopen_run(run.id)
     return dataclasses.replace(reopened, counts=counts)
@@ -611,9 +611,16 @@ __all__ = [
     "Progress",
     "ProgressFn",
     "ReadOptions",
+    "Source",
     "TargetLike",
     "custom_field_refs",
+    "execute_run",
+    "finish_run",
     "for_mode",
+    "reopen_run",
+    "report_dir",
+    "row_fingerprint",
     "run_import",
     "warn_if_changed",
+    "warning_pairs",
 ]

@@ -37,6 +37,7 @@ from bulkio.batcher import BusinessBatcher, Chunk, Followup, Mode, RowPlan, TagB
 from bulkio.client import Client
 from bulkio.errors import ApiError, AuthError, RateLimitedError, ServerError, TransportError
 from bulkio.journal import Journal, RowState
+from bulkio.pacing import DAILY_HINT
 from bulkio.wire import api_message, same_instant
 
 log = logging.getLogger("bulkio.phases")
@@ -106,6 +107,13 @@ def row_error(err: ApiError) -> tuple[str, str, int | None]:
     return "api-error", message, status
 
 
+def _daily_quota(err: ApiError) -> bool:
+    """The location's daily quota is used up (the pacer refuses to send before 429s)."""
+    return isinstance(err, RateLimitedError) and (
+        err.hint == DAILY_HINT or "daily" in str(err).lower()
+    )
+
+
 def _duplicate_meta(err: ApiError) -> dict[str, Any] | None:
     try:
         data = json.loads(err.body)
@@ -148,7 +156,7 @@ class RowRunner:
         """Raise RunAbort for errors no other row can escape; count outages."""
         if isinstance(err, AuthError):
             raise RunAbort(err)
-        if isinstance(err, RateLimitedError) and "daily" in str(err).lower():
+        if _daily_quota(err):
             raise RunAbort(err)
         if isinstance(err, TransportError | ServerError | RateLimitedError):
             self._outages += 1
@@ -399,9 +407,7 @@ class RowRunner:
                 self._release(work)
 
     def _chunk_failed(self, chunk: Chunk[Any], phase: str, code: str, err: ApiError) -> None:
-        if isinstance(err, AuthError) or (
-            isinstance(err, RateLimitedError) and "daily" in str(err).lower()
-        ):
+        if isinstance(err, AuthError) or _daily_quota(err):
             self.fatal = err
         _, message, http = row_error(err)
         for it in chunk.items:

@@ -29,11 +29,11 @@ from bulkio.importer import (
     ImportResult,
     ProgressFn,
     ReadOptions,
+    Source,
     TargetLike,
-    _finish,
-    _reopen,
-    _run_async,
-    _Source,
+    execute_run,
+    finish_run,
+    reopen_run,
     warn_if_changed,
 )
 from bulkio.journal import Journal, RunInfo
@@ -74,15 +74,15 @@ def resume_run(
         _check_target(run, target)
         read, opts = _stored_options(run)
         warn_if_changed(run, Path(run.input_path))
-        source = _Source(Path(run.input_path), read)
+        source = Source(Path(run.input_path), read)
         prep = source.prepare()
         states = ResumeStates(journal, run.id)
-        run = _reopen(journal, run)
-        ctx, requests = asyncio.run(_run_async(
+        run = reopen_run(journal, run)
+        ctx, requests = asyncio.run(execute_run(
             source=source, prep_rows=prep, prep=prep, target=target, journal=journal, run=run,
             opts=opts, states=states, only=None, progress=progress,
         ))
-        return _finish(source=source, journal=journal, run=run, ctx=ctx, requests=requests,
+        return finish_run(source=source, journal=journal, run=run, ctx=ctx, requests=requests,
                        started=started, resumed=True)
 
 
@@ -90,7 +90,7 @@ def _fixed_rows(
     failures: Path, read: ReadOptions, overrides: dict[int, dict[str, Any]]
 ) -> Iterator[PreparedRow]:
     """Prepare a hand-fixed failure file, renumbering rows to the original ``_row``."""
-    fixed = _Source(failures, dataclasses.replace(read, encoding=None, delimiter=None,
+    fixed = Source(failures, dataclasses.replace(read, encoding=None, delimiter=None,
                                                   header_row=None))
     if "_row" not in fixed.headers:
         raise InputError("the file has no _row column: it is not a bulkio failure file",
@@ -136,7 +136,7 @@ def retry_run(
             raise InputError(f"run {run.id} is not an import", hint="list runs with `bulkio runs`")
         _check_target(run, target)
         read, opts = _stored_options(run)
-        source = _Source(Path(run.input_path), read)
+        source = Source(Path(run.input_path), read)
         states = failed_states(journal, run.id)
         only = set(states)
         overrides: dict[int, dict[str, Any]] = {}
@@ -149,12 +149,12 @@ def retry_run(
         else:
             prep = source.prepare()
             rows = prep
-        run = _reopen(journal, run)
-        ctx, requests = asyncio.run(_run_async(
+        run = reopen_run(journal, run)
+        ctx, requests = asyncio.run(execute_run(
             source=source, prep_rows=rows, prep=prep, target=target, journal=journal, run=run,
             opts=opts, states=states, only=only, progress=progress,
         ))
-        return _finish(source=source, journal=journal, run=run, ctx=ctx, requests=requests,
+        return finish_run(source=source, journal=journal, run=run, ctx=ctx, requests=requests,
                        started=started, resumed=True, overrides=overrides)
 
 
