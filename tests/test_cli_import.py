@@ -429,3 +429,17 @@ def test_bulk_and_followup_outcomes_are_mapped_back_to_rows(tmp_path: Path) -> N
     with sqlite3.connect(tmp_path / ".bulkio" / "journal.db") as db:
         ids = dict(db.execute("SELECT row, contact_id FROM rows WHERE status='failed'"))
     assert ids == {3: "id-b", 4: "id-c"}
+
+
+def test_daily_quota_stops_the_run_resumably(sandbox: Any, tmp_path: Path) -> None:
+    src = write_csv(tmp_path / "q.csv", ["email"], [[f"q{i}@x.mx"] for i in range(6)])
+    sandbox.admin.set_limits(daily_limit=3)
+    result = run(sandbox, "import", str(src), "--json")
+    assert result.exit_code == 1, result.output
+    assert "daily" in result.stderr and "bulkio resume" in result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["by_error"].get("not-processed", 0) >= 3 and doc["failed"] + doc["succeeded"] == 6
+    sandbox.admin.set_limits(daily_limit=0)  # a new day
+    again = run(sandbox, "import", str(src), "--resume", "--json")
+    assert again.exit_code == 0, again.output
+    assert len(sandbox.admin.contacts(sandbox.location_id)) == 6
