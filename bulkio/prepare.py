@@ -115,6 +115,13 @@ class Preparation:
         self._emails_clean = bytearray()
         # pass-1 row index -> phone Result, for the phones whose code is negative
         self._phone_results: dict[int, Result] = {}
+        # phone duplicate keys and their rows, until every phone is validated
+        self._phone_hashes: array[int] = array("q")
+        self._phone_rows: array[int] = array("q")
+        # phones still being validated when pass 2 starts (duplicates "first" only); while
+        # open, every phone is a possible duplicate key
+        self._batches: PhoneBatches | None = None
+        self._phones_open = True
 
     # -- planning ---------------------------------------------------------------------
 
@@ -218,8 +225,8 @@ class Preparation:
         hashes: array[int] = array("q")
         rows: array[int] = array("q")
         row_numbers, phones = self._row_numbers, self._phones
-
         phone_results = self._phone_results
+        phone_hashes, phone_rows = self._phone_hashes, self._phone_rows
 
         def phones_done(tags: array[int], codes: array[int], others: dict[int, Result]) -> None:
             # tags are pass-1 row indices; a valid number is a duplicate key
@@ -228,8 +235,8 @@ class Preparation:
             for index, code in zip(tags, codes, strict=True):
                 phones[index] = code
                 if code > 0 or code < -1:
-                    hashes.append(hash(("phone", f"+{code if code > 0 else -code}")))
-                    rows.append(row_numbers[index])
+                    phone_hashes.append(hash(("phone", f"+{code if code > 0 else -code}")))
+                    phone_rows.append(row_numbers[index])
 
         batches = PhoneBatches(phones_done)
         try:
@@ -251,8 +258,18 @@ class Preparation:
                     if raw and raw.strip():
                         region = phone_region or self._row_region(values)
                         batches.add(index, raw.strip(), region)
-            batches.finish()
-        finally:
+            if self.duplicates == "first":
+                # "first" needs no look ahead: pass 2 starts while the phones of later
+                # rows are still being validated, and waits for them row by row
+                batches.submit_rest()
+            else:
+                batches.finish()
+        except BaseException:
+            batches.close()
+            raise
+        if batches.pending:
+            self._batches = batches
+        else:
             batches.close()
         for column, seen in date_cols.items():
             order = n_dates.detect_date_order(seen)
@@ -262,6 +279,14 @@ class Preparation:
                 self.summary.date_order_sources[column] = "none" if ambiguous else "not-needed"
         self.summary.date_orders = dict(self._column_orders)
         self._dups = duplicate_groups(hashes, rows)
+        if self._batches is None:
+            self._phones_done()
+
+    def _phones_done(self) -> None:
+        """Every phone is validated: add the phone duplicate groups."""
+        self._dups.update(duplicate_groups(self._phone_hashes, self._phone_rows))
+        self._phone_hashes = self._phone_rows = array("q")
+        self._phones_open = False
 
     def _email_key(self, values: dict[str, str | None], email_col: str | None) -> int | None:
         """The row's email duplicate key; records whether pass 2 can skip the email."""
@@ -292,13 +317,28 @@ class Preparation:
         else:
             rows = iter(self._buffer or [])
             self._buffer = None
+        try:
+            yield from self._pass2(rows, plans)
+        finally:
+            if self._batches is not None:
+                self._batches.close()
+                self._batches = None
+
+    def _pass2(self, rows: Iterator[SourceRow], plans: list[ColumnPlan]) -> Iterator[PreparedRow]:
         claimed: dict[int, int] = {}
         summary = self.summary
         errors, warnings = summary.errors, summary.warnings
         numbers, phones, emails_clean = self._row_numbers, self._phones, self._emails_clean
         phone_results = self._phone_results
         n_known = len(numbers)
+        batches = self._batches
         for index, src in enumerate(rows):
+            if batches is not None:
+                batches.deliver_through(index)
+                if not batches.pending:
+                    batches.close()
+                    batches = self._batches = None
+                    self._phones_done()
             phone: Result | str | None = None
             email_clean = False
             if index < n_known and numbers[index] == src.row:
@@ -309,7 +349,7 @@ class Preparation:
                     phone = phone_results.get(index)
                 email_clean = emails_clean[index] == 1
             prepared = self._prepare(src, plans, phone, email_clean)
-            if self._dups:
+            if self._dups or self._phones_open:
                 self._check_duplicate(prepared, claimed)
             summary.rows_read += 1
             summary.changes += len(prepared.changes)
@@ -456,23 +496,28 @@ class Preparation:
                 out.contact.setdefault(key, value)
 
     def _check_duplicate(self, out: PreparedRow, claimed: dict[int, int]) -> None:
-        if not self._dups:
-            return
+        contact = out.contact
         # the API matches emails case-insensitively
-        keys = [(name, hash((name, out.contact[name].casefold() if name == "email"
-                             else out.contact[name])))
-                for name in ("email", "phone") if name in out.contact]  # fmt: skip
+        keys: list[tuple[str, int]] = []
+        if "email" in contact:
+            keys.append(("email", hash(("email", contact["email"].casefold()))))
+        if "phone" in contact:
+            keys.append(("phone", hash(("phone", contact["phone"]))))
         row = out.row
         others: tuple[str, int] | None = None
+        # while phones are being validated (only with "first") any phone may be a duplicate
+        open_phone = self._phones_open
         for name, key in keys:
             group = self._dups.get(key)
-            if group is None:
+            if group is None and not (open_phone and name == "phone"):
                 continue
             if self.duplicates == "first":
                 holder = claimed.get(key)
                 if holder is not None and holder != row:
                     others = (name, holder)
                     break
+            elif group is None:  # only "first" streams phones
+                continue
             elif self.duplicates == "last":
                 if group[-1] != row:
                     others = (name, group[-1])
@@ -502,8 +547,8 @@ class Preparation:
                                        dup_name, "error"))  # fmt: skip
             return
         if self.duplicates == "first" and out.ok:
-            for _, key in keys:
-                if key in self._dups:
+            for name, key in keys:
+                if key in self._dups or (open_phone and name == "phone"):
                     claimed.setdefault(key, row)
 
 

@@ -209,8 +209,9 @@ PhonesDone = Callable[["array[int]", "array[int]", dict[int, Result]], None]
 
 #: phone values per batch; a file with fewer never starts worker processes
 PHONE_BATCH = 4096
-#: batches queued ahead of the reader per worker (bounds the memory of pending work)
-_AHEAD_PER_WORKER = 3
+#: batches submitted and not yet delivered, at most (bounds the memory of pending work:
+#: ~0.7 MB a batch); past it ``add`` waits for the oldest
+MAX_QUEUED = 64
 
 
 def _ignore_sigint() -> None:
@@ -220,14 +221,15 @@ def _ignore_sigint() -> None:
 
 
 class PhoneBatches:
-    """Validates pass 1's phone values in batches: in worker processes when the file has
-    more than one batch and the machine more than one core, in this process otherwise.
+    """Validates phone values in batches: in worker processes when there is more than one
+    batch and the machine has more than one core, in this process otherwise.
 
-    ``add`` queues a value with an opaque integer ``tag`` (the pass-1 row index);
+    ``add`` queues a value with an integer ``tag`` (the pass-1 row index; ascending);
     ``done(tags, codes, others)`` is called with each finished batch, in order, with the
     :func:`bulkio.normalize.phone.e164_code` of every value and the full Result of those
-    whose code is negative, by position in the batch. Call ``finish`` after the last
-    ``add`` and ``close`` in a ``finally``.
+    whose code is negative, by position in the batch. After the last ``add`` call
+    ``submit_rest``, then ``deliver_through(tag)`` to have every value up to ``tag``
+    delivered (or ``finish`` for all of them); ``close`` in a ``finally``.
     """
 
     def __init__(self, done: PhonesDone) -> None:
@@ -239,15 +241,30 @@ class PhoneBatches:
         cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
         self._workers = min(2, cpus or 1)
 
+    @property
+    def pending(self) -> bool:
+        """True while some submitted value is not delivered."""
+        return bool(self._queued or self._values)
+
     def add(self, tag: int, raw: str, region: str | None) -> None:
         self._values.append((raw, region))
         self._tags.append(tag)
         if len(self._values) >= PHONE_BATCH:
             self._flush(last=False)
 
-    def finish(self) -> None:
+    def submit_rest(self) -> None:
+        """Submit the last, partial batch (validated here when it is the only one)."""
         if self._values:
             self._flush(last=True)
+
+    def deliver_through(self, tag: int) -> None:
+        """Wait for and deliver every batch holding a tag up to ``tag``."""
+        while self._queued and self._queued[0][1][0] <= tag:
+            self._collect()
+
+    def finish(self) -> None:
+        """Submit the rest and deliver everything."""
+        self.submit_rest()
         while self._queued:
             self._collect()
 
@@ -256,6 +273,7 @@ class PhoneBatches:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
         self._queued.clear()
+        self._values = []
 
     def _flush(self, *, last: bool) -> None:
         values, tags = self._values, self._tags
@@ -267,9 +285,7 @@ class PhoneBatches:
         if self._pool is None:
             self._pool = _start_pool(self._workers)
         self._queued.append((self._pool.submit(n_phone.e164_codes, values), tags))
-        while self._queued and (
-            len(self._queued) > self._workers * _AHEAD_PER_WORKER or self._queued[0][0].done()
-        ):
+        while self._queued and (len(self._queued) > MAX_QUEUED or self._queued[0][0].done()):
             self._collect()
 
     def _collect(self) -> None:
