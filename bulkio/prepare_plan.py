@@ -238,8 +238,11 @@ class PhoneBatches:
         self._tags: array[int] = array("q")
         self._pool: ProcessPoolExecutor | None = None
         self._queued: deque[tuple[Future[tuple[bytes, dict[int, Result]]], array[int]]] = deque()
+        self._workers = self._workers_for_machine()
+
+    def _workers_for_machine(self) -> int:
         cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        self._workers = min(2, cpus or 1)
+        return min(2, cpus or 1)
 
     @property
     def pending(self) -> bool:
