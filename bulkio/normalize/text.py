@@ -174,6 +174,8 @@ def normalize_postal_code(raw: str, *, country: str | None = None) -> Result:
     """Postal code as text: ``C.P.``/``ZIP`` labels and ``.0`` float artefacts stripped; for
     MX and US a 3-4 digit code gets back the leading zeros Excel removed (``6700`` ->
     ``06700``, ``2134-1234`` -> ``02134-1234``)."""
+    if len(raw) >= 5 and raw.isdigit() and raw.isascii():
+        return accept(raw)  # nothing to strip or restore
     text = _WHITESPACE.sub(" ", raw).strip()
     text = _LABEL.sub("", text) or text
     found = _FLOAT_ARTEFACT.match(text)
