@@ -127,12 +127,20 @@ def _ready_plan(columns: Sequence[str]) -> list[tuple[int, str]]:
 
 
 def _ready_cells(p: PreparedRow, plan: list[tuple[int, str]]) -> list[Cell]:
-    sources = (p.tags, p.contact, p.extras, p.custom_fields)
-    cells: list[Cell] = [p.row]
+    contact, extras, custom = p.contact, p.extras, p.custom_fields
+    cells: list[Cell] = [p.source.row]
+    append = cells.append
     for where, key in plan:
-        value = (p.tags or None) if where == _TAGS else sources[where].get(key)  # type: ignore[union-attr]
-        cells.append(value if value is None or type(value) is str else _cell(value))
-    cells.append(_warnings(p))
+        if where == _CONTACT:
+            value = contact.get(key)
+        elif where == _TAGS:
+            value = p.tags or None
+        elif where == _CUSTOM:
+            value = custom.get(key)
+        else:
+            value = extras.get(key)
+        append(value if value is None or type(value) is str else _cell(value))
+    append(_warnings(p) if p.issues else "")
     return cells
 
 
@@ -166,11 +174,12 @@ def run_check(preparation: Preparation, *, out_dir: Path | None = None) -> Check
     changes = open_sheet_writer(changes_path, CHANGES_COLUMNS, fmt="csv", sheet_name="Changes")
     writers = (ready, fail, changes)
     try:
+        write_change, write_ready = changes.write, ready.write
         for prepared in preparation:
             for ch in prepared.changes:
-                changes.write([ch.row, ch.column, ch.field, ch.before, ch.after])
-            if prepared.ok:
-                ready.write(_ready_cells(prepared, plan))
+                write_change((ch.row, ch.column, ch.field, ch.before, ch.after))
+            if not prepared.issues or prepared.ok:
+                write_ready(_ready_cells(prepared, plan))
             else:
                 code, message = _first_error(prepared)
                 values = prepared.source.values

@@ -398,12 +398,14 @@ class Preparation:
                 memo = plan.memo
                 outcome: Outcome | None
                 if target == "postalCode":
-                    key = (text, contact.get("country") or region)
-                    outcome = memo.get(key)
-                    if outcome is None:
-                        if len(memo) >= MEMO_LIMIT:
-                            memo.clear()
-                        outcome = memo[key] = plan.outcome(postal(*key), text)
+                    # mostly distinct values and a cheap normalizer: no memo
+                    result = postal(text, contact.get("country") or region)
+                    if result.value == text and result.code is None:
+                        contact["postalCode"] = text
+                        if text != raw:
+                            changes.append(Change(row, plan.column, "postalCode", raw, text))
+                        continue
+                    outcome = plan.outcome(result, text)
                 elif target == "phone" and phone is not None:
                     # pass 1 already normalized the phone: phone parsing is the costliest step
                     if type(phone) is str:
