@@ -1,15 +1,33 @@
-"""``bulkio sandbox``: run, reset and inspect the local API emulator."""
+"""``bulkio sandbox``: run, reset and inspect the local API emulator; manage its custom fields."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import sqlite3
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
 from bulkio.cli import main
+from bulkio.client import Client
+from bulkio.config import Settings
+from bulkio.errors import BulkioError
+from bulkio.sandbox.fields import (
+    FIELD_TYPES,
+    OPTION_TYPES,
+    FieldError,
+    add_field,
+    copy_fields,
+    remove_field,
+)
+from bulkio.sandbox.storage import Store
+from bulkio.wire import API_VERSIONS
 
 DEFAULT_DB = ".bulkio/sandbox.db"
 
@@ -105,8 +123,6 @@ def reset(*, db: Path) -> None:
 
     The default location id and its token stay the same.
     """
-    from bulkio.sandbox.storage import Store
-
     if not db.exists():
         click.echo(f"{db}: no sandbox database there, nothing to reset", err=True)
         return
@@ -126,8 +142,6 @@ def status(*, db: Path) -> None:
     Example:
       bulkio sandbox status --db .bulkio/sandbox.db
     """
-    from bulkio.sandbox.storage import Store
-
     if not db.exists():
         click.echo(f"{db}: no sandbox database yet; start one with: bulkio sandbox serve", err=True)
         sys.exit(1)
@@ -139,3 +153,219 @@ def status(*, db: Path) -> None:
             click.echo(f"{name + ':':<15}{count}")
     finally:
         store.close()
+
+
+# ---------------------------------------------------------------------------- fields
+_DB_OPTION = click.option(
+    "--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_DB,
+    show_default=True, help="SQLite file of the sandbox (the one --sandbox uses).",
+)  # fmt: skip
+
+
+class _Abort(click.ClickException):
+    """One line on stderr, exit code 1 (bad input), never a traceback."""
+
+    exit_code = 1
+
+
+def _abort_for(exc: BulkioError) -> _Abort:
+    message = str(exc)
+    return _Abort(f"{message} (hint: {exc.hint})" if exc.hint else message)
+
+
+@contextmanager
+def _open_store(db: Path, *, create: bool) -> Iterator[Store | None]:
+    """The sandbox database, or None when it does not exist and ``create`` is False."""
+    if not create and not db.exists():
+        yield None
+        return
+    try:
+        store = Store(db)
+    except sqlite3.Error as exc:
+        raise _Abort(f"{db}: not a sandbox database ({exc}); pass another --db") from exc
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _describe(field: dict[str, Any]) -> str:
+    options = ", ".join(str(o) for o in field.get("picklistOptions") or [])
+    return f"{field['name']} ({field['fieldKey']}, {field['dataType']}" + (
+        f": {options})" if options else ")"
+    )
+
+
+def _field_type(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    kind = value.strip().upper()
+    if kind not in FIELD_TYPES:
+        raise click.BadParameter(f"{value!r} is not one of {', '.join(FIELD_TYPES)}")
+    return kind
+
+
+@sandbox.group()
+def fields() -> None:
+    """Add, list, remove or copy the custom fields of the sandbox location.
+
+    \b
+    Example:
+      bulkio sandbox fields add Plan --type SINGLE_OPTIONS --options Básico,Pro,Empresarial
+
+    \b
+    A mapping file that names a custom field needs the sandbox location to have it, as
+    your real sub-account does. Copy them all from the real location with:
+      BULKIO_TOKEN=... bulkio sandbox fields copy --from-location-id <real location id>
+    """
+
+
+@fields.command("add")
+@click.argument("name")
+@click.option("--type", "data_type", required=True, metavar="TYPE", callback=_field_type,
+              help=f"One of {', '.join(FIELD_TYPES)} (any case).")
+@click.option("--options", "options", metavar="A,B,C",
+              help=f"Comma-separated choices (required for {', '.join(OPTION_TYPES)}).")
+@click.option("--key", "field_key", metavar="contact.KEY",
+              help="Field key (default: from the name, e.g. 'Fecha alta' -> contact.fecha_alta).")
+@_DB_OPTION
+def fields_add(
+    *, name: str, data_type: str, options: str | None, field_key: str | None, db: Path
+) -> None:
+    """Create a custom field in the sandbox location.
+
+    \b
+    Example:
+      bulkio sandbox fields add Plan --type SINGLE_OPTIONS --options Básico,Pro,Empresarial
+      bulkio sandbox fields add "Fecha de alta" --type date --key contact.fecha_alta
+
+    \b
+    Exit codes: 0 created; 1 a field with that name or key exists, or a bad
+    definition (one line says why); 2 usage error (e.g. unknown --type).
+    """
+    choices = options.split(",") if options is not None else None
+    with _open_store(db, create=True) as store:
+        assert store is not None
+        try:
+            field = add_field(
+                store, store.default_location_id, name=name, data_type=data_type,
+                options=choices, field_key=field_key,
+            )  # fmt: skip
+        except FieldError as exc:
+            raise _abort_for(exc) from exc
+    click.echo(f"{db}: added custom field {_describe(field)}", err=True)
+    click.echo(field["id"])
+
+
+@fields.command("list")
+@_DB_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the definitions as JSON.")
+def fields_list(*, db: Path, as_json: bool) -> None:
+    """List the custom fields of the sandbox location (id, key, type, name, options).
+
+    \b
+    Example:
+      bulkio sandbox fields list
+      bulkio sandbox fields list --json --db rehearsal.db
+    """
+    with _open_store(db, create=False) as store:
+        items = store.custom_fields(store.default_location_id) if store is not None else []
+    if as_json:
+        click.echo(json.dumps(items, ensure_ascii=False, indent=2))
+        return
+    if not items:
+        click.echo(f"{db}: no custom fields; add one with: bulkio sandbox fields add NAME "
+                   "--type TYPE", err=True)  # fmt: skip
+        return
+    rows = [("ID", "KEY", "TYPE", "NAME", "OPTIONS")] + [
+        (str(f["id"]), str(f["fieldKey"]), str(f["dataType"]), str(f["name"]),
+         ",".join(str(o) for o in f.get("picklistOptions") or []))
+        for f in items
+    ]  # fmt: skip
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for row in rows:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + "  " + row[4])
+
+
+@fields.command("remove")
+@click.argument("ref", metavar="NAME|KEY|ID")
+@_DB_OPTION
+def fields_remove(*, ref: str, db: Path) -> None:
+    """Delete a custom field of the sandbox location, and its values on the contacts.
+
+    \b
+    Example:
+      bulkio sandbox fields remove Plan
+      bulkio sandbox fields remove contact.fecha_alta --db rehearsal.db
+
+    \b
+    Exit codes: 0 removed; 1 no such field (the line lists those that exist).
+    """
+    with _open_store(db, create=False) as store:
+        if store is None:
+            raise _Abort(f"{db}: no sandbox database there, so no field {ref!r}; check --db")
+        try:
+            field = remove_field(store, store.default_location_id, ref)
+        except FieldError as exc:
+            raise _abort_for(exc) from exc
+    click.echo(f"{db}: removed custom field {_describe(field)}", err=True)
+
+
+@fields.command("copy")
+@click.option("--from-location-id", "location_id", required=True, metavar="ID",
+              help="The real sub-account (location) whose custom fields to copy.")
+@click.option("--base-url", envvar="BULKIO_BASE_URL", metavar="URL",
+              help="API base URL [env BULKIO_BASE_URL; default "
+                   "https://services.leadconnectorhq.com].")  # fmt: skip
+@click.option("--api-version", type=click.Choice(API_VERSIONS), envvar="BULKIO_API_VERSION",
+              help="Version header [env BULKIO_API_VERSION; default v3].")
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path),
+              help="TOML config file holding the token (default: BULKIO_TOKEN or the usual "
+                   "config files).")  # fmt: skip
+@_DB_OPTION
+def fields_copy(
+    *, location_id: str, base_url: str | None, api_version: str | None, config: Path | None,
+    db: Path,
+) -> None:  # fmt: skip
+    """Copy the custom fields of your real location into the sandbox location.
+
+    \b
+    Example:
+      BULKIO_TOKEN=pit-... bulkio sandbox fields copy --from-location-id ve9EPM428h8vShlRW1KT
+
+    \b
+    Reads GET /locations/{id}/customFields with the token from BULKIO_TOKEN (or the
+    config file) and creates each field in the sandbox with the same name, key, type
+    and options. Run it again any time: fields already there are left as they are.
+    Exit codes: 0 every field mirrored; 1 aborted (token, network, bad --db); 3 some
+    fields not copied (a type the sandbox lacks, or a sandbox field with the same
+    name but another definition: the lines say which).
+    """
+    from bulkio.config import load_settings
+
+    try:
+        settings = load_settings(location_id=location_id, base_url=base_url,
+                                 api_version=api_version, config_path=config)  # fmt: skip
+        real = asyncio.run(_read_real_fields(settings))
+    except BulkioError as exc:
+        raise _abort_for(exc) from exc
+    with _open_store(db, create=True) as store:
+        assert store is not None
+        outcomes = copy_fields(store, store.default_location_id, real)
+    for o in outcomes:
+        line = f"{o.action:<11} {o.name} ({o.field_key}, {o.data_type})"
+        click.echo(line + (f": {o.message}" if o.message else ""), err=True)
+    counts = {a: sum(o.action == a for o in outcomes)
+              for a in ("created", "unchanged", "conflict", "unsupported")}  # fmt: skip
+    click.echo(
+        f"{db}: {len(outcomes)} custom fields read from location {location_id}: "
+        + ", ".join(f"{n} {a}" for a, n in counts.items()),
+        err=True,
+    )
+    if not all(o.ok for o in outcomes):
+        sys.exit(3)
+
+
+async def _read_real_fields(settings: Settings) -> list[dict[str, Any]]:
+    async with Client(base_url=settings.base_url, token=settings.token,
+                      location_id=settings.location_id,
+                      api_version=settings.api_version) as client:  # fmt: skip
+        return await client.custom_fields()

@@ -380,6 +380,38 @@ class Store:
                 (doc["id"], location_id, doc["fieldKey"], pos, json.dumps(doc)),
             )
 
+    def delete_custom_field(self, location_id: str, field_id: str) -> bool:
+        """Delete a field definition and its values on the location's contacts (as the
+        real API does); the remaining fields keep their order. False if absent."""
+        with self.tx() as c:
+            cur = c.execute(
+                "DELETE FROM custom_fields WHERE id = ? AND location_id = ?",
+                (field_id, location_id),
+            )
+            if cur.rowcount == 0:
+                return False
+            rows = c.execute(
+                "SELECT id FROM custom_fields WHERE location_id = ? ORDER BY position",
+                (location_id,),
+            ).fetchall()
+            for pos, (fid,) in enumerate(rows):
+                c.execute(
+                    "UPDATE custom_fields SET position = ?, "
+                    "data = json_set(data, '$.position', ?) WHERE id = ?",
+                    (pos, pos, fid),
+                )
+            c.execute(
+                "UPDATE contacts SET data = json_set(data, '$.customFields', json(("
+                "SELECT COALESCE(json_group_array(json(e.value)), '[]') "
+                "FROM json_each(json_extract(contacts.data, '$.customFields')) AS e "
+                "WHERE json_extract(e.value, '$.id') != ?))) "
+                "WHERE location_id = ? AND EXISTS (SELECT 1 FROM "
+                "json_each(json_extract(contacts.data, '$.customFields')) AS f "
+                "WHERE json_extract(f.value, '$.id') = ?)",
+                (field_id, location_id, field_id),
+            )
+        return True
+
     def custom_fields(self, location_id: str) -> list[dict[str, Any]]:
         """Custom field definitions of a location, by position."""
         rows = self.query(
