@@ -134,7 +134,7 @@ def _ready_cells(p: PreparedRow, plan: list[tuple[int, str]]) -> list[Cell]:
         if where == _CONTACT:
             value = contact.get(key)
         elif where == _TAGS:
-            value = p.tags or None
+            value = ", ".join(map(str, p.tags)) if p.tags else None
         elif where == _CUSTOM:
             value = custom.get(key)
         else:
