@@ -248,7 +248,7 @@ def test_fields_copy_bad_token_or_no_token_aborts(sandbox: SandboxHandle, tmp_pa
     (tmp_path / "bulkio.toml").write_text('base_url = "http://127.0.0.1:9"\n')
     no_config = [*args, "--config", str(tmp_path / "bulkio.toml")]
     r = CliRunner(env={**clean, "BULKIO_TOKEN": None}).invoke(main, no_config)
-    assert r.exit_code == 1 and "BULKIO_TOKEN" in r.output
+    assert r.exit_code == 1 and "set BULKIO_TOKEN to the real location's token" in r.output
 
 
 def test_copy_fields_reports_types_the_sandbox_lacks() -> None:

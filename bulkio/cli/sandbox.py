@@ -17,7 +17,13 @@ import click
 from bulkio.cli import main
 from bulkio.client import Client
 from bulkio.config import Settings
-from bulkio.errors import BulkioError
+from bulkio.errors import (
+    BulkioError,
+    ConfigError,
+    RateLimitedError,
+    ServerError,
+    TransportError,
+)
 from bulkio.sandbox.fields import (
     FIELD_TYPES,
     OPTION_TYPES,
@@ -345,6 +351,13 @@ def fields_copy(
         settings = load_settings(location_id=location_id, base_url=base_url,
                                  api_version=api_version, config_path=config)  # fmt: skip
         real = asyncio.run(_read_real_fields(settings))
+    except ConfigError as exc:
+        if str(exc) == "no API token":  # the generic hint offers --sandbox: not here
+            exc.hint = "set BULKIO_TOKEN to the real location's token (never on the command line)"
+        raise _abort_for(exc) from exc
+    except (TransportError, ServerError, RateLimitedError) as exc:
+        exc.hint = "check the network and --base-url, then run the copy again"
+        raise _abort_for(exc) from exc
     except BulkioError as exc:
         raise _abort_for(exc) from exc
     with _open_store(db, create=True) as store:
