@@ -31,15 +31,15 @@ sys.path.insert(0, str(ROOT / "bench"))
 from gen_messy import write_messy_csv, write_messy_xlsx  # noqa: E402
 
 from bulkio.check import run_check  # noqa: E402
-from bulkio.cli.reading import ReadingOptions, open_preparation  # noqa: E402
+from bulkio.cli.reading import ReadOptions, open_preparation  # noqa: E402
 from bulkio.readers import open_table  # noqa: E402
 
 _MEMORY_SCRIPT = """
 import resource, sys, time
 from pathlib import Path
 from bulkio.check import run_check
-from bulkio.cli.reading import ReadingOptions, open_preparation
-result = run_check(open_preparation(Path(sys.argv[1]), ReadingOptions()), out_dir=Path(sys.argv[2]))
+from bulkio.cli.reading import ReadOptions, open_preparation
+result = run_check(open_preparation(Path(sys.argv[1]), ReadOptions()), out_dir=Path(sys.argv[2]))
 usage = resource.getrusage(resource.RUSAGE_SELF)
 print(result.summary.rows_read, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
 """
@@ -57,11 +57,11 @@ def _read(path: Path) -> int:
 
 
 def _normalize(path: Path) -> int:
-    return sum(1 for _ in open_preparation(path, ReadingOptions()))
+    return sum(1 for _ in open_preparation(path, ReadOptions()))
 
 
 def _check(path: Path, out: Path) -> int:
-    return run_check(open_preparation(path, ReadingOptions()), out_dir=out).summary.rows_read
+    return run_check(open_preparation(path, ReadOptions()), out_dir=out).summary.rows_read
 
 
 def main() -> None:

@@ -31,28 +31,33 @@ import logging
 import math
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from bulkio.batcher import DEFAULT_TAG_CHUNK, Estimate, estimate
 from bulkio.bulk_rows import COMMANDS, Failure, OpSettings, RowJob, find_columns, parse_row
-from bulkio.bulk_runner import BulkRunner, Progress, ProgressFn
-from bulkio.client import Client
+from bulkio.bulk_runner import BulkRunner
 from bulkio.errors import ApiError, BulkioError, InputError
-from bulkio.journal import Journal, RowState, RunInfo, RunStatus, default_journal_path, file_sha256
-from bulkio.readers import open_table
+from bulkio.journal import Journal, RowState, RunInfo, default_journal_path, file_sha256
+from bulkio.reading import ReadOptions
 from bulkio.records import Table
 from bulkio.reporter import Report, RequestStats, write_reports
+from bulkio.runkit import (
+    Progress,
+    ProgressFn,
+    TargetLike,
+    close_run,
+    report_dir,
+    request_stats,
+)
 
 __all__ = [
     "BulkOptions",
-    "BulkRead",
     "BulkResult",
     "DryPlan",
     "Progress",
-    "TargetLike",
     "count_rows",
     "run_bulk",
 ]
@@ -61,32 +66,6 @@ log = logging.getLogger("bulkio.bulk")
 
 #: rows a dry run lists (its counts and request estimate always cover the whole file)
 MAX_LISTED = 100_000
-
-
-class TargetLike(Protocol):
-    """Where requests go (``bulkio.cli.options.Target`` fits)."""
-
-    @property
-    def location_id(self) -> str: ...
-
-    def client(self, **overrides: Any) -> Client: ...
-
-
-@dataclass(frozen=True, kw_only=True)
-class BulkRead:
-    """How to read the input (the reading options of ``bulkio import`` that apply)."""
-
-    encoding: str | None = None
-    delimiter: str | None = None
-    sheet: str | int | None = None
-    header_row: int | None = None
-    default_region: str | None = None
-    date_order: str | None = None
-
-    def open(self, path: Path) -> Table:
-        """Open ``path`` afresh (a Table is single-use)."""
-        return open_table(path, encoding=self.encoding, delimiter=self.delimiter,
-                          sheet=self.sheet, header_row=self.header_row)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -161,7 +140,7 @@ class BulkResult:
 
 
 def _jobs(
-    path: Path, settings: OpSettings, read: BulkRead
+    path: Path, settings: OpSettings, read: ReadOptions
 ) -> tuple[Table, Iterator[RowJob | tuple[int, Failure]]]:
     table = read.open(path)
     columns = find_columns(table.headers, settings)
@@ -179,7 +158,7 @@ def _jobs(
     return table, gen()
 
 
-def count_rows(path: Path, settings: OpSettings, read: BulkRead) -> tuple[int, int]:
+def count_rows(path: Path, settings: OpSettings, read: ReadOptions) -> tuple[int, int]:
     """(rows, rows that can run) of the file, without any request (delete's confirmation)."""
     total = runnable = 0
     for item in _jobs(path, settings, read)[1]:
@@ -188,7 +167,7 @@ def count_rows(path: Path, settings: OpSettings, read: BulkRead) -> tuple[int, i
     return total, runnable
 
 
-def _dry_run(path: Path, settings: OpSettings, read: BulkRead, options: BulkOptions) -> DryPlan:
+def _dry_run(path: Path, settings: OpSettings, read: ReadOptions, options: BulkOptions) -> DryPlan:
     failures: Counter[str] = Counter()
     requests: Counter[str] = Counter()
     groups: Counter[str] = Counter()
@@ -267,7 +246,7 @@ def _earlier_steps(
 
 
 def _open_run(
-    journal: Journal, path: Path, location_id: str, settings: OpSettings, read: BulkRead,
+    journal: Journal, path: Path, location_id: str, settings: OpSettings, read: ReadOptions,
     options: BulkOptions, resume: bool, argv: Iterable[str],
 ) -> tuple[RunInfo, dict[int, RowState], bool]:
     command = COMMANDS[settings.op]
@@ -284,9 +263,9 @@ def _open_run(
             return dataclasses.replace(journal.reopen_run(last.id), counts=counts), states, True
         log.warning("no unfinished %s run of %s with rows left to do: starting a new run",
                     command, path.name)
-    out_dir = options.out_dir if options.out_dir is not None else path.resolve().parent
+    out_dir = report_dir(path, options.out_dir)
     doc = {
-        "settings": dataclasses.asdict(settings), "read": dataclasses.asdict(read),
+        "settings": dataclasses.asdict(settings), "read": read.to_json(),
         "tag_chunk": options.tag_chunk, "previous_business": options.previous_business,
         "force": options.force, "out_dir": str(out_dir.resolve()),
         "stem": f"{path.stem}.{settings.op}",
@@ -297,22 +276,11 @@ def _open_run(
     return run, {}, False
 
 
-def _request_stats(client: Client, previous: Mapping[str, Any] | None) -> RequestStats:
-    by_endpoint: Counter[str] = Counter(dict(client.stats.requests))
-    rate_limited, retries = client.stats.rate_limited, client.stats.retries
-    if previous:
-        by_endpoint.update(previous.get("by_endpoint") or {})
-        rate_limited += int(previous.get("rate_limited") or 0)
-        retries += int(previous.get("retries") or 0)
-    return RequestStats(by_endpoint=dict(by_endpoint), rate_limited=rate_limited,
-                        retries=retries)
-
-
 def run_bulk(
     path: str | Path,
     *,
     settings: OpSettings,
-    read: BulkRead | None = None,
+    read: ReadOptions | None = None,
     options: BulkOptions | None = None,
     target: TargetLike | None = None,
     journal_path: Path | None = None,
@@ -329,7 +297,7 @@ def run_bulk(
     run again (in the same run, so its reports cover the whole file).
     """
     src = Path(path)
-    read = read or BulkRead()
+    read = read or ReadOptions()
     options = options or BulkOptions()
     command = COMMANDS[settings.op]
     if options.tag_chunk < 1:
@@ -365,16 +333,11 @@ def run_bulk(
                 )
                 await runner.run(jobs)
                 previous = (run.counts or {}).get("requests")
-                return runner.abort, _request_stats(client, previous), runner.touched
+                return runner.abort, request_stats(client, previous), runner.touched
 
         aborted, runner_stats, touched = asyncio.run(go())
         journal.forget_contacts(target.location_id, touched)
-        status: RunStatus = "aborted" if aborted is not None else "finished"
-        counts = journal.row_counts(run.id)
-        counts["requests"] = {"by_endpoint": runner_stats.by_endpoint,
-                              "rate_limited": runner_stats.rate_limited,
-                              "retries": runner_stats.retries}
-        journal.finish_run(run.id, status=status, counts=counts)
+        close_run(journal, run.id, aborted=aborted is not None, requests=runner_stats)
         report = _write_reports(src, read, table, journal, run, runner_stats,
                                 time.monotonic() - started)
     return BulkResult(command=command, report=report, run_id=run.id, journal_path=jpath,
@@ -382,7 +345,7 @@ def run_bulk(
 
 
 def _write_reports(
-    src: Path, read: BulkRead, table: Table, journal: Journal, run: RunInfo,
+    src: Path, read: ReadOptions, table: Table, journal: Journal, run: RunInfo,
     requests: RequestStats, duration: float,
 ) -> Report:
     out_dir = Path(run.options["out_dir"])

@@ -12,8 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from bulkio.batcher import BUSINESS_CHUNK, Chunk, ChunkBatcher
@@ -22,6 +21,7 @@ from bulkio.client import Client
 from bulkio.errors import ApiError, AuthError, RateLimitedError, ServerError, TransportError
 from bulkio.journal import Journal, RowState
 from bulkio.resolve import ContactResolver
+from bulkio.runkit import Progress, ProgressFn
 from bulkio.wire import api_message, same_instant
 
 log = logging.getLogger("bulkio.bulk")
@@ -38,17 +38,6 @@ ACTIONS = {
     "campaign-remove": "unenrolled", "followers-add": "followers-added",
     "followers-remove": "followers-removed", "delete": "deleted",
 }  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Rows settled so far."""
-
-    done: int
-    failed: int
-
-
-ProgressFn = Callable[[Progress], None]
 
 
 def row_error(err: ApiError) -> tuple[str, str, int | None]:

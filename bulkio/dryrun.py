@@ -36,11 +36,13 @@ from bulkio.batcher import (
 from bulkio.errors import RowIssue
 from bulkio.journal import Journal
 from bulkio.reporter import RequestStats, write_reports
+from bulkio.runkit import report_dir
 from bulkio.runstate import StreamedStates
 
 if TYPE_CHECKING:
-    from bulkio.importer import ImportOptions, ImportResult, Source, TargetLike
+    from bulkio.importer import ImportOptions, ImportResult, Source
     from bulkio.prepare import Preparation
+    from bulkio.runkit import TargetLike
 
 _CONTACT_ENDPOINT = {
     "upsert": "POST /contacts/upsert",
@@ -95,7 +97,6 @@ def dry_run(
         ImportResult,
         custom_field_refs,
         for_mode,
-        report_dir,
         row_fingerprint,
         warning_pairs,
     )
@@ -160,7 +161,8 @@ def dry_run(
         report = write_reports(
             source_rows=source.open().rows, headers=source.headers,
             states=StreamedStates(mem, run.id),
-            out_dir=report_dir(source.path, options), stem=f"{stem}.dry-run", fmt=source.format,
+            out_dir=report_dir(source.path, options.out_dir), stem=f"{stem}.dry-run",
+            fmt=source.format,
             delimiter=source.delimiter, command="import --dry-run", run_id=None,
             requests=RequestStats(by_endpoint=sent), duration_s=time.monotonic() - started,
         )

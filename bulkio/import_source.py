@@ -1,4 +1,4 @@
-"""The input side of ``bulkio import``: reading options and a re-openable, prepared source.
+"""The input side of ``bulkio import``: a re-openable, prepared source.
 
 ``prepare`` reads the file twice (pass 1 proves date orders and finds duplicates) and the
 reports read it once more, so the source is a factory of fresh :class:`~bulkio.records.Table`
@@ -8,46 +8,15 @@ objects; the first one is counted so that progress can show a total and an ETA.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from bulkio.batcher import Mode
-from bulkio.mapping import MappingFile, load_mapping
-from bulkio.prepare import Duplicates, Preparation, prepare_rows
-from bulkio.readers import open_table
+from bulkio.prepare import Preparation
+from bulkio.reading import ReadOptions
 from bulkio.records import PreparedRow, SourceRow, Table
 
-__all__ = ["ReadOptions", "Source", "custom_field_refs", "for_mode"]
-
-
-@dataclass(frozen=True, kw_only=True)
-class ReadOptions:
-    """How to read and prepare the input (the options ``bulkio check`` takes)."""
-
-    mapping: Path | None = None
-    encoding: str | None = None
-    delimiter: str | None = None
-    sheet: str | int | None = None
-    header_row: int | None = None
-    default_region: str | None = None
-    date_order: str | None = None
-    duplicates: Duplicates = "first"
-
-    def to_json(self) -> dict[str, Any]:
-        doc = dataclasses.asdict(self)
-        doc["mapping"] = str(self.mapping.resolve()) if self.mapping else None
-        return doc
-
-    @classmethod
-    def from_json(cls, doc: Mapping[str, Any]) -> ReadOptions:
-        known = {f.name for f in dataclasses.fields(cls)}
-        values = {k: v for k, v in doc.items() if k in known}
-        if values.get("mapping"):
-            values["mapping"] = Path(values["mapping"])
-        return cls(**values)
-
+__all__ = ["Source", "custom_field_refs", "for_mode"]
 
 
 class Source:
@@ -64,8 +33,7 @@ class Source:
         self.headers = list(first.headers)
 
     def open(self) -> Table:
-        return open_table(self.path, encoding=self.read.encoding, delimiter=self.read.delimiter,
-                          sheet=self.read.sheet, header_row=self.read.header_row)
+        return self.read.open(self.path)
 
     def factory(self) -> Table:
         table = self.open()
@@ -82,10 +50,7 @@ class Source:
         self.total = n
 
     def prepare(self) -> Preparation:
-        mapping: MappingFile | None = load_mapping(self.read.mapping) if self.read.mapping else None
-        return prepare_rows(self.factory, mapping, default_region=self.read.default_region,
-                            date_order=self.read.date_order,
-                            duplicates=self.read.duplicates)
+        return self.read.prepare(self.factory)
 
 
 def custom_field_refs(prep: Preparation) -> list[str]:

@@ -29,12 +29,11 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from bulkio.batcher import (
     DEFAULT_TAG_CHUNK,
@@ -48,35 +47,34 @@ from bulkio.batcher import (
 )
 from bulkio.client import Client
 from bulkio.errors import ApiError, BulkioError, InputError, RowIssue
-from bulkio.import_source import ReadOptions, Source, custom_field_refs, for_mode
+from bulkio.import_source import Source, custom_field_refs, for_mode
 from bulkio.journal import (
     Journal,
     RowState,
     RunInfo,
-    RunStatus,
     default_journal_path,
     file_sha256,
 )
 from bulkio.journal import fingerprint_row as _fingerprint_row
 from bulkio.phases import RowRunner, RowWork, RunAbort, snapshot_batch
 from bulkio.prepare import Preparation
+from bulkio.reading import ReadOptions
 from bulkio.records import PreparedRow, SourceRow
 from bulkio.reporter import Report, RequestStats, write_reports
+from bulkio.runkit import (
+    Progress,
+    ProgressFn,
+    TargetLike,
+    close_run,
+    report_dir,
+    request_stats,
+)
 from bulkio.runstate import ResumeStates, StreamedStates
 
 log = logging.getLogger("bulkio.importer")
 
 #: rows per skip-unchanged lookup in the journal
 LOOKUP_BATCH = 64
-
-
-class TargetLike(Protocol):
-    """Where requests go (``bulkio.cli.options.Target`` fits)."""
-
-    @property
-    def location_id(self) -> str: ...
-
-    def client(self, **overrides: Any) -> Client: ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,18 +90,6 @@ class ImportOptions:
     tag_chunk: int = DEFAULT_TAG_CHUNK
     out_dir: Path | None = None
     workers: int | None = None
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Rows settled so far (``total`` is known once the file has been read once)."""
-
-    done: int
-    failed: int
-    total: int | None
-
-
-ProgressFn = Callable[[Progress], None]
 
 
 @dataclass
@@ -350,23 +336,6 @@ async def _resolve_fields(client: Client, refs: list[str]) -> dict[str, CustomFi
     return resolve_custom_fields(refs, await client.custom_fields())
 
 
-def _request_stats(client: Client, previous: Mapping[str, Any] | None) -> RequestStats:
-    by_endpoint: Counter[str] = Counter(dict(client.stats.requests))
-    rate_limited, retries = client.stats.rate_limited, client.stats.retries
-    if previous:
-        by_endpoint.update(previous.get("by_endpoint") or {})
-        rate_limited += int(previous.get("rate_limited") or 0)
-        retries += int(previous.get("retries") or 0)
-    return RequestStats(by_endpoint=dict(by_endpoint), rate_limited=rate_limited,
-                        retries=retries)
-
-
-def report_dir(path: Path, opts: ImportOptions) -> Path:
-    out = opts.out_dir if opts.out_dir is not None else path.resolve().parent
-    out.mkdir(parents=True, exist_ok=True)
-    return out
-
-
 def _report(
     source: Source, journal: Journal, run: RunInfo, out_dir: Path, stem: str,
     requests: RequestStats, duration: float, overrides: Mapping[int, Mapping[str, Any]] | None,
@@ -409,18 +378,14 @@ async def execute_run(
         except asyncio.CancelledError:
             # Ctrl-C: asyncio.run cancels this task; end the run cleanly (reports, resumable)
             ctx.abort = BulkioError("interrupted (Ctrl-C); every result so far is in the journal")
-        return ctx, _request_stats(client, previous)
+        return ctx, request_stats(client, previous)
 
 
 def finish_run(
     *, source: Source, journal: Journal, run: RunInfo, ctx: _Run, requests: RequestStats,
     started: float, resumed: bool, overrides: Mapping[int, Mapping[str, Any]] | None = None,
 ) -> ImportResult:
-    status: RunStatus = "aborted" if ctx.abort is not None else "finished"
-    counts = journal.row_counts(run.id)
-    counts["requests"] = {"by_endpoint": requests.by_endpoint,
-                          "rate_limited": requests.rate_limited, "retries": requests.retries}
-    journal.finish_run(run.id, status=status, counts=counts)
+    close_run(journal, run.id, aborted=ctx.abort is not None, requests=requests)
     out_dir = Path(run.options["out_dir"])
     out_dir.mkdir(parents=True, exist_ok=True)
     report = _report(source, journal, run, out_dir, run.options["stem"], requests,
@@ -459,7 +424,7 @@ def run_import(
     if target is None:
         raise InputError("no API target configured", hint="pass --sandbox or set BULKIO_TOKEN")
     started = time.monotonic()
-    out_dir = report_dir(src_path, options)
+    out_dir = report_dir(src_path, options.out_dir)
     with Journal.open(jpath) as journal:
         run, states, resumed = _open_run(journal, src_path, target.location_id, read, options,
                                          out_dir, resume, argv)

@@ -27,18 +27,17 @@ from bulkio.errors import InputError
 from bulkio.importer import (
     ImportOptions,
     ImportResult,
-    ProgressFn,
-    ReadOptions,
     Source,
-    TargetLike,
     execute_run,
     finish_run,
     reopen_run,
     warn_if_changed,
 )
 from bulkio.journal import Journal, RunInfo
+from bulkio.reading import ReadOptions
 from bulkio.records import PreparedRow
 from bulkio.reporter import REPORT_COLUMNS
+from bulkio.runkit import ProgressFn, TargetLike
 from bulkio.runstate import ResumeStates, failed_states
 
 __all__ = ["resume_run", "retry_run"]

@@ -32,14 +32,14 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from bulkio.batcher import BUSINESS_CHUNK, DEFAULT_TAG_CHUNK
-from bulkio.client import Client
 from bulkio.errors import ApiError, AuthError, InputError
 from bulkio.journal import Journal, RunInfo, UndoEntry
 from bulkio.records import SourceRow
 from bulkio.reporter import Report, RequestStats, write_reports
+from bulkio.runkit import TargetLike
 from bulkio.undo_exec import UndoExecutor
 
 __all__ = ["UndoAction", "UndoPlan", "UndoResult", "plan_undo", "run_undo"]
@@ -51,15 +51,6 @@ Kind = Literal[
     "remove-followers", "add-followers", "delete-note", "delete-task", "remove-workflow",
     "remove-campaign",
 ]  # fmt: skip
-
-
-class TargetLike(Protocol):
-    """Where requests go (``bulkio.cli.options.Target`` fits)."""
-
-    @property
-    def location_id(self) -> str: ...
-
-    def client(self, **overrides: Any) -> Client: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,11 +9,12 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 
-from bulkio.bulk import BulkOptions, BulkRead, run_bulk
+from bulkio.bulk import BulkOptions, run_bulk
 from bulkio.bulk_rows import OpSettings
 from bulkio.cli import main
 from bulkio.cli.options import Target
 from bulkio.client import Client
+from bulkio.reading import ReadOptions
 
 
 def run(sandbox: Any, *args: str) -> Result:
@@ -96,7 +97,7 @@ def test_resume_after_an_ambiguous_note_checks_before_sending(sandbox: Any, tmp_
     src = notes_file(tmp_path, 3)
     sandbox.admin.set_faults(sequence=["drop_after_commit"], path_contains="/notes",
                              method="POST")
-    first = run_bulk(src, settings=OpSettings(op="notes-add"), read=BulkRead(),
+    first = run_bulk(src, settings=OpSettings(op="notes-add"), read=ReadOptions(),
                      options=BulkOptions(workers=1), target=NoRetryTarget(sandbox))
     assert first.exit_code == 3
     assert first.report is not None and first.report.by_error == {"api-error": 1}

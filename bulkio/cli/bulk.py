@@ -14,13 +14,14 @@ import click
 from tqdm import tqdm
 
 from bulkio.batcher import DEFAULT_TAG_CHUNK
-from bulkio.bulk import BulkOptions, BulkRead, BulkResult, count_rows, run_bulk
+from bulkio.bulk import BulkOptions, BulkResult, count_rows, run_bulk
 from bulkio.bulk_rows import COMMANDS, OpSettings
-from bulkio.bulk_runner import Progress
 from bulkio.cli import main
 from bulkio.cli.options import ApiOptions, abort_on_errors, api_options, open_target
-from bulkio.cli.reading import _delimiter, _region, _sheet
+from bulkio.cli.reading import pop_read_options, reading_option_list
 from bulkio.errors import CODES
+from bulkio.reading import ReadOptions
+from bulkio.runkit import Progress
 
 R = TypeVar("R")
 
@@ -39,19 +40,7 @@ def bulk_options(func: Callable[..., R]) -> Callable[..., R]:
     """Reading options, run options and the API bundle shared by every bulk command."""
     options = [
         click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path)),
-        click.option("--encoding", metavar="CODEC",
-                     help="CSV text encoding (default: detected; e.g. cp1252, utf-8)."),
-        click.option("--delimiter", metavar="CHAR",
-                     help="CSV delimiter (default: detected; tab, comma, semicolon, pipe)."),
-        click.option("--sheet", metavar="NAME|N",
-                     help="Excel sheet name or 1-based number (default: first visible)."),
-        click.option("--header-row", type=click.IntRange(min=1), metavar="N",
-                     help="1-based row of the header (default: found)."),
-        click.option("--default-region", metavar="CC",
-                     help="Country for phones without +code, e.g. MX (phone lookups)."),
-        click.option("--date-order", type=click.Choice(["DMY", "MDY", "YMD"],
-                                                       case_sensitive=False),
-                     help="Order of numeric dates such as 03/04/2026 (due dates, start times)."),
+        *reading_option_list(prepare=False),
         click.option("--dry-run", is_flag=True,
                      help="Read the file and show what would be done; send nothing."),
         click.option("--resume", is_flag=True,
@@ -68,14 +57,7 @@ def bulk_options(func: Callable[..., R]) -> Callable[..., R]:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> R:
-        kwargs["read"] = BulkRead(
-            encoding=kwargs.pop("encoding"),
-            delimiter=_delimiter(kwargs.pop("delimiter")),
-            sheet=_sheet(kwargs.pop("sheet")),
-            header_row=kwargs.pop("header_row"),
-            default_region=_region(kwargs.pop("default_region")),
-            date_order=(kwargs.pop("date_order") or "").upper() or None,
-        )
+        kwargs["read"] = pop_read_options(kwargs)
         return func(*args, **kwargs)
 
     decorated: Callable[..., R] = api_options(wrapper)
@@ -167,7 +149,7 @@ def _print_plan(result: BulkResult, *, as_json: bool) -> None:
 
 
 def _run(
-    file: Path, settings: OpSettings, *, read: BulkRead, api: ApiOptions, dry_run: bool,
+    file: Path, settings: OpSettings, *, read: ReadOptions, api: ApiOptions, dry_run: bool,
     resume: bool, journal_path: Path | None, out_dir: Path | None, as_json: bool,
     confirm_delete: bool = False, tag_chunk: int = DEFAULT_TAG_CHUNK,
     previous_business: bool = True, force: bool = False,
@@ -213,7 +195,7 @@ def tags() -> None:
 
 def _tags_command(kind: str) -> Callable[..., None]:
     def command(file: Path, *, tags_opt: str | None, tag_column: str | None, all_tags: bool,
-                chunk_size: int, read: BulkRead, api: ApiOptions, **run: Any) -> None:
+                chunk_size: int, read: ReadOptions, api: ApiOptions, **run: Any) -> None:
         if all_tags and kind == "add":
             raise click.UsageError("--all only goes with `tags remove`")
         settings = OpSettings(op="tags-add" if kind == "add" else "tags-remove",
@@ -284,7 +266,7 @@ def business() -> None:
               "contacts); undo then cannot restore it.")
 @bulk_options
 def business_assign(file: Path, *, business_id: str | None, business_column: str | None,
-                    no_previous: bool, read: BulkRead, api: ApiOptions, **run: Any) -> None:
+                    no_previous: bool, read: ReadOptions, api: ApiOptions, **run: Any) -> None:
     """Assign the contacts of FILE to a business (POST /contacts/bulk/business, 50 per call).
 
     \b
@@ -306,7 +288,7 @@ def business_assign(file: Path, *, business_id: str | None, business_column: str
 @click.option("--no-previous", is_flag=True,
               help="Skip looking up each contact's business first; undo then cannot restore it.")
 @bulk_options
-def business_remove(file: Path, *, no_previous: bool, read: BulkRead, api: ApiOptions,
+def business_remove(file: Path, *, no_previous: bool, read: ReadOptions, api: ApiOptions,
                     **run: Any) -> None:
     """Remove the business of the contacts of FILE (businessId null, 50 per call).
 
@@ -335,7 +317,7 @@ def notes() -> None:
 @click.option("--force", is_flag=True,
               help="Add notes again even if an earlier run of this file added them.")
 @bulk_options
-def notes_add(file: Path, *, force: bool, read: BulkRead, api: ApiOptions, **run: Any) -> None:
+def notes_add(file: Path, *, force: bool, read: ReadOptions, api: ApiOptions, **run: Any) -> None:
     """Add one note per row of FILE (columns body/nota, title, pinned, user_id, color).
 
     \b
@@ -364,7 +346,7 @@ def tasks() -> None:
 @click.option("--force", is_flag=True,
               help="Create tasks again even if an earlier run of this file created them.")
 @bulk_options
-def tasks_add(file: Path, *, force: bool, read: BulkRead, api: ApiOptions, **run: Any) -> None:
+def tasks_add(file: Path, *, force: bool, read: ReadOptions, api: ApiOptions, **run: Any) -> None:
     """Create one task per row of FILE (title, body, due date, completed, assigned_to).
 
     \b
@@ -397,7 +379,7 @@ def workflow() -> None:
 @click.option("--start-time", metavar="WHEN",
               help="eventStartTime for every row (a column start_time/inicio overrides it).")
 @bulk_options
-def workflow_add(file: Path, *, workflow_id: str, start_time: str | None, read: BulkRead,
+def workflow_add(file: Path, *, workflow_id: str, start_time: str | None, read: ReadOptions,
                  api: ApiOptions, **run: Any) -> None:
     """Enroll the contacts of FILE in a workflow (one request per contact).
 
@@ -412,7 +394,7 @@ def workflow_add(file: Path, *, workflow_id: str, start_time: str | None, read: 
 @workflow.command("remove")
 @click.option("--workflow-id", required=True, metavar="ID", help="The workflow.")
 @bulk_options
-def workflow_remove(file: Path, *, workflow_id: str, read: BulkRead, api: ApiOptions,
+def workflow_remove(file: Path, *, workflow_id: str, read: ReadOptions, api: ApiOptions,
                     **run: Any) -> None:
     """Remove the contacts of FILE from a workflow (one request per contact).
 
@@ -437,7 +419,7 @@ def campaign() -> None:
 @campaign.command("add")
 @click.option("--campaign-id", required=True, metavar="ID", help="The campaign.")
 @bulk_options
-def campaign_add(file: Path, *, campaign_id: str, read: BulkRead, api: ApiOptions,
+def campaign_add(file: Path, *, campaign_id: str, read: ReadOptions, api: ApiOptions,
                  **run: Any) -> None:
     """Add the contacts of FILE to a campaign (one request per contact).
 
@@ -452,7 +434,7 @@ def campaign_add(file: Path, *, campaign_id: str, read: BulkRead, api: ApiOption
 @campaign.command("remove")
 @click.option("--campaign-id", required=True, metavar="ID", help="The campaign.")
 @bulk_options
-def campaign_remove(file: Path, *, campaign_id: str, read: BulkRead, api: ApiOptions,
+def campaign_remove(file: Path, *, campaign_id: str, read: ReadOptions, api: ApiOptions,
                     **run: Any) -> None:
     """Remove the contacts of FILE from a campaign (one request per contact).
 
@@ -475,7 +457,7 @@ def followers() -> None:
 
 
 def _followers_command(kind: str) -> Callable[..., None]:
-    def command(file: Path, *, followers_opt: str | None, read: BulkRead, api: ApiOptions,
+    def command(file: Path, *, followers_opt: str | None, read: ReadOptions, api: ApiOptions,
                 **run: Any) -> None:
         settings = OpSettings(op="followers-add" if kind == "add" else "followers-remove",
                               followers=_split_option(followers_opt))
@@ -508,7 +490,7 @@ for _kind in ("add", "remove"):
 @main.command("delete")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @bulk_options
-def delete(file: Path, *, yes: bool, read: BulkRead, api: ApiOptions, **run: Any) -> None:
+def delete(file: Path, *, yes: bool, read: ReadOptions, api: ApiOptions, **run: Any) -> None:
     """Delete the contacts listed in FILE (asks first, showing how many).
 
     \b

@@ -11,11 +11,10 @@ import click
 from bulkio.check import CheckResult, run_check
 from bulkio.cli import main
 from bulkio.cli.options import abort_on_errors
-from bulkio.cli.reading import ReadingOptions, open_preparation, reading_options
+from bulkio.cli.reading import ReadOptions, open_preparation, reading_options
 from bulkio.errors import CODES, InputError
 from bulkio.mapping import build_mapping, load_mapping, render_mapping_toml
 from bulkio.normalize.dates import detect_date_order
-from bulkio.readers import open_table
 
 _DATE_TARGETS = ("dateOfBirth", "task_due")
 
@@ -75,7 +74,7 @@ def _print_summary(result: CheckResult) -> None:
     help="Folder for the output files (default: <input folder>/<stem>-check/).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
-def check(file: Path, *, reading: ReadingOptions, out_dir: Path | None, as_json: bool) -> None:
+def check(file: Path, *, reading: ReadOptions, out_dir: Path | None, as_json: bool) -> None:
     """Check a CSV/XLSX file offline: what would be sent, what would fail, and why.
 
     \b
@@ -105,11 +104,10 @@ def check(file: Path, *, reading: ReadingOptions, out_dir: Path | None, as_json:
         sys.exit(3)
 
 
-def _date_orders(file: Path, reading: ReadingOptions, columns: list[str]) -> dict[str, str | None]:
+def _date_orders(file: Path, reading: ReadOptions, columns: list[str]) -> dict[str, str | None]:
     if not columns:
         return {}
-    table = open_table(file, encoding=reading.encoding, delimiter=reading.delimiter,
-                       sheet=reading.sheet, header_row=reading.header_row)  # fmt: skip
+    table = reading.open(file)
     seen: dict[str, set[str]] = {c: set() for c in columns}
     for row in table.rows:
         for column, values in seen.items():
@@ -130,7 +128,7 @@ def _date_orders(file: Path, reading: ReadingOptions, columns: list[str]) -> dic
     help="Write the mapping here (default: print it on stdout).",
 )
 @click.option("--force", is_flag=True, help="Overwrite --output if it exists.")
-def map_command(file: Path, *, reading: ReadingOptions, output: Path | None, force: bool) -> None:
+def map_command(file: Path, *, reading: ReadOptions, output: Path | None, force: bool) -> None:
     """Write the column mapping bulkio infers for a file, as an editable TOML file.
 
     \b
@@ -146,9 +144,8 @@ def map_command(file: Path, *, reading: ReadingOptions, output: Path | None, for
         if output is not None and output.exists() and not force:
             raise InputError("the output file exists", path=output,
                              hint="pass --force to overwrite it, or choose another -o")  # fmt: skip
-        mapping_file = load_mapping(reading.map_file) if reading.map_file else None
-        table = open_table(file, encoding=reading.encoding, delimiter=reading.delimiter,
-                           sheet=reading.sheet, header_row=reading.header_row)  # fmt: skip
+        mapping_file = load_mapping(reading.mapping) if reading.mapping else None
+        table = reading.open(file)
         mapping = build_mapping(table.headers, mapping_file)
         if reading.default_region:
             mapping.default_region = reading.default_region

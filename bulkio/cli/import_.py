@@ -21,7 +21,7 @@ from bulkio.cli.options import (
     api_options,
     open_target,
 )
-from bulkio.cli.reading import ReadingOptions, reading_options
+from bulkio.cli.reading import reading_options
 from bulkio.errors import ConfigError
 from bulkio.importer import (
     ImportOptions,
@@ -141,7 +141,7 @@ def _finish(result: ImportResult, *, as_json: bool, quiet: bool, resume_hint: st
               metavar="FILE", help="Run journal (default: .bulkio/journal.db beside the input).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON on stdout.")
 def import_(
-    file: Path, *, reading: ReadingOptions, api: ApiOptions, mode: str, tags_mode: str,
+    file: Path, *, reading: ReadOptions, api: ApiOptions, mode: str, tags_mode: str,
     tag_chunk: int, dry_run: bool, resume: bool, force: bool, snapshot: bool,
     out_dir: Path | None, journal: Path | None, as_json: bool,
 ) -> None:
@@ -164,16 +164,12 @@ def import_(
       2  usage error
       3  run finished but some rows failed: see the failure file
     """
-    read = ReadOptions(mapping=reading.map_file, encoding=reading.encoding,
-                       delimiter=reading.delimiter, sheet=reading.sheet,
-                       header_row=reading.header_row, default_region=reading.default_region,
-                       date_order=reading.date_order, duplicates=reading.duplicates)
     options = ImportOptions(mode=mode, tags_mode=tags_mode,  # type: ignore[arg-type]
                             dry_run=dry_run, force=force, snapshot=snapshot,
                             tag_chunk=tag_chunk, out_dir=out_dir)
     with abort_on_errors(), _target(api, optional=dry_run) as target, \
             _progress(api, "import") as progress:
-        result = run_import(file, read=read, options=options, target=target,
+        result = run_import(file, read=reading, options=options, target=target,
                             journal_path=journal, resume=resume, argv=sys.argv[1:],
                             progress=progress)
     hint = f"bulkio resume {result.run_id}" + (f" --journal {journal}" if journal else "")

@@ -1,11 +1,11 @@
-"""The reading option bundle shared by ``bulkio check`` and ``bulkio import``.
+"""The reading options shared by ``bulkio check``, ``bulkio import`` and the bulk commands.
 
-Usage::
+They build one :class:`bulkio.reading.ReadOptions`. Usage::
 
     @main.command()
     @click.argument("file", type=click.Path(path_type=Path))
     @reading_options
-    def check(file: Path, *, reading: ReadingOptions) -> None:
+    def check(file: Path, *, reading: ReadOptions) -> None:
         preparation = open_preparation(file, reading)   # may raise InputError
 """
 
@@ -13,35 +13,24 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from bulkio.mapping import load_mapping
-from bulkio.prepare import Duplicates, Preparation, prepare_rows
-from bulkio.readers import open_table
-from bulkio.records import Table
+from bulkio.prepare import Preparation
+from bulkio.reading import ReadOptions
 
-__all__ = ["ReadingOptions", "open_preparation", "open_table_factory", "reading_options"]
+__all__ = [
+    "ReadOptions",
+    "open_preparation",
+    "pop_read_options",
+    "reading_option_list",
+    "reading_options",
+]
 
 R = TypeVar("R")
-
-
-@dataclass(frozen=True)
-class ReadingOptions:
-    """How to read and prepare the input file."""
-
-    encoding: str | None = None
-    delimiter: str | None = None
-    sheet: str | int | None = None
-    header_row: int | None = None
-    map_file: Path | None = None
-    default_region: str | None = None
-    date_order: str | None = None
-    duplicates: Duplicates = "first"
 
 
 def _sheet(value: str | None) -> str | int | None:
@@ -68,8 +57,9 @@ def _region(value: str | None) -> str | None:
     return value.upper()
 
 
-def reading_options(func: Callable[..., R]) -> Callable[..., R]:
-    """Click decorator: add the reading options; the command gets ``reading: ReadingOptions``."""
+def reading_option_list(*, prepare: bool = True) -> list[Callable[[Any], Any]]:
+    """The click options (``prepare=False``: without ``--map`` and ``--duplicates``, which
+    only matter to check and import); :func:`pop_read_options` turns them into ReadOptions."""
     options = [
         click.option("--encoding", metavar="CODEC",
                      help="CSV text encoding (default: detected; e.g. cp1252, utf-8)."),
@@ -95,50 +85,43 @@ def reading_options(func: Callable[..., R]) -> Callable[..., R]:
                      help="Rows sharing an email or phone: keep the first, the last, or fail "
                      "them all."),
     ]  # fmt: skip
+    if not prepare:
+        del options[7], options[4]
+    return options
+
+
+def pop_read_options(kwargs: dict[str, Any]) -> ReadOptions:
+    """Take the options of :func:`reading_option_list` out of a command's ``kwargs``."""
+    return ReadOptions(
+        encoding=kwargs.pop("encoding"),
+        delimiter=_delimiter(kwargs.pop("delimiter")),
+        sheet=_sheet(kwargs.pop("sheet")),
+        header_row=kwargs.pop("header_row"),
+        mapping=kwargs.pop("map_file", None),
+        default_region=_region(kwargs.pop("default_region")),
+        date_order=(kwargs.pop("date_order") or "").upper() or None,
+        duplicates=kwargs.pop("duplicates", "first"),
+    )
+
+
+def reading_options(func: Callable[..., R]) -> Callable[..., R]:
+    """Click decorator: add the reading options; the command gets ``reading: ReadOptions``."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> R:
-        reading = ReadingOptions(
-            encoding=kwargs.pop("encoding"),
-            delimiter=_delimiter(kwargs.pop("delimiter")),
-            sheet=_sheet(kwargs.pop("sheet")),
-            header_row=kwargs.pop("header_row"),
-            map_file=kwargs.pop("map_file"),
-            default_region=_region(kwargs.pop("default_region")),
-            date_order=(kwargs.pop("date_order") or "").upper() or None,
-            duplicates=kwargs.pop("duplicates"),
-        )
-        return func(*args, reading=reading, **kwargs)
+        return func(*args, reading=pop_read_options(kwargs), **kwargs)
 
     decorated: Callable[..., R] = wrapper
-    for option in reversed(options):
+    for option in reversed(reading_option_list()):
         decorated = option(decorated)
     return decorated
 
 
-def open_table_factory(path: Path, reading: ReadingOptions) -> Callable[[], Table]:
-    """A factory opening ``path`` afresh with the reading options (a Table is single-use)."""
-
-    def factory() -> Table:
-        return open_table(path, encoding=reading.encoding, delimiter=reading.delimiter,
-                          sheet=reading.sheet, header_row=reading.header_row)  # fmt: skip
-
-    return factory
-
-
 def open_preparation(
-    path: Path, reading: ReadingOptions, *, today: date | None = None
+    path: Path, reading: ReadOptions, *, today: date | None = None
 ) -> Preparation:
     """Open ``path`` and its mapping and return the (not yet iterated) row preparation.
 
     Raises InputError for an unreadable file or mapping.
     """
-    mapping_file = load_mapping(reading.map_file) if reading.map_file is not None else None
-    return prepare_rows(
-        open_table_factory(path, reading),
-        mapping_file,
-        default_region=reading.default_region,
-        date_order=reading.date_order,
-        duplicates=reading.duplicates,
-        today=today,
-    )
+    return reading.prepare(path, today=today)

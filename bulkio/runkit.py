@@ -1,0 +1,68 @@
+"""Pieces every journaled run shares (``bulkio import``, the bulk commands, ``bulkio undo``):
+where requests go, progress callbacks, request statistics and closing a run in the journal.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from bulkio.client import Client
+from bulkio.journal import Journal, RunStatus
+from bulkio.reporter import RequestStats
+
+__all__ = ["Progress", "ProgressFn", "TargetLike", "close_run", "report_dir", "request_stats"]
+
+
+class TargetLike(Protocol):
+    """Where requests go (``bulkio.cli.options.Target`` fits)."""
+
+    @property
+    def location_id(self) -> str: ...
+
+    def client(self, **overrides: Any) -> Client: ...
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Rows settled so far; ``total`` once known (the import counts its first pass)."""
+
+    done: int
+    failed: int
+    total: int | None = None
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+def request_stats(client: Client, previous: Mapping[str, Any] | None) -> RequestStats:
+    """The client's request counts plus those an earlier (interrupted) part of the run
+    recorded in the journal (``previous`` = ``run.counts["requests"]``)."""
+    by_endpoint: Counter[str] = Counter(dict(client.stats.requests))
+    rate_limited, retries = client.stats.rate_limited, client.stats.retries
+    if previous:
+        by_endpoint.update(previous.get("by_endpoint") or {})
+        rate_limited += int(previous.get("rate_limited") or 0)
+        retries += int(previous.get("retries") or 0)
+    return RequestStats(by_endpoint=dict(by_endpoint), rate_limited=rate_limited,
+                        retries=retries)
+
+
+def report_dir(path: Path, out_dir: Path | None) -> Path:
+    """The folder for a run's reports (``out_dir``, or the input's folder), created."""
+    out = out_dir if out_dir is not None else path.resolve().parent
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def close_run(journal: Journal, run_id: str, *, aborted: bool,
+              requests: RequestStats) -> None:
+    """Mark the run finished/aborted with its row counts and request statistics."""
+    status: RunStatus = "aborted" if aborted else "finished"
+    counts = journal.row_counts(run_id)
+    counts["requests"] = {"by_endpoint": requests.by_endpoint,
+                          "rate_limited": requests.rate_limited, "retries": requests.retries}
+    journal.finish_run(run_id, status=status, counts=counts)
