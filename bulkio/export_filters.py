@@ -24,6 +24,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,9 @@ SEARCH_FIELDS: dict[str, str] = {
     "followers": "followers",
 }
 _BOOLEAN_FIELDS = {"dnd"}
+# Timestamps the search compares as instants: a value must be an ISO date/time or epoch ms.
+_DATE_FIELDS = {"dateAdded", "dateUpdated"}
+_DATE_HINT = "give a date like 2026-01-01, 2026-01-01T08:00:00Z, or epoch milliseconds"
 _LOWER_SUFFIX = "LowerCase"
 
 
@@ -235,7 +239,21 @@ def _api_field(name: str, custom: CustomFieldIndex) -> tuple[str, Mapping[str, A
     )
 
 
+def _check_date(value: str, api_field: str) -> None:
+    """Refuse a value the API would answer 422 to, so a typo is a usage error (exit 2)."""
+    text = value.strip()
+    if text.isdigit():
+        return
+    try:
+        datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise FilterError(f"{api_field} takes a date, not {value!r}", hint=_DATE_HINT) from None
+
+
 def _typed(value: str, api_field: str, cf: Mapping[str, Any] | None) -> Any:
+    if api_field in _DATE_FIELDS:
+        _check_date(value, api_field)
+        return value
     if api_field in _BOOLEAN_FIELDS:
         low = value.lower()
         if low in {"true", "yes", "1"}:

@@ -152,6 +152,7 @@ def test_csv_bom_delimiter_and_incremental_state(sandbox: Any, tmp_path: Path) -
         (["-o", "-", "--include", "deals", "-o", "x.csv"], "cannot include deals"),
         (["-o", "-", "--business-id", "b1", "--filter", "tags=vip"], "--business-id"),
         (["-o", "-", "--since", "ayer"], "--since"),
+        (["-o", "-", "--filter", "dateAdded>=notadate"], "dateAdded takes a date"),
     ],
 )
 def test_usage_errors_exit_2(sandbox: Any, args: list[str], needle: str) -> None:

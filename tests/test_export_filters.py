@@ -256,3 +256,25 @@ def test_expand_target_and_since() -> None:
     assert parse_since("2026-01-01T08:00:00Z") == datetime(2026, 1, 1, 8, tzinfo=UTC)
     with pytest.raises(FilterError):
         parse_since("yesterday")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "dateAdded>=notadate",
+        "dateUpdated<2026-13-01",
+        "dateAdded=yesterday",
+        "dateAdded>=01/02/2026",
+    ],
+)
+def test_bad_date_values_are_filter_errors(text: str) -> None:
+    with pytest.raises(FilterError) as err:
+        build_filters([parse_filter(text)], custom=FIELDS)
+    assert "takes a date" in str(err.value) and "2026-01-01" in err.value.hint
+
+
+@pytest.mark.parametrize(
+    "value", ["2026-01-01", "2026-01-01T08:00:00Z", "2026-01-01T08:00:00-06:00", "1767225600000"]
+)
+def test_good_date_values_pass_unchanged(value: str) -> None:
+    assert one(f"dateUpdated>={value}")["value"] == {"gte": value}
