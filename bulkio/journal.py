@@ -41,6 +41,7 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -535,6 +536,41 @@ class Journal:
             out[row] = RowState(row=row, status="pending", contact_id=cid, steps=row_steps)
         return out
 
+    def unsettled_rows(self, run_id: str, *, include_failed: bool = False) -> Iterator[RowState]:
+        """What a resume (or, with ``include_failed``, a retry) must look at, in row order,
+        with steps: rows still ``pending``, rows with steps but no result (the result was
+        lost in a crash: reported ``pending``) and, if asked, ``failed`` rows.
+
+        Streamed from one cursor (memory stays flat however large the run); settled rows are
+        not read at all (:meth:`iter_rows` streams those). Call :meth:`flush` first if this
+        connection has results not yet committed that should count.
+        """
+        statuses = "('pending', 'failed')" if include_failed else "('pending')"
+        cur = self._conn.execute(
+            f"SELECT {_ROW_COLUMNS_R}, s.phase, s.state, s.contact_id, s.detail_json"
+            " FROM rows AS r LEFT JOIN steps AS s ON s.run_id = r.run_id AND s.row = r.row"
+            f" WHERE r.run_id = ? AND r.status IN {statuses}"
+            " UNION ALL"
+            " SELECT s.row, 'pending', NULL, NULL, NULL, NULL, NULL, NULL, NULL, 1,"
+            " s.phase, s.state, s.contact_id, s.detail_json"
+            " FROM steps AS s LEFT JOIN rows AS r ON r.run_id = s.run_id AND r.row = s.row"
+            " WHERE s.run_id = ? AND r.row IS NULL"
+            " ORDER BY 1",
+            (run_id, run_id),
+        )
+        current: tuple[Any, ...] | None = None
+        steps: dict[str, StepRecord] = {}
+        for rec in cur:
+            if current is not None and rec[0] != current[0]:
+                yield _unsettled_state(current, steps)
+                steps = {}
+            current = rec
+            if rec[10] is not None:
+                steps[rec[10]] = StepRecord(rec[10], rec[11], rec[12],
+                                            json.loads(rec[13]) if rec[13] else {})
+        if current is not None:
+            yield _unsettled_state(current, steps)
+
     def failed_rows(self, run_id: str) -> list[int]:
         """Row numbers whose status is ``failed`` (what ``bulkio retry`` re-sends)."""
         return [
@@ -630,3 +666,15 @@ class Journal:
         )
         for r in cur:
             yield row_state_from_sql(r, NO_STEPS)
+
+
+_ROW_COLUMNS_R = ", ".join(f"r.{c.strip()}" for c in ROW_COLUMNS.split(","))
+
+
+def _unsettled_state(rec: tuple[Any, ...], steps: dict[str, StepRecord]) -> RowState:
+    state = row_state_from_sql(rec[:10], steps or NO_STEPS)
+    if state.contact_id is None:
+        cid = next((s.contact_id for s in steps.values() if s.contact_id), None)
+        if cid is not None:
+            state = replace(state, contact_id=cid)
+    return state

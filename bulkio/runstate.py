@@ -7,31 +7,17 @@ all of that for every row of the run, ~1.7 GB for a 1M-row run; :class:`ResumeSt
 instead keeps only the unsettled rows (at most the rows in flight when the run stopped)
 and walks the settled ones with one streamed ``ORDER BY row`` cursor.
 
-The unsettled rows are read with one query over the journal's documented tables
-(``rows`` and ``steps``, see :mod:`bulkio.journal`) on a read-only connection.
+The unsettled rows come from :meth:`bulkio.journal.Journal.unsettled_rows` (one streamed
+query); no SQL here.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import sqlite3
 from collections.abc import Iterator, Mapping
-from typing import Any
 
-from bulkio.journal import Journal, RowState, StepRecord
+from bulkio.journal import Journal, RowState
 
 __all__ = ["ResumeStates", "StreamedStates", "failed_states"]
-
-_STEPS = """
-SELECT s.row, s.phase, s.state, s.contact_id, s.detail_json, r.fingerprint, r.contact_id
-FROM steps AS s
-LEFT JOIN rows AS r ON r.run_id = s.run_id AND r.row = s.row
-WHERE s.run_id = ? AND {where}
-"""
-_UNSETTLED = _STEPS.format(where="(r.row IS NULL OR r.status = 'pending')")
-_FAILED = _STEPS.format(where="r.status = 'failed'")
-
 
 class StreamedStates(Mapping[int, RowState]):
     """A run's row outcomes looked up in ascending row order through one cursor.
@@ -66,40 +52,13 @@ class StreamedStates(Mapping[int, RowState]):
         return sum(1 for _ in self)
 
 
-def _steps(
-    journal: Journal, run_id: str, query: str
-) -> tuple[dict[int, dict[str, StepRecord]], dict[int, tuple[str | None, str | None]]]:
-    """Steps of the rows ``query`` selects, and each row's (fingerprint, contact id)."""
-    journal.flush()  # the read-only connection below sees committed data only
-    uri = f"{journal.path.resolve().as_uri()}?mode=ro"
-    steps: dict[int, dict[str, StepRecord]] = {}
-    known: dict[int, tuple[str | None, str | None]] = {}
-    conn = sqlite3.connect(uri, uri=True)
-    try:
-        for row, phase, state, cid, detail, fp, row_cid in conn.execute(query, (run_id,)):
-            doc: dict[str, Any] = json.loads(detail) if detail else {}
-            steps.setdefault(row, {})[phase] = StepRecord(phase, state, cid, doc)
-            known[row] = (fp, row_cid or cid or known.get(row, (None, None))[1])
-    finally:
-        conn.close()
-    return steps, known
-
-
-def _unsettled(journal: Journal, run_id: str) -> dict[int, RowState]:
-    steps, known = _steps(journal, run_id, _UNSETTLED)
-    return {
-        row: RowState(row=row, status="pending", fingerprint=known[row][0],
-                      contact_id=known[row][1], steps=row_steps)
-        for row, row_steps in steps.items()
-    }
-
-
 def failed_states(journal: Journal, run_id: str) -> dict[int, RowState]:
     """The failed rows of a run with their steps (what ``bulkio retry`` re-sends)."""
-    steps, _ = _steps(journal, run_id, _FAILED)
+    journal.flush()
     return {
-        state.row: dataclasses.replace(state, steps=steps.get(state.row, {}))
-        for state in journal.iter_rows(run_id) if state.status == "failed"
+        state.row: state
+        for state in journal.unsettled_rows(run_id, include_failed=True)
+        if state.status == "failed"
     }
 
 
@@ -107,7 +66,9 @@ class ResumeStates(Mapping[int, RowState]):
     """Prior states for a resume: unsettled rows with their steps, settled rows streamed."""
 
     def __init__(self, journal: Journal, run_id: str) -> None:
-        self._open = _unsettled(journal, run_id)
+        journal.flush()
+        # at most the rows in flight when the run stopped
+        self._open = {state.row: state for state in journal.unsettled_rows(run_id)}
         self._settled = StreamedStates(journal, run_id)
 
     def __getitem__(self, row: int) -> RowState:

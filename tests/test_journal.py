@@ -329,3 +329,47 @@ def test_locked_journal_is_one_clear_error(tmp_path: Path) -> None:
         j.record_row(run.id, 2, status="ok", action="created", contact_id="c2")
         j.flush()
     assert _committed_rows(db, run.id) == [2]
+
+
+def test_unsettled_rows_stream_what_a_resume_needs(journal: Journal) -> None:
+    run = journal.start_run(command="import", location_id="L1")
+    other = journal.start_run(command="import", location_id="L1")
+    journal.record_row(run.id, 2, status="ok", action="created", contact_id="c2")
+    journal.record_step(run.id, 2, "upsert", contact_id="c2", detail={"new": True})
+    journal.record_intent(run.id, 3, "create", detail={"email": "a@b.mx"})  # result lost
+    journal.record_step(run.id, 4, "upsert", contact_id="c4", detail={"new": False})
+    journal.record_intent(run.id, 4, "note", contact_id="c4", detail={"body_sha": "x"})
+    journal.record_row(run.id, 5, status="failed", fingerprint="f5", error_code="api-422",
+                       error_message="bad", http_status=422)
+    journal.record_step(run.id, 5, "upsert", state="failed", detail={"status": 422})
+    journal.record_row(run.id, 6, status="failed", error_code="invalid-email",
+                       error_message="no @")
+    journal.record_row(run.id, 7, status="skipped", action="unchanged", contact_id="c7")
+    journal.record_intent(other.id, 3, "create")  # another run's steps stay out
+
+    rows = journal.unsettled_rows(run.id)
+    assert iter(rows) is rows  # a generator: streamed, not a list
+    unsettled = list(rows)
+    assert [(s.row, s.status, s.contact_id) for s in unsettled] == [
+        (3, "pending", None), (4, "pending", "c4")]
+    assert unsettled[0].ambiguous_steps == ["create"]
+    assert unsettled[1].steps["upsert"].detail == {"new": False}
+    assert unsettled[1].ambiguous_steps == ["note"]
+
+    with_failed = list(journal.unsettled_rows(run.id, include_failed=True))
+    assert [(s.row, s.status) for s in with_failed] == [
+        (3, "pending"), (4, "pending"), (5, "failed"), (6, "failed")]
+    five, six = with_failed[2], with_failed[3]
+    assert five.fingerprint == "f5" and five.http_status == 422
+    assert five.steps["upsert"].state == "failed" and not six.steps
+    assert list(journal.unsettled_rows(other.id)) == [
+        journal.row_states(other.id)[3]]
+
+
+def test_no_module_but_the_journal_queries_its_tables() -> None:
+    for path in sorted((REPO / "bulkio").rglob("*.py")):
+        if path.name.startswith("journal") or "sandbox" in path.as_posix():  # its own db
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert "import sqlite3" not in text, path
+        assert not re.search(r"\bFROM (rows|steps|runs|fingerprints|snapshots)\b", text), path
