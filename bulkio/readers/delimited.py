@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,11 @@ from bulkio.readers.common import (
 )
 from bulkio.readers.detect import FALLBACK_ENCODING, Sniffed, sniff
 from bulkio.records import SourceRow, Table
+
+#: bytes of lines read and checked at once
+_BLOCK_BYTES = 1 << 16
+#: a UTF-8 lead byte followed by a continuation byte: without one, no line is UTF-8
+_UTF8_PAIR = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
 
 #: a 1 MB cell must read; beyond this an unbalanced quote is the likelier story
 FIELD_LIMIT = 64 * 1024 * 1024
@@ -54,41 +60,69 @@ def _binary_lines(
     # in a file detected as single-byte, a line that is valid UTF-8 with accents was
     # pasted from elsewhere: genuine cp1252 text is practically never valid UTF-8
     utf8_lines = not forced and codec != "utf-8"
-    for lineno, raw in enumerate(f, start=1):
-        if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
-        if b"\x00" in raw:
-            state.nul.add(lineno)
-            raw = raw.replace(b"\x00", b"")
-        cr = raw.find(b"\r")
-        if cr != -1 and not (cr == len(raw) - 2 and raw.endswith(b"\n")):
-            # a stray CR inside a line makes the csv module reject the whole file
-            # ("new-line character seen in unquoted field"): it becomes a space
-            body = raw.rstrip(b"\r\n")
-            raw = body.replace(b"\r", b" ") + raw[len(body):]
-        if utf8_lines and not raw.isascii():
+    lineno = 0
+    while True:
+        block = f.readlines(_BLOCK_BYTES)
+        if not block:
+            return
+        if lineno == 0 and block[0].startswith(b"\xef\xbb\xbf"):
+            block[0] = block[0][3:]
+        joined = b"".join(block)
+        # most blocks need no repair: decode them line by line without the checks below
+        if (
+            b"\x00" not in joined
+            and joined.count(b"\r") == joined.count(b"\r\n")
+            and not (utf8_lines and not joined.isascii() and _UTF8_PAIR.search(joined))
+        ):
             try:
-                text = raw.decode("utf-8")
+                texts = [line.decode(codec) for line in block]
             except UnicodeDecodeError:
                 pass
             else:
-                state.fallback.add(lineno)
-                yield text
+                lineno += len(block)
+                yield from texts
                 continue
+        for raw in block:
+            lineno += 1
+            yield _repair_line(raw, lineno, path, enc, codec, forced=forced, state=state)
+
+
+def _repair_line(
+    raw: bytes, lineno: int, path: Path, enc: str, codec: str, *, forced: bool, state: _LineState
+) -> str:
+    """One physical line as text: NUL bytes dropped, stray CRs spaced, decoded with a
+    per-line fallback (see the module docstring)."""
+    if b"\x00" in raw:
+        state.nul.add(lineno)
+        raw = raw.replace(b"\x00", b"")
+    cr = raw.find(b"\r")
+    if cr != -1 and not (cr == len(raw) - 2 and raw.endswith(b"\n")):
+        # a stray CR inside a line makes the csv module reject the whole file
+        # ("new-line character seen in unquoted field"): it becomes a space
+        body = raw.rstrip(b"\r\n")
+        raw = body.replace(b"\r", b" ") + raw[len(body):]
+    if not forced and codec != "utf-8" and not raw.isascii():
         try:
-            yield raw.decode(codec)
-        except UnicodeDecodeError as exc:
-            if forced:
-                raise InputError(
-                    f"line {lineno} is not valid {enc} (byte {exc.start + 1} of the line)",
-                    path=path,
-                    hint="omit --encoding to let bulkio detect it, or fix that line",
-                ) from None
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
             state.fallback.add(lineno)
-            try:
-                yield raw.decode(FALLBACK_ENCODING)
-            except UnicodeDecodeError:
-                yield raw.decode("latin-1")
+            return text
+    try:
+        return raw.decode(codec)
+    except UnicodeDecodeError as exc:
+        if forced:
+            raise InputError(
+                f"line {lineno} is not valid {enc} (byte {exc.start + 1} of the line)",
+                path=path,
+                hint="omit --encoding to let bulkio detect it, or fix that line",
+            ) from None
+        state.fallback.add(lineno)
+        try:
+            return raw.decode(FALLBACK_ENCODING)
+        except UnicodeDecodeError:
+            return raw.decode("latin-1")
 
 
 def _text_lines(
