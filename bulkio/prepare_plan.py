@@ -13,6 +13,7 @@ from array import array
 from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -206,6 +207,9 @@ def duplicate_groups(hashes: array[int], rows: array[int]) -> dict[int, list[int
     return {k: v for k, v in groups.items() if len(v) > 1}
 
 
+_Batch = tuple[bytes, dict[int, Result]]
+#: a submitted batch: its result, its tags and its values (to redo it if a worker dies)
+_Queued = tuple["Future[_Batch]", "array[int]", list[tuple[str, str | None]]]
 PhonesDone = Callable[["array[int]", "array[int]", dict[int, Result]], None]
 
 #: phone values per batch; a file with fewer never starts worker processes
@@ -241,7 +245,7 @@ class PhoneBatches:
         self._values: list[tuple[str, str | None]] = []
         self._tags: array[int] = array("q")
         self._pool: ProcessPoolExecutor | None = None
-        self._queued: deque[tuple[Future[tuple[bytes, dict[int, Result]]], array[int]]] = deque()
+        self._queued: deque[_Queued] = deque()
         self._workers = self._workers_for_machine()
 
     def _workers_for_machine(self) -> int:
@@ -291,15 +295,25 @@ class PhoneBatches:
             return
         if self._pool is None:
             self._pool = _start_pool(self._workers)
-        self._queued.append((self._pool.submit(n_phone.e164_codes, values), tags))
+        self._queued.append((self._pool.submit(n_phone.e164_codes, values), tags, values))
         while self._queued and (len(self._queued) > MAX_QUEUED or self._queued[0][0].done()):
             self._collect()
 
     def _collect(self) -> None:
-        future, tags = self._queued.popleft()
-        self._deliver(tags, future.result())
+        future, tags, values = self._queued.popleft()
+        try:
+            batch = future.result()
+        except BrokenProcessPool:
+            # a worker died (killed, out of memory): carry on in this process
+            log.warning("phone validation worker stopped; validating in this process")
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+            self._workers = 1
+            batch = n_phone.e164_codes(values, cached=True)
+        self._deliver(tags, batch)
 
-    def _deliver(self, tags: array[int], batch: tuple[bytes, dict[int, Result]]) -> None:
+    def _deliver(self, tags: array[int], batch: _Batch) -> None:
         codes: array[int] = array("q")
         codes.frombytes(batch[0])
         self._done(tags, codes, batch[1])

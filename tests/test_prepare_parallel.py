@@ -4,7 +4,11 @@ values, warnings, rejections and in-file duplicates (also across batches, for ev
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import sys
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -113,3 +117,30 @@ def test_stopping_early_shuts_the_workers_down(monkeypatch: pytest.MonkeyPatch) 
     (pool,) = pools
     with pytest.raises(RuntimeError, match="shutdown"):
         pool.submit(print)  # type: ignore[attr-defined]
+
+
+_PARENT = os.getpid()
+
+
+def _die_in_worker(values: list[tuple[str, str | None]], *, cached: bool = False) -> object:
+    if os.getpid() != _PARENT:
+        os._exit(3)
+    return _REAL_CODES(values, cached=cached)
+
+
+_REAL_CODES = n_phone.e164_codes
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs fork")
+def test_a_dead_worker_falls_back_to_this_process(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    rows = _rows(600)
+    expected = _seen(_prepare(rows, "last"))
+    monkeypatch.setattr(prepare_plan, "PHONE_BATCH", 64)
+    monkeypatch.setattr(prepare_plan.PhoneBatches, "_workers_for_machine", lambda self: 2)
+    monkeypatch.setattr(n_phone, "e164_codes", _die_in_worker)
+    monkeypatch.setattr(prepare_plan, "_start_pool", lambda workers: ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("fork")))
+    assert _seen(_prepare(rows, "last")) == expected
+    assert "validating in this process" in caplog.text
