@@ -77,7 +77,10 @@ class ApiError(BulkioError):
 class AuthError(ApiError):
     """401 or 403: the token is wrong, expired, or lacks a scope."""
 
-    hint = "check BULKIO_TOKEN (or the config file) and that the token has the contacts scopes"
+    hint = (
+        "check BULKIO_TOKEN (or the config file), that the token has the contacts scopes, "
+        "and that --location-id (BULKIO_LOCATION_ID) is the token's sub-account"
+    )
 
 
 class RateLimitedError(ApiError):

@@ -257,7 +257,18 @@ class _SearchPager:
             body["page"] = 1
         else:
             body["searchAfter"] = self._cursor
-        return await self._client.search(body)
+        try:
+            return await self._client.search(body)
+        except ApiError as exc:
+            # A 422 on the first page can only come from what the user wrote (filters, sort,
+            # query): report it as a usage error, like a filter that does not parse.
+            if exc.status == 422 and self._cursor is None:
+                raise FilterError(
+                    f"the API refused the search: {exc}",
+                    hint="check the fields, operators and values of --filter-file, --filter "
+                    "and --sort",
+                ) from exc
+            raise
 
     def advance(self, contacts: list[dict[str, Any]], total: int | None) -> None:
         self.fetched += len(contacts)

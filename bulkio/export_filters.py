@@ -37,6 +37,10 @@ FILTER_SYNTAX = (
 )
 SORT_SYNTAX = "sort looks like 'field', 'field:asc' or 'field:desc' (at most 2)"
 
+#: Operators of the search API (the stored spec notes list them).
+API_OPERATORS = frozenset(
+    {"eq", "not_eq", "contains", "not_contains", "exists", "not_exists", "range"}
+)
 _RANGE_OPS = {">=": "gte", ">": "gt", "<=": "lte", "<": "lt"}
 _OPS = {"=": "eq", "==": "eq", "!=": "not_eq", "~": "contains", "!~": "not_contains", **_RANGE_OPS}
 # Longest operators first so '!=' is not read as '!' + '='.
@@ -178,6 +182,11 @@ def _check_raw(item: Mapping[str, Any], path: str | Path) -> None:
         return
     if not isinstance(item.get("field"), str) or not isinstance(item.get("operator"), str):
         raise FilterError(f"filter file {path}: every filter needs 'field' and 'operator'")
+    if item["operator"] not in API_OPERATORS:
+        raise FilterError(
+            f"filter file {path}: unknown operator {item['operator']!r}",
+            hint=f"use one of: {', '.join(sorted(API_OPERATORS))}",
+        )
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,12 @@ class _Temp:
 
     def __init__(self, final: Path) -> None:
         self.final = final
+        if final.is_dir():
+            raise InputError(
+                f"{final} is a folder",
+                path=final,
+                hint="give a file name, e.g. -o contacts.csv",
+            )
         try:
             fd, name = tempfile.mkstemp(
                 dir=final.parent, prefix=f".{final.name}.", suffix=".tmp"

@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from bulkio.cli import main
+from bulkio.errors import TransportError
 
 PEOPLE: list[dict[str, Any]] = [
     {"firstName": "Ana", "lastName": "López", "email": "ana@ejemplo.mx", "country": "MX",
@@ -175,6 +176,55 @@ def test_bad_extension_and_auth_failure_exit_1(sandbox: Any, tmp_path: Path) -> 
     assert result.exit_code == 1
     assert "wrong-token-123" not in result.output
     assert target.read_text(encoding="utf-8") == "previous"
+
+
+@pytest.mark.parametrize(
+    ("filters", "needle"),
+    [
+        ([{"field": "nofield", "operator": "eq", "value": "1"}], "API refused the search"),
+        ([{"field": "email", "operator": "bogus", "value": "1"}], "unknown operator 'bogus'"),
+    ],
+)
+def test_filter_file_the_api_refuses_is_a_usage_error(
+    sandbox: Any, tmp_path: Path, filters: list[dict[str, str]], needle: str
+) -> None:
+    path = tmp_path / "f.json"
+    path.write_text(json.dumps(filters), encoding="utf-8")
+    target = tmp_path / "c.csv"
+    result = invoke(sandbox, "-o", str(target), "--filter-file", str(path))
+    assert result.exit_code == 2, result.output
+    assert needle in result.output and "Traceback" not in result.output
+    assert not target.exists()
+
+
+def test_folder_target_and_unreachable_api_exit_1_with_a_next_step(
+    sandbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "c.csv").mkdir()
+    result = invoke(sandbox, "-o", str(tmp_path / "c.csv"))
+    assert result.exit_code == 1 and "is a folder" in result.output, result.output
+
+    async def unreachable(*args: Any, **kwargs: Any) -> None:
+        # What the client raises once its retries against a closed port are spent.
+        raise TransportError("POST /contacts/search: no response (ConnectError)")
+
+    monkeypatch.setattr("bulkio.cli.export.run_export", unreachable)
+    result = invoke(sandbox, "-o", str(tmp_path / "d.csv"))
+    assert result.exit_code == 1, result.output
+    assert "run the export again" in result.output and "--resume" not in result.output
+    assert sandbox.token not in result.output and "Traceback" not in result.output
+
+
+def test_a_location_the_token_cannot_see_names_the_location_option(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    result = CliRunner().invoke(
+        main, ["export", "-o", str(tmp_path / "c.csv"), "--base-url", sandbox.url,
+               "--location-id", "OtherLocation123"],
+        env={"BULKIO_TOKEN": sandbox.token, "BULKIO_CONFIG": None},
+    )
+    assert result.exit_code == 1 and "403" in result.output, result.output
+    assert "--location-id" in result.output and sandbox.token not in result.output
 
 
 def test_help_starts_with_one_line_and_example() -> None:

@@ -133,6 +133,15 @@ def test_unwritable_folder_is_an_input_error(tmp_path: Path) -> None:
         open_output(tmp_path / "missing" / "c.csv", fmt="csv").add_sheet("contacts", HEADERS)
 
 
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_folder_named_like_the_target_is_an_input_error(tmp_path: Path, fmt: str) -> None:
+    target = tmp_path / f"contacts.{fmt}"
+    target.mkdir()
+    with pytest.raises(InputError, match="is a folder"):
+        open_output(target, fmt=fmt).add_sheet("contacts", HEADERS)  # type: ignore[arg-type]
+    assert target.is_dir() and list(tmp_path.iterdir()) == [target]
+
+
 def test_xlsx_continues_on_a_new_sheet_past_the_row_limit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

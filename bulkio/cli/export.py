@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from bulkio.cli import main
 from bulkio.cli.options import ApiOptions, abort_on_errors, api_options, open_target
+from bulkio.errors import TransportError
 from bulkio.export import DEFAULT_OVERLAP, ExportResult, ExportSpec, expand_target, run_export
 from bulkio.export_filters import (
     FILTER_SYNTAX,
@@ -258,6 +259,10 @@ def export_command(
                 result = asyncio.run(go())
             except FilterError as exc:
                 raise click.UsageError(f"{exc} ({exc.hint})") from exc
+            except TransportError as exc:
+                # The generic hint names --resume, which export does not have.
+                exc.hint = "check the network and --base-url, then run the export again"
+                raise
     finally:
         bar.close()
     if as_json:
