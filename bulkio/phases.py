@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -67,6 +67,10 @@ class RowWork:
     outstanding: int = 0
     failure: tuple[str, str, int | None] | None = None
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    #: of the tags / followers this row adds, those the contact already had (casefolded);
+    #: None when unknown (the contact answer did not say, or the phase was done earlier)
+    had_tags: frozenset[str] | None = None
+    had_followers: frozenset[str] | None = None
 
     @property
     def row(self) -> int:
@@ -207,6 +211,8 @@ class RowRunner:
             step = work.prior.steps[phase]
             work.contact_id = step.contact_id or work.prior.contact_id
             work.action = "created" if step.detail.get("new") else "updated"
+            work.had_tags = _had(step.detail.get("had_tags"))
+            work.had_followers = _had(step.detail.get("had_followers"))
             if work.contact_id:
                 return True
         try:
@@ -238,8 +244,9 @@ class RowRunner:
             return False
         work.contact_id = cid
         work.action = "created" if new else "updated"
-        self.journal.record_step(self.run_id, work.row, phase, contact_id=cid,
-                                 detail={"new": new})
+        detail: dict[str, Any] = {"new": new}
+        detail.update(_already_had(work, contact))
+        self.journal.record_step(self.run_id, work.row, phase, contact_id=cid, detail=detail)
         return True
 
     def _created_during_run(self, contact: dict[str, Any]) -> bool:
@@ -315,8 +322,9 @@ class RowRunner:
                 await self.client.add_to_campaign(cid, step.payload["id"])
                 detail = {"campaign_id": step.payload["id"]}
             else:
-                await self.client.add_followers(cid, step.payload["followers"])
-                detail = {"added": step.payload["followers"]}
+                answer = await self.client.add_followers(cid, step.payload["followers"])
+                detail = _followers_detail(step.payload["followers"], work.had_followers,
+                                           answer)
         except ApiError as err:
             self._check_fatal(err)
             _, message, http = row_error(err)
@@ -366,9 +374,12 @@ class RowRunner:
             self._chunk_failed(chunk, "tags", "tag-failed", err)
             return
         errors: dict[str, str] = {}
+        answers: dict[str, Mapping[str, Any]] = {}
         for item in data.get("responses") or []:
             if isinstance(item, dict) and item.get("type") == "error":
                 errors[str(item.get("contactId"))] = str(item.get("message") or "error")
+            elif isinstance(item, dict):
+                answers[str(item.get("contactId"))] = item
         for it in chunk.items:
             work = self._works.get(it.row)
             if it.contact_id in errors:
@@ -377,8 +388,10 @@ class RowRunner:
                 if work is not None:
                     work.fail("tag-failed", f"tags {', '.join(tags)}: {errors[it.contact_id]}")
             else:
+                had = work.had_tags if work is not None else None
                 self.journal.record_step(self.run_id, it.row, "tags", contact_id=it.contact_id,
-                                         detail={"added": tags})
+                                         detail=_tags_detail(tags, had,
+                                                             answers.get(it.contact_id)))
             if work is not None:
                 self._release(work)
 
@@ -490,3 +503,62 @@ async def snapshot_batch(client: Client, journal: Journal, run_id: str,
             found = by_phone.get(w.plan.lookup_phone)
         if found is not None and found.get("id"):
             journal.save_snapshot(run_id, str(found["id"]), found)
+
+
+# -- what undo needs: which tags / followers the run really added -------------------------
+
+
+def _had(value: Any) -> frozenset[str] | None:
+    return frozenset(str(v).casefold() for v in value) if isinstance(value, list) else None
+
+
+def _already_had(work: RowWork, contact: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Of the tags / followers the row adds next, those the contact already had.
+
+    The contact in the upsert/create/update answer is the contact after that write and
+    before the bulk tags call; the body carries no ``tags`` (``--tags add``) nor followers,
+    so the answer's lists are what the contact had before this run. Journaled with the
+    contact step (only the row's own values: small) so that a resume knows them too.
+    """
+    out: dict[str, list[str]] = {}
+    body_sets = {"tags": "tags" in work.plan.body, "followers": False}
+    wanted = {
+        "tags": list(work.plan.tags),
+        "followers": [str(f) for fu in work.plan.followups if fu.kind == "followers"
+                      for f in fu.payload["followers"]],
+    }  # fmt: skip
+    for key, values in wanted.items():
+        current = contact.get(key)
+        if not values or body_sets[key] or not isinstance(current, list):
+            continue
+        had = {str(v).casefold() for v in current}
+        out[f"had_{key}"] = [v for v in values if v.casefold() in had]
+        if key == "tags":
+            work.had_tags = frozenset(v.casefold() for v in out["had_tags"])
+        else:
+            work.had_followers = frozenset(v.casefold() for v in out["had_followers"])
+    return out
+
+
+def _tags_detail(tags: list[str], had: frozenset[str] | None,
+                 answer: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The ``tags`` step detail: ``added`` = the tags the contact did not have before;
+    ``exact`` when that is known (from the contact answer or the bulk answer)."""
+    if had is not None:
+        return {"added": [t for t in tags if t.casefold() not in had], "exact": True}
+    if answer is not None and isinstance(answer.get("tagsAdded"), list):
+        return {"added": [str(t) for t in answer["tagsAdded"]], "exact": True}
+    if answer is not None and isinstance(answer.get("oldTags"), list):
+        old = {str(t).casefold() for t in answer["oldTags"]}
+        return {"added": [t for t in tags if t.casefold() not in old], "exact": True}
+    return {"added": tags}
+
+
+def _followers_detail(users: list[str], had: frozenset[str] | None,
+                      answer: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The ``followers`` step detail, like :func:`_tags_detail`."""
+    if had is not None:
+        return {"added": [u for u in users if u.casefold() not in had], "exact": True}
+    if answer is not None and isinstance(answer.get("followersAdded"), list):
+        return {"added": [str(u) for u in answer["followersAdded"]], "exact": True}
+    return {"added": users}

@@ -146,8 +146,10 @@ def _entry_actions(entry: UndoEntry, *, exact: bool) -> tuple[list[UndoAction], 
     """Actions reverting one entry, and what cannot be reverted.
 
     ``exact``: the run recorded only what it really changed (the bulk commands, from the
-    bulk answers); an import records the tags/followers it *sent*, which may include some
-    the contact already had, so without a snapshot those are left alone.
+    bulk answers). An import records per step whether it knew which tags/followers the
+    contact already had (``"exact": true``, from the contact answer or the bulk answer);
+    older journals recorded the ones it *sent*, which may include some the contact already
+    had, so without a snapshot those are left alone.
     """
     cid = entry.contact_id
     create = entry.steps.get("create")
@@ -173,7 +175,7 @@ def _entry_actions(entry: UndoEntry, *, exact: bool) -> tuple[list[UndoAction], 
                       "snapshot: import with --snapshot)")
     tags = _done(entry, "tags")
     if tags is not None and tags.get("added") and not (snap is not None and updated):
-        if exact and not tags.get("assumed"):
+        if (exact or tags.get("exact")) and not tags.get("assumed"):
             add("remove-tags", tags=list(tags["added"]))
         else:
             cannot.append("tags added to this existing contact are left in place: the run did "
@@ -193,7 +195,8 @@ def _entry_actions(entry: UndoEntry, *, exact: bool) -> tuple[list[UndoAction], 
     for phase, kind, key in (("followers", "remove-followers", "added"),
                              ("followers_removed", "add-followers", "removed")):
         detail = _done(entry, phase)
-        if detail is not None and kind == "remove-followers" and not exact and snap is None:
+        if (detail is not None and kind == "remove-followers" and snap is None
+                and not (exact or detail.get("exact"))):
             cannot.append("followers added to this existing contact are left in place: the "
                           "run did not record which ones it already had")
             continue

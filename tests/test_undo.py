@@ -116,23 +116,25 @@ def test_undo_of_an_import_without_snapshot_says_what_it_cannot_revert(
     sandbox: Any, tmp_path: Path
 ) -> None:
     [ana] = sandbox.admin.seed(sandbox.location_id, contacts=[
-        {"firstName": "Ana", "email": "ana@ejemplo.mx", "tags": ["vip"]}])
-    src = write_csv(tmp_path / "m.csv", ["Nombre", "Correo", "Etiquetas"], [
-        ["Ana María", "ana@ejemplo.mx", "vip, nuevo"], ["Nuevo", "nuevo@ejemplo.mx", "vip"]])
+        {"firstName": "Ana", "email": "ana@ejemplo.mx", "tags": ["vip"], "followers": ["u1"]}])
+    src = write_csv(tmp_path / "m.csv", ["Nombre", "Correo", "Etiquetas", "Seguidores"], [
+        ["Ana María", "ana@ejemplo.mx", "VIP, nuevo", "u1, u2"],
+        ["Nuevo", "nuevo@ejemplo.mx", "vip", ""]])
     imported = run(sandbox, "import", str(src), "--json")
     import_id = json.loads(imported.stdout)["run_id"]
+    assert sandbox.admin.contacts(sandbox.location_id)[0]["tags"] == ["vip", "nuevo"]
     done = undo(sandbox, tmp_path / ".bulkio" / "journal.db", import_id, "--json")
     assert done.exit_code == 3, done.output
     summary = json.loads(done.stdout)
-    assert summary["by_action"] == {"reverted": 1}
     assert summary["by_error"] == {"cannot-revert": 1}
     contacts = sandbox.admin.contacts(sandbox.location_id)
     assert [c["id"] for c in contacts] == [ana] and contacts[0]["firstName"] == "Ana María"
-    # the import sent "vip" too, which Ana already had: without a snapshot nothing is removed
-    assert contacts[0]["tags"] == ["vip", "nuevo"]
+    # the import journaled only what Ana lacked: "vip" and u1 were hers before the run
+    assert contacts[0]["tags"] == ["vip"]
+    assert contacts[0]["followers"] == ["u1"]
     fails = read_csv(tmp_path / f"{import_id}.undo.failures.csv")
     assert fails[0]["original_contact_id"] == ana and "--snapshot" in fails[0]["_error_message"]
-    assert "tags added to this existing contact are left in place" in fails[0]["undo"]
+    assert "remove-tags nuevo" in fails[0]["undo"] and "remove-followers u2" in fails[0]["undo"]
 
 
 def test_undo_of_bulk_commands(sandbox: Any, tmp_path: Path) -> None:
@@ -235,3 +237,29 @@ def test_plan_from_journal_steps(tmp_path: Path) -> None:
     ]
     assert [(r, c) for r, c, _ in plan.cannot] == [(2, None), (7, "c7"), (9, "c9"),
                                                    (10, "c10")]
+
+
+def test_plan_of_an_import_trusts_only_exact_tag_and_follower_steps(tmp_path: Path) -> None:
+    from bulkio.journal import Journal
+    from bulkio.undo import plan_undo
+
+    with Journal.open(tmp_path / "j.db") as journal:
+        run = journal.start_run(command="import", location_id="loc")
+        for row, exact in ((2, True), (3, False)):
+            cid = f"c{row}"
+            journal.record_step(run.id, row, "upsert", contact_id=cid, detail={"new": False})
+            extra = {"exact": True} if exact else {}
+            journal.record_step(run.id, row, "tags", contact_id=cid,
+                                detail={"added": ["nuevo"], **extra})
+            journal.record_step(run.id, row, "followers", contact_id=cid,
+                                detail={"added": ["u2"], **extra})
+            journal.record_row(run.id, row, status="ok", action="updated", contact_id=cid)
+        journal.finish_run(run.id)
+        plan = plan_undo(journal, run.id)
+    assert [(a.row, a.kind, a.detail) for a in plan.actions] == [
+        (2, "remove-tags", {"tags": ["nuevo"]}),
+        (2, "remove-followers", {"followers": ["u2"]}),
+    ]
+    reasons = " ".join(why for _, _, why in plan.cannot)
+    assert "tags added to this existing contact are left in place" in reasons
+    assert "followers added to this existing contact are left in place" in reasons
