@@ -289,12 +289,16 @@ class PhoneBatches:
     def _flush(self, *, last: bool) -> None:
         values, tags = self._values, self._tags
         self._values, self._tags = [], array("q")
-        if self._pool is None and (last or self._workers < 2):
+        if self._pool is None and not last and self._workers > 1:
+            self._pool = _start_pool(self._workers)
+            if self._pool is None:
+                self._workers = 1
+        if self._pool is None:
+            while self._queued:  # batches of a pool that broke, first (in order)
+                self._collect()
             # in this process, through normalize_phone's cache (pass 2 may ask again)
             self._deliver(tags, n_phone.e164_codes(values, cached=True))
             return
-        if self._pool is None:
-            self._pool = _start_pool(self._workers)
         self._queued.append((self._pool.submit(n_phone.e164_codes, values), tags, values))
         while self._queued and (len(self._queued) > MAX_QUEUED or self._queued[0][0].done()):
             self._collect()
@@ -319,15 +323,20 @@ class PhoneBatches:
         self._done(tags, codes, batch[1])
 
 
-def _start_pool(workers: int) -> ProcessPoolExecutor:
-    # fork is the cheapest start, but forking a process that runs other threads can copy
-    # a held lock into the child: then start from a clean server process instead
-    method = "fork" if threading.active_count() == 1 else "forkserver"
-    if method not in multiprocessing.get_all_start_methods():
-        method = "spawn"
-    log.debug("validating phones in %d %s worker processes", workers, method)
+def _start_pool(workers: int) -> ProcessPoolExecutor | None:
+    """Worker processes started by fork, or None when fork is not safe here.
+
+    Fork is cheap and needs nothing from ``__main__``. Forking a process that runs other
+    threads can copy a held lock into the child, and the spawn/forkserver methods re-run
+    the caller's main script (harmful in a script without a ``__main__`` guard): in
+    those cases the phones are validated in this process.
+    """
+    if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        log.debug("other threads are running: validating phones in this process")
+        return None
+    log.debug("validating phones in %d worker processes", workers)
     return ProcessPoolExecutor(
         max_workers=workers,
-        mp_context=multiprocessing.get_context(method),
+        mp_context=multiprocessing.get_context("fork"),
         initializer=_init_worker,
     )

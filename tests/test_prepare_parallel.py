@@ -7,6 +7,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
@@ -20,6 +22,7 @@ from bulkio.prepare import Duplicates, prepare_rows
 from bulkio.records import PreparedRow, SourceRow, Table
 
 HEADERS = ["Correo", "Teléfono", "País"]
+_THREADS = "other threads run in this process: phones are validated without workers"
 # the same +52 55 1234 5678 typed five ways, rows far apart (other batches)
 SAME_PHONE = ["+52 55 1234 5678", "044 55 1234 5678", "5512345678", "(55) 1234-5678",
               "5512345678.0"]  # fmt: skip
@@ -72,18 +75,21 @@ def test_workers_give_the_rows_of_in_process_validation(
     monkeypatch.setattr(prepare_plan, "PHONE_BATCH", 1_000_000)
     inline = _seen(_prepare(rows, duplicates))
     n_phone._normalize.cache_clear()
-    started: list[int] = []
+    started: list[object] = []
     real_start = prepare_plan._start_pool
 
     def start(workers: int) -> object:
-        started.append(workers)
-        return real_start(workers)
+        pool = real_start(workers)
+        started.append(pool)
+        return pool
 
     monkeypatch.setattr(prepare_plan, "PHONE_BATCH", 64)
     monkeypatch.setattr(prepare_plan, "_start_pool", start)
     monkeypatch.setattr(prepare_plan.PhoneBatches, "_workers_for_machine", lambda self: 2)
     pooled = _seen(_prepare(rows, duplicates))
-    assert started == [2]
+    assert len(started) == 1
+    if started[0] is None:
+        pytest.skip(_THREADS)
     assert pooled == inline
     dup_rows = [r for r in pooled if any(code == "duplicate-in-file" for code, _, _ in r[2])]
     assert len(dup_rows) >= 10  # phone and email duplicates were found across batches
@@ -115,6 +121,8 @@ def test_stopping_early_shuts_the_workers_down(monkeypatch: pytest.MonkeyPatch) 
     assert first.row == 2
     prep.close()  # type: ignore[attr-defined]
     (pool,) = pools
+    if pool is None:
+        pytest.skip(_THREADS)
     with pytest.raises(RuntimeError, match="shutdown"):
         pool.submit(print)  # type: ignore[attr-defined]
 
@@ -135,6 +143,11 @@ _REAL_CODES = n_phone.e164_codes
 def test_a_dead_worker_falls_back_to_this_process(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
+    deadline = time.monotonic() + 10
+    while threading.active_count() > 1 and time.monotonic() < deadline:
+        time.sleep(0.05)  # pools of earlier tests wind down
+    if threading.active_count() > 1:
+        pytest.skip(_THREADS)
     rows = _rows(600)
     expected = _seen(_prepare(rows, "last"))
     monkeypatch.setattr(prepare_plan, "PHONE_BATCH", 64)
