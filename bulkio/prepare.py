@@ -351,7 +351,7 @@ class Preparation:
                 if code > 0:
                     phone = f"+{code}"
                 elif code < 0:
-                    phone = phone_results.get(index)
+                    phone = phone_results.pop(index, None)
                 email_clean = emails_clean[index] == 1
             prepared = self._prepare(src, plans, phone, email_clean)
             if self._dups or self._phones_open:
