@@ -85,7 +85,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
             f"{path}: not valid TOML ({exc})", hint="fix the file or point --config elsewhere"
         ) from exc
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from exc
+        raise ConfigError(
+            f"{path}: cannot read ({exc.strerror})",
+            hint="check the file's permissions, or point --config elsewhere",
+        ) from exc
     unknown = sorted(set(data) - _KNOWN_KEYS)
     if unknown:
         raise ConfigError(
@@ -95,7 +98,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
     for key, value in data.items():
         expected = int if key == "max_in_flight" else str
         if not isinstance(value, expected) or isinstance(value, bool):
-            raise ConfigError(f"{path}: {key} must be a {expected.__name__}")
+            example = f"{key} = 8" if expected is int else f'{key} = "..." (in quotes)'
+            raise ConfigError(
+                f"{path}: {key} must be a {'whole number' if expected is int else 'string'}",
+                hint=f"write it as {example}",
+            )
     return data
 
 
@@ -152,7 +159,11 @@ def load_settings(
     inflight = max_in_flight if max_in_flight is not None else file.get("max_in_flight")
     inflight = DEFAULT_MAX_IN_FLIGHT if inflight is None else int(inflight)
     if not 1 <= inflight <= 64:
-        raise ConfigError(f"max_in_flight must be between 1 and 64, got {inflight}")
+        raise ConfigError(
+            f"max_in_flight must be between 1 and 64, got {inflight}",
+            hint=f"set max_in_flight in {path or 'the config file'} to 1-64 "
+            f"(default {DEFAULT_MAX_IN_FLIGHT})",
+        )
     return Settings(
         token=token,
         location_id=loc,

@@ -90,7 +90,9 @@ def test_config_file_search_order(isolated: Path, monkeypatch: pytest.MonkeyPatc
          "must start with http"),
         ('token = "unterminated\n', {}, "not valid TOML"),
         (f'token = "{TOKEN}"\nlocation = "L"\n', {}, "unknown setting(s) location"),
-        (f'token = "{TOKEN}"\nlocation_id = 42\n', {}, "location_id must be a str"),
+        (f'token = "{TOKEN}"\nlocation_id = 42\n', {}, "location_id must be a string"),
+        (f'token = "{TOKEN}"\nlocation_id = "L"\nmax_in_flight = "8"\n', {},
+         "max_in_flight must be a whole number"),
         (f'token = "{TOKEN}"\nlocation_id = "L"\nmax_in_flight = 0\n', {}, "max_in_flight"),
     ],
 )
@@ -104,6 +106,7 @@ def test_bad_or_missing_settings_raise_one_line_config_errors(
     message = str(info.value)
     assert fragment in message
     assert "\n" not in message
+    assert info.value.hint, "every config error says what to do next"
     assert TOKEN not in message and TOKEN not in info.value.hint
 
 
