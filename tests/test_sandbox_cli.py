@@ -81,8 +81,12 @@ def test_serve_prints_url_location_token_and_serves(tmp_path: Path) -> None:
                        json={"locationId": loc, "email": "cli@x.com"})  # fmt: skip
         assert r.status_code == 201
     finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=10)
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
     assert proc.returncode == 0
 
 

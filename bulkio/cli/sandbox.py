@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import sqlite3
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import click
@@ -48,6 +50,10 @@ def sandbox() -> None:
     """
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
 @sandbox.command()
 @click.option("--port", type=int, default=8765, show_default=True,
               help="Port on 127.0.0.1 (0 picks a free one).")
@@ -68,7 +74,7 @@ def serve(
     *, port: int, db: Path, rate_limit: int, rate_interval_ms: int, daily_limit: int,
     latency_ms: int, faults: str | None,
 ) -> None:  # fmt: skip
-    """Serve the emulator on 127.0.0.1 until Ctrl-C.
+    """Serve the emulator on 127.0.0.1 until Ctrl-C (or SIGTERM).
 
     \b
     Example:
@@ -108,6 +114,8 @@ def serve(
     click.echo("serving until Ctrl-C", err=True)
     sys.stdout.flush()
     sys.stderr.flush()
+    # stop cleanly on SIGTERM (kill, service managers) as on Ctrl-C
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         while True:
             time.sleep(3600)
