@@ -24,6 +24,10 @@ def main() -> None:
       1  run aborted (bad input, auth, network)
       2  usage error
       3  run finished but some rows failed
+
+    The API token comes from BULKIO_TOKEN or a config file (bulkio.toml), never the
+    command line; the location from --location-id or BULKIO_LOCATION_ID. --sandbox needs
+    neither. `bulkio COMMAND -h` shows a command's options and an example.
     """
 
 
