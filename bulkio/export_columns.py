@@ -129,7 +129,10 @@ def resolve_columns(selected: Sequence[str] | None, custom: CustomFieldIndex) ->
             hdr = header_of[str(found["id"])]
             col = _custom(hdr, found)
         if col.header in seen:
-            raise FilterError(f"column {col.header!r} is listed twice in --columns")
+            raise FilterError(
+                f"column {col.header!r} is listed twice in --columns",
+                hint="list each column once, e.g. --columns id,email,phone",
+            )
         seen.add(col.header)
         cols.append(col)
     if not cols:

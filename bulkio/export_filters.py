@@ -269,7 +269,10 @@ def _typed(value: str, api_field: str, cf: Mapping[str, Any] | None) -> Any:
             return True
         if low in {"false", "no", "0"}:
             return False
-        raise FilterError(f"{api_field} takes true or false, not {value!r}")
+        raise FilterError(
+            f"{api_field} takes true or false, not {value!r}",
+            hint=f"e.g. --filter '{api_field}=true'",
+        )
     if cf is not None and str(cf.get("dataType", "")).upper() in {"NUMERICAL", "MONETORY"}:
         try:
             number = float(value)
@@ -303,7 +306,11 @@ def build_filters(
                 bounds = ranges[api_field] = {}
                 out.append({"field": api_field, "operator": "range", "value": bounds})
             if expr.bound in bounds:
-                raise FilterError(f"two {expr.bound} bounds for {expr.field} ({expr.text!r})")
+                raise FilterError(
+                    f"two {expr.bound} bounds for {expr.field} ({expr.text!r})",
+                    hint=f"give {expr.field} at most one lower and one upper bound, e.g. "
+                    f"--filter '{expr.field}>=2026-01-01' --filter '{expr.field}<2026-02-01'",
+                )
             bounds[expr.bound] = _typed(expr.value, api_field, cf)
         elif expr.op in {"exists", "not_exists"}:
             out.append({"field": api_field, "operator": expr.op})

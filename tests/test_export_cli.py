@@ -154,6 +154,10 @@ def test_csv_bom_delimiter_and_incremental_state(sandbox: Any, tmp_path: Path) -
         (["-o", "-", "--business-id", "b1", "--filter", "tags=vip"], "--business-id"),
         (["-o", "-", "--since", "ayer"], "--since"),
         (["-o", "-", "--filter", "dateAdded>=notadate"], "dateAdded takes a date"),
+        (["-o", "-", "--columns", "id,email,id"], "each column once"),
+        (["-o", "-", "--filter", "dnd=maybe"], "--filter 'dnd=true'"),
+        (["-o", "-", "--filter", "dateAdded>=2026-01-01", "--filter", "dateAdded>=2026-02-01"],
+         "one lower and one upper bound"),
     ],
 )
 def test_usage_errors_exit_2(sandbox: Any, args: list[str], needle: str) -> None:
