@@ -5,11 +5,12 @@ from __future__ import annotations
 import click
 
 from bulkio import __version__
+from bulkio.cli.safety_net import BulkioGroup
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+@click.group(cls=BulkioGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="bulkio")
 def main() -> None:
     """Move contacts between spreadsheets and the HighLevel Contacts API v3.

@@ -1,0 +1,74 @@
+"""Last line of defence of the CLI: an unexpected exception becomes one line, exit 1.
+
+Commands turn the errors they expect into ``Error: ... (hint: ...)`` themselves (see
+``bulkio.cli.options.abort_on_errors``). Anything that still escapes (a file system or
+SQLite error on a path nobody validated, a bug) must not greet the user with a
+traceback: :class:`BulkioGroup` prints one line with a next step and exits 1.
+``BULKIO_DEBUG=1`` lets the traceback through, for bug reports.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from typing import Any
+
+import click
+
+from bulkio.errors import BulkioError
+
+_REDACTED = "***"
+
+
+def _redact(text: str) -> str:
+    """Never print the API token, whatever an exception message happens to contain."""
+    token = os.environ.get("BULKIO_TOKEN", "").strip()
+    if len(token) >= 4:
+        text = text.replace(token, _REDACTED)
+    return text
+
+
+def _is_sqlite_error(exc: BaseException) -> bool:
+    # By name: only the journal module imports sqlite3 (tests/test_journal.py checks it).
+    return any(
+        cls.__module__ == "sqlite3" and cls.__name__ == "DatabaseError" for cls in type(exc).__mro__
+    )
+
+
+def one_line(exc: BaseException) -> str:
+    """The ``Error: ...`` line (with a hint) for an exception no command handled."""
+    if isinstance(exc, BulkioError):
+        message, hint = str(exc), exc.hint
+    elif isinstance(exc, OSError):
+        where = exc.filename if exc.filename is not None else ""
+        reason = exc.strerror or str(exc)
+        message = f"{where}: {reason}" if where else reason
+        hint = "check the path, that its folder exists and that you may write there"
+    elif _is_sqlite_error(exc):
+        message = f"database error: {exc}"
+        hint = "the --db/--sandbox-db/--journal file is damaged or not bulkio's: pass another path"
+    else:
+        message = f"unexpected {type(exc).__name__}: {exc}"
+        hint = "this is a bug in bulkio: re-run with BULKIO_DEBUG=1 and report the traceback"
+    text = f"{message} (hint: {hint})" if hint else message
+    return _redact(" ".join(text.split()))
+
+
+class BulkioGroup(click.Group):
+    """A click group whose subcommands never end in a traceback (unless BULKIO_DEBUG=1)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except OSError as exc:
+            if exc.errno == errno.EPIPE or os.environ.get("BULKIO_DEBUG"):
+                raise  # click ends quietly on a closed pipe (``bulkio export -o - | head``)
+            click.echo(f"Error: {one_line(exc)}", err=True)
+            ctx.exit(1)
+        except Exception as exc:
+            if os.environ.get("BULKIO_DEBUG"):
+                raise
+            click.echo(f"Error: {one_line(exc)}", err=True)
+            ctx.exit(1)
