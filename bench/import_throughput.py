@@ -14,17 +14,29 @@ then imports the unchanged file again. Prints a table:
 
     .venv/bin/python bench/import_throughput.py              # 10,000 rows (~2 min)
     .venv/bin/python bench/import_throughput.py -n 2000      # quicker look
+    .venv/bin/python bench/import_throughput.py --jitter-ms 150   # network jitter: 429s
+
+``--jitter-ms J`` delays each request by a random 0..J ms between the pacer's dispatch and
+the network (as a congested link does), so some arrive later than the pacer's margin
+allows for and the sandbox answers 429: the figure to watch is how much rate each costs.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
+import random
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 from bulkio.cli.options import Target
+from bulkio.client import Client
 from bulkio.importer import ImportOptions, ReadOptions, run_import
 from bulkio.sandbox import Sandbox
 
@@ -39,6 +51,32 @@ def write_input(path: Path, n: int) -> None:
             writer.writerow([f"Persona {i}", f"persona{i}@ejemplo.com.mx",
                              f"+52 55 {10_000_000 + i:08d}", TAG_SETS[i % len(TAG_SETS)],
                              f"empresa-{i % 10}"])
+
+
+class _JitterTransport(httpx.AsyncBaseTransport):
+    """Sends each request after a random delay of 0..``jitter_s`` (seeded)."""
+
+    def __init__(self, jitter_s: float, seed: int = 7) -> None:
+        self._inner = httpx.AsyncHTTPTransport()
+        self._jitter_s = jitter_s
+        self._rng = random.Random(seed)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(self._rng.uniform(0, self._jitter_s))
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+@dataclass(frozen=True)
+class _JitterTarget(Target):
+    jitter_s: float = 0.0
+
+    def client(self, **overrides: Any) -> Client:
+        if self.jitter_s > 0:
+            overrides.setdefault("transport", _JitterTransport(self.jitter_s))
+        return super().client(**overrides)
 
 
 def _span_s(requests: list[dict[str, object]]) -> float:
@@ -61,15 +99,26 @@ def main() -> None:
     parser.add_argument("--rate-limit", type=int, default=1_000)
     parser.add_argument("--interval-ms", type=int, default=10_000)
     parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument("--in-flight", type=int, default=None,
+                        help="the client's max in flight (default: the CLI's)")
+    parser.add_argument("--inject-429", type=float, default=0.0, metavar="P",
+                        help="the sandbox answers this share of requests 429 (counted)")
+    parser.add_argument("--jitter-ms", type=int, default=0,
+                        help="random 0..N ms delay between dispatch and the network")
     args = parser.parse_args()
     allowed = args.rate_limit / (args.interval_ms / 1000)
     with tempfile.TemporaryDirectory() as tmp, Sandbox(
         None, rate_limit=args.rate_limit, rate_interval_ms=args.interval_ms,
         daily_limit=1_000_000, latency_ms=args.latency_ms,
     ) as sb:
+        if args.inject_429:
+            sb.admin.set_faults(probabilities={429: args.inject_429}, seed=7,
+                                latency_ms=args.latency_ms)
         src = Path(tmp) / "contactos.csv"
         write_input(src, args.rows)
-        target = Target(base_url=sb.url, token=sb.token, location_id=sb.location_id)
+        target = _JitterTarget(base_url=sb.url, token=sb.token, location_id=sb.location_id,
+                               jitter_s=args.jitter_ms / 1000,
+                               **({"max_in_flight": args.in_flight} if args.in_flight else {}))
         figures: list[tuple[str, str]] = []
         for label in ("first import", "unchanged re-run"):
             sb.admin.clear_requests()
@@ -102,7 +151,9 @@ def main() -> None:
             ]
     width = max(len(k) for k, _ in figures)
     print(f"import of {args.rows:,} rows at {args.rate_limit:,} req / {args.interval_ms:,} ms, "
-          f"{args.latency_ms} ms latency (allowed {allowed:.0f} req/s)")
+          f"{args.latency_ms} ms latency, 0..{args.jitter_ms} ms jitter, "
+          f"{args.inject_429:.1%} injected 429s "
+          f"(allowed {allowed:.0f} req/s)")
     for key, value in figures:
         print(f"{key:<{width}}  {value}")
 

@@ -20,9 +20,14 @@ adopts the server's max/interval and, when ``Remaining`` says more of the window
 than we sent ourselves (another client shares the budget), records the difference as
 *foreign* sends that occupy the window until they expire; while they fill 5 % of it or
 more, we also leave a tenth of it unused, as both clients act on slightly stale numbers. A 429 is
-an event to learn from, not the pacing mechanism: :meth:`Pacer.on_429` pauses everybody
-for one whole window (the only wait after which the server's window is certainly free of
-our sends).
+an event to learn from, not the pacing mechanism: :meth:`Pacer.on_429` reads it as "the
+server's window held ``max`` requests when this one arrived", of which at most the sends our
+log holds before this one were ours; the rest (a send of ours that arrived late, by latency
+jitter beyond the margin, or another client's) are counted as foreign sends stamped *now*,
+which is later than they really happened, so they leave our window no sooner than the
+server's. Everybody then waits, through the ordinary window arithmetic, until that window has
+room again: typically until our oldest send in it expires, a few ms after a jitter 429, not a
+whole window. Only a 429 that cannot be tied to one of our sends pauses a whole window.
 When the daily quota reaches 0, :meth:`Pacer.acquire` raises
 :class:`~bulkio.errors.RateLimitedError` instead of waiting until tomorrow.
 """
@@ -210,13 +215,14 @@ class Pacer:
             after = self._seq - ticket.seq if ticket is not None else 0
             self.daily_remaining = max(0, rh.daily_remaining - after)
         if rh.remaining is not None and ticket is not None:
-            self._learn_foreign(now, used=self.max_requests - rh.remaining, ticket=ticket)
+            self._learn_foreign(now, used=self.max_requests - rh.remaining,
+                                ours=ticket.own_in_window)
         return rh
 
-    def _learn_foreign(self, now: float, *, used: int, ticket: Ticket) -> None:
+    def _learn_foreign(self, now: float, *, used: int, ours: int) -> None:
         # ``used`` counts every request in the server's window when it handled ours; of
-        # those, at most ``ticket.own_in_window`` were ours. The rest came from elsewhere.
-        foreign = used - ticket.own_in_window
+        # those, at most ``ours`` were ours. The rest came from elsewhere.
+        foreign = used - ours
         self._expire(now)
         missing = foreign - len(self._foreign)
         if missing > 0:
@@ -225,16 +231,29 @@ class Pacer:
             self.foreign_seen += missing
 
     def on_429(self, headers: Mapping[str, str], ticket: Ticket | None = None) -> None:
-        """Learn from a 429: pause every sender for one full window (daily: raise)."""
-        rh = self.observe(headers, ticket)
+        """Learn from a 429: every sender waits until the server's window has room again
+        (see the module docstring); the daily quota exhausted raises."""
+        rh = self.observe(headers, None)
         if rh.daily_remaining is not None and rh.daily_remaining <= 0:
             self.daily_remaining = 0
             self._check_daily()
         now = self._clock()
-        until = now + self.window_s
-        if until > self._paused_until:
-            log.warning("429 from the API: pausing all requests for %.1f s", self.window_s)
-            self._paused_until = until
+        if ticket is None:
+            until = now + self.window_s
+            if until > self._paused_until:
+                log.warning("429 from the API: pausing all requests for %.1f s",
+                            self.window_s)
+                self._paused_until = until
+            return
+        # the server's window was full (unless ``Remaining`` says otherwise: then this 429
+        # was not about the window, and the client's retry backoff is the only wait); the
+        # request was refused, so ours in the window were at most the sends before it (the
+        # refused one stays in our log: it may have counted)
+        used = self.max_requests - rh.remaining if rh.remaining is not None else None
+        self._learn_foreign(now, used=self.max_requests if used is None else used,
+                            ours=ticket.own_in_window - 1)
+        wait = self._delay(now)
+        log.warning("429 from the API: the window has room again in %.2f s", wait)
 
 
 class AdaptiveConcurrency:
