@@ -27,7 +27,9 @@ jitter beyond the margin, or another client's) are counted as foreign sends stam
 which is later than they really happened, so they leave our window no sooner than the
 server's. Everybody then waits, through the ordinary window arithmetic, until that window has
 room again: typically until our oldest send in it expires, a few ms after a jitter 429, not a
-whole window. Only a 429 that cannot be tied to one of our sends pauses a whole window.
+whole window. A 429 whose ``Remaining`` says the window was not full is not about the
+window: no wait beyond the client's retry backoff. Only a 429 that cannot be tied to one of
+our sends pauses a whole window.
 When the daily quota reaches 0, :meth:`Pacer.acquire` raises
 :class:`~bulkio.errors.RateLimitedError` instead of waiting until tomorrow.
 """

@@ -11,17 +11,21 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from tqdm import tqdm
 
 from bulkio.batcher import DEFAULT_TAG_CHUNK
 from bulkio.bulk import BulkOptions, BulkResult, count_rows, run_bulk
 from bulkio.bulk_rows import COMMANDS, OpSettings
 from bulkio.cli import main
-from bulkio.cli.options import ApiOptions, abort_on_errors, api_options, open_target
+from bulkio.cli.options import (
+    ApiOptions,
+    abort_on_errors,
+    api_options,
+    open_target,
+    progress_bar,
+)
 from bulkio.cli.reading import pop_read_options, reading_option_list
 from bulkio.errors import CODES
 from bulkio.reading import ReadOptions
-from bulkio.runkit import Progress
 
 R = TypeVar("R")
 
@@ -64,26 +68,6 @@ def bulk_options(func: Callable[..., R]) -> Callable[..., R]:
     for option in reversed(options):
         decorated = option(decorated)
     return decorated
-
-
-class _Bar:
-    """tqdm on stderr, only on a TTY and without --quiet."""
-
-    def __init__(self, *, enabled: bool, desc: str) -> None:
-        self._bar: tqdm[Any] | None = (
-            tqdm(unit=" rows", file=sys.stderr, desc=desc) if enabled else None
-        )
-        self._seen = 0
-
-    def __call__(self, p: Progress) -> None:
-        if self._bar is not None:
-            self._bar.update(p.done - self._seen)
-            self._seen = p.done
-            self._bar.set_postfix(failed=p.failed, refresh=False)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
 
 
 def _echo(text: str = "") -> None:
@@ -156,13 +140,12 @@ def _run(
 ) -> None:
     options = BulkOptions(tag_chunk=tag_chunk, previous_business=previous_business,
                           force=force, dry_run=dry_run, out_dir=out_dir)
-    bar = _Bar(enabled=not api.quiet and not dry_run and sys.stderr.isatty(),
-               desc=COMMANDS[settings.op])
     with abort_on_errors():
         if dry_run:
             result = run_bulk(file, settings=settings, read=read, options=options)
         else:
-            with open_target(api) as target:
+            with open_target(api) as target, \
+                    progress_bar(api, COMMANDS[settings.op]) as bar:
                 if confirm_delete:
                     _, runnable = count_rows(file, settings, read)
                     click.confirm(
@@ -170,12 +153,9 @@ def _run(
                         f"{target.location_id}? This cannot be undone", abort=True,
                         err=True,
                     )
-                try:
-                    result = run_bulk(file, settings=settings, read=read, options=options,
-                                      target=target, journal_path=journal_path,
-                                      resume=resume, argv=sys.argv[1:], progress=bar)
-                finally:
-                    bar.close()
+                result = run_bulk(file, settings=settings, read=read, options=options,
+                                  target=target, journal_path=journal_path,
+                                  resume=resume, argv=sys.argv[1:], progress=bar)
     _print_result(result, as_json=as_json, quiet=api.quiet)
     sys.exit(result.exit_code)
 

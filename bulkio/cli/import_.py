@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import click
-from tqdm import tqdm
 
 from bulkio.batcher import DEFAULT_TAG_CHUNK
 from bulkio.cli import main
@@ -20,14 +19,13 @@ from bulkio.cli.options import (
     abort_on_errors,
     api_options,
     open_target,
+    progress_bar,
 )
 from bulkio.cli.reading import reading_options
 from bulkio.errors import ConfigError
 from bulkio.importer import (
     ImportOptions,
     ImportResult,
-    Progress,
-    ProgressFn,
     ReadOptions,
     run_import,
 )
@@ -37,27 +35,6 @@ from bulkio.rerun import resume_run, retry_run
 
 def _echo(text: str = "") -> None:
     click.echo(text, err=True)
-
-
-@contextmanager
-def _progress(api: ApiOptions, label: str) -> Iterator[ProgressFn | None]:
-    """A tqdm bar on stderr (rows done, failures, ETA); off when not a TTY or --quiet."""
-    if api.quiet or not sys.stderr.isatty():
-        yield None
-        return
-    bar = tqdm(desc=label, unit="row", file=sys.stderr, dynamic_ncols=True)
-
-    def update(p: Progress) -> None:
-        if p.total is not None and bar.total != p.total:
-            bar.total = p.total
-            bar.refresh()
-        bar.update(p.done - bar.n)
-        bar.set_postfix(failed=p.failed, refresh=False)
-
-    try:
-        yield update
-    finally:
-        bar.close()
 
 
 def _duration(seconds: float) -> str:
@@ -168,7 +145,7 @@ def import_(
                             dry_run=dry_run, force=force, snapshot=snapshot,
                             tag_chunk=tag_chunk, out_dir=out_dir)
     with abort_on_errors(), _target(api, optional=dry_run) as target, \
-            _progress(api, "import") as progress:
+            progress_bar(api, "import") as progress:
         result = run_import(file, read=reading, options=options, target=target,
                             journal_path=journal, resume=resume, argv=sys.argv[1:],
                             progress=progress)
@@ -231,7 +208,7 @@ def resume(run_id: str, *, api: ApiOptions, journal: Path | None, as_json: bool)
       3  run finished but some rows failed: see the failure file
     """
     path = _journal_for(journal, None)
-    with abort_on_errors(), open_target(api) as target, _progress(api, "resume") as progress:
+    with abort_on_errors(), open_target(api) as target, progress_bar(api, "resume") as progress:
         result = resume_run(run_id, journal_path=path, target=target, progress=progress)
     _finish(result, as_json=as_json, quiet=api.quiet,
             resume_hint=f"bulkio resume {result.run_id} --journal {path}")
@@ -270,7 +247,7 @@ def retry(run_id: str | None, *, api: ApiOptions, failures: Path | None, journal
     if run_id is None and failures is None:
         raise click.UsageError("give a RUN_ID or --failures FILE")
     path = _journal_for(journal, failures)
-    with abort_on_errors(), open_target(api) as target, _progress(api, "retry") as progress:
+    with abort_on_errors(), open_target(api) as target, progress_bar(api, "retry") as progress:
         result = retry_run(run_id, journal_path=path, target=target, failures=failures,
                            progress=progress)
     _finish(result, as_json=as_json, quiet=api.quiet,

@@ -34,10 +34,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from tqdm import tqdm
 
 from bulkio.client import Client
 from bulkio.config import DEFAULT_MAX_IN_FLIGHT, load_settings
 from bulkio.errors import BulkioError
+from bulkio.runkit import Progress, ProgressFn
 from bulkio.wire import API_VERSIONS
 
 __all__ = [
@@ -49,6 +51,7 @@ __all__ = [
     "api_options",
     "configure_logging",
     "open_target",
+    "progress_bar",
 ]
 
 DEFAULT_SANDBOX_DB = Path(".bulkio") / "sandbox.db"
@@ -253,3 +256,26 @@ def abort_on_errors() -> Iterator[None]:
         if exc.hint:
             message = f"{message} (hint: {exc.hint})"
         raise AbortError(message) from exc
+
+
+@contextmanager
+def progress_bar(api: ApiOptions, label: str, *, enabled: bool = True
+                 ) -> Iterator[ProgressFn | None]:
+    """A tqdm bar on stderr (rows done, failures, ETA once the total is known) for a run's
+    ``progress`` callback; None when not a TTY, with --quiet, or not ``enabled``."""
+    if not enabled or api.quiet or not sys.stderr.isatty():
+        yield None
+        return
+    bar = tqdm(desc=label, unit="row", file=sys.stderr, dynamic_ncols=True)
+
+    def update(p: Progress) -> None:
+        if p.total is not None and bar.total != p.total:
+            bar.total = p.total
+            bar.refresh()
+        bar.update(p.done - bar.n)
+        bar.set_postfix(failed=p.failed, refresh=False)
+
+    try:
+        yield update
+    finally:
+        bar.close()
