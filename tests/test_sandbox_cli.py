@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
 import signal
+import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -88,6 +91,180 @@ def test_serve_prints_url_location_token_and_serves(tmp_path: Path) -> None:
             proc.kill()
             raise
     assert proc.returncode == 0
+
+
+# ------------------------------------------------------------------ serve: bad input
+
+
+@pytest.fixture
+def no_start(monkeypatch: pytest.MonkeyPatch) -> list[Sandbox]:
+    """``Sandbox.start`` records the sandbox and fails as if the port were taken: a serve
+    test that gets that far never blocks, and shows what the options built."""
+    started: list[Sandbox] = []
+
+    def refuse(self: Sandbox) -> Sandbox:
+        started.append(self)
+        raise OSError(errno.EADDRINUSE, "Address already in use")
+
+    monkeypatch.setattr(Sandbox, "start", refuse)
+    return started
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--port", "70000"),
+        ("--port", "-1"),
+        ("--rate-limit", "-1"),
+        ("--rate-interval-ms", "0"),
+        ("--rate-interval-ms", "-10"),
+        ("--daily-limit", "-5"),
+        ("--latency-ms", "-100"),
+    ],
+)
+def test_serve_out_of_range_numbers_are_usage_errors(
+    tmp_path: Path, no_start: list[Sandbox], option: str, value: str
+) -> None:
+    db = tmp_path / "sb.db"
+    r = CliRunner().invoke(main, ["sandbox", "serve", option, value, "--db", str(db)])
+    assert r.exit_code == 2, r.output
+    assert f"Invalid value for '{option}': {value} is not in the range" in r.output
+    assert "Overflow" not in r.output and "Traceback" not in r.output
+    assert no_start == [] and not db.exists()
+
+
+def test_serve_zero_switches_limits_off(tmp_path: Path, no_start: list[Sandbox]) -> None:
+    args = ["sandbox", "serve", "--port", "0", "--rate-limit", "0", "--daily-limit", "0",
+            "--latency-ms", "0", "--db", str(tmp_path / "sb.db")]  # fmt: skip
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 1  # the patched start: "port 0 is in use"
+    [sb] = no_start
+    limits = sb.state.limiter.limits
+    assert (limits.rate_limit, limits.daily_limit) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("faults", "needle"),
+    [
+        ("notjson", "not valid JSON"),
+        ("{'p503': 0.05}", "not valid JSON"),
+        ("[503]", "expected a JSON object"),
+        ('{"p999": 0.1}', "unknown fault setting 'p999'"),
+        ('{"sequence": [418]}', "unknown fault action 418"),
+    ],
+)
+def test_serve_bad_faults_show_a_valid_example(
+    tmp_path: Path, no_start: list[Sandbox], faults: str, needle: str
+) -> None:
+    from bulkio.sandbox.faults import FaultPlan
+
+    r = CliRunner().invoke(main, ["sandbox", "serve", "--faults", faults,
+                                  "--db", str(tmp_path / "sb.db")])  # fmt: skip
+    assert r.exit_code == 2, r.output
+    assert needle in r.output and no_start == []
+    example = r.output.split("--faults '", 1)[1].split("'", 1)[0]
+    plan = FaultPlan.from_json(json.loads(example))  # the example itself is accepted
+    assert plan.probabilities
+
+
+def test_serve_on_a_port_in_use_is_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = subprocess.run(
+            [sys.executable, "-m", "bulkio", "sandbox", "serve", "--port", str(port),
+             "--db", str(tmp_path / "sb.db")],
+            capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout == ""
+    assert proc.stderr.strip().splitlines() == [
+        f"Error: port {port} is in use; pick another with --port or use --port 0"
+    ]
+
+
+# ------------------------------------------------------------------ damaged --db
+
+_DB_COMMANDS = [
+    ["serve", "--port", "0"], ["status"], ["reset"], ["fields", "list"],
+    ["fields", "add", "Plan", "--type", "TEXT"], ["fields", "remove", "Plan"],
+]  # fmt: skip
+
+
+def _foreign_sqlite(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE runs (id TEXT)")
+    conn.commit()
+    conn.close()
+
+
+@pytest.mark.parametrize("command", _DB_COMMANDS, ids=lambda c: " ".join(c[:2]))
+@pytest.mark.parametrize(
+    ("kind", "needle"),
+    [
+        ("text", "not a sandbox database: the file is damaged or not SQLite"),
+        ("foreign", "a SQLite database, but not a sandbox's (it holds tables runs)"),
+    ],
+)
+def test_damaged_db_file_is_one_specific_line(
+    tmp_path: Path, no_start: list[Sandbox], command: list[str], kind: str, needle: str
+) -> None:
+    db = tmp_path / "contactos.db"
+    if kind == "text":
+        db.write_text("email,phone\nana@x.mx,5512345678\n", encoding="utf-8")
+    else:
+        _foreign_sqlite(db)
+    before = db.read_bytes()
+    r = CliRunner().invoke(main, ["sandbox", *command, "--db", str(db)])
+    assert r.exit_code == 1, r.output
+    [line] = r.stderr.strip().splitlines()
+    assert line.startswith(f"Error: {db}: {needle}"), line
+    assert "(hint: " in line and "point to another file" in line
+    assert db.read_bytes() == before and no_start == []
+
+
+@pytest.mark.parametrize("command", _DB_COMMANDS, ids=lambda c: " ".join(c[:2]))
+def test_db_in_a_folder_that_cannot_exist_is_one_specific_line(
+    tmp_path: Path, no_start: list[Sandbox], command: list[str]
+) -> None:
+    (tmp_path / "notes.txt").write_text("a file, not a folder")
+    db = tmp_path / "notes.txt" / "sb.db"
+    r = CliRunner().invoke(main, ["sandbox", *command, "--db", str(db)])
+    assert r.exit_code == 1, r.output
+    [line] = r.stderr.strip().splitlines()
+    assert line.startswith(f"Error: {db}: "), line
+    assert "folder" in line and "(hint: " in line and "Traceback" not in line
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
+@pytest.mark.parametrize(
+    ("command", "db", "needle"),
+    [
+        (["serve", "--port", "0"], "/proc/nope/x.db", "cannot create its folder /proc/nope"),
+        (["fields", "add", "Plan", "--type", "TEXT"], "/proc/nope/x.db", "cannot create its"),
+        (["status"], "/proc/nope/x.db", "no such folder /proc/nope"),
+        (["reset"], "/proc/nope/x.db", "no such folder /proc/nope"),
+        (["serve", "--port", "0"], "/proc/x.db", "cannot open or create the database there"),
+    ],
+)
+def test_db_where_nothing_can_be_written(no_start: list[Sandbox], command: list[str], db: str,
+                                         needle: str) -> None:  # fmt: skip
+    r = CliRunner().invoke(main, ["sandbox", *command, "--db", db])
+    assert r.exit_code == 1, r.output
+    [line] = r.stderr.strip().splitlines()
+    assert line.startswith(f"Error: {db}: {needle}"), line
+
+
+def test_reset_and_list_with_the_default_db_in_a_fresh_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .bulkio/ here yet: nothing to do, not an error
+    r = CliRunner().invoke(main, ["sandbox", "reset"])
+    assert r.exit_code == 0 and "nothing to reset" in r.output
+    r = CliRunner().invoke(main, ["sandbox", "fields", "list"])
+    assert r.exit_code == 0 and "no custom fields" in r.output
+    assert not (tmp_path / ".bulkio").exists()
 
 
 # ------------------------------------------------------------------ sandbox fields

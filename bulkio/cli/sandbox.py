@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import signal
-import sqlite3
 import sys
 import time
 from collections.abc import Iterator
@@ -34,7 +34,7 @@ from bulkio.sandbox.fields import (
     copy_fields,
     remove_field,
 )
-from bulkio.sandbox.storage import Store
+from bulkio.sandbox.storage import Store, StoreError
 from bulkio.wire import API_VERSIONS
 
 DEFAULT_DB = ".bulkio/sandbox.db"
@@ -54,25 +54,52 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+_FAULTS_EXAMPLE = '{"p503": 0.05, "drop_after_commit": 0.01}'
+
+
+def _fault_plan(ctx: click.Context, param: click.Parameter, value: str | None
+                ) -> dict[str, Any] | None:  # fmt: skip
+    """--faults: a JSON object the fault injector accepts; the error shows an example."""
+    if value is None:
+        return None
+    from bulkio.sandbox.faults import FaultPlan
+
+    example = f"e.g. --faults '{_FAULTS_EXAMPLE}'"
+    try:
+        plan = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"not valid JSON ({exc.msg}); {example}") from exc
+    if not isinstance(plan, dict):
+        raise click.BadParameter(f"expected a JSON object {{...}}; {example}")
+    try:
+        FaultPlan.from_json(plan)
+    except (ValueError, TypeError) as exc:
+        raise click.BadParameter(f"{exc}; {example}") from exc
+    return plan
+
+
+_PORT_HINT = "pick another with --port or use --port 0"
+
+
 @sandbox.command()
-@click.option("--port", type=int, default=8765, show_default=True,
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
               help="Port on 127.0.0.1 (0 picks a free one).")
 @click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path),
               default=DEFAULT_DB, show_default=True,
               help="SQLite file holding the sandbox's contacts.")
-@click.option("--rate-limit", type=int, default=100, show_default=True,
+@click.option("--rate-limit", type=click.IntRange(min=0), default=100, show_default=True,
               help="Requests per interval per location (0 = off).")
-@click.option("--rate-interval-ms", type=int, default=10_000, show_default=True,
-              help="Length of the sliding rate-limit window.")
-@click.option("--daily-limit", type=int, default=200_000, show_default=True,
+@click.option("--rate-interval-ms", type=click.IntRange(min=1), default=10_000,
+              show_default=True, help="Length of the sliding rate-limit window.")
+@click.option("--daily-limit", type=click.IntRange(min=0), default=200_000, show_default=True,
               help="Requests per day per location (0 = off).")
-@click.option("--latency-ms", type=int, default=0, show_default=True,
-              help="Latency added to every API request.")
-@click.option("--faults", "faults", default=None, metavar="JSON",
-              help='Fault plan, e.g. \'{"p503": 0.05, "drop_after_commit": 0.01}\'.')
+@click.option("--latency-ms", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Latency added to every API request (0 = none).")
+@click.option("--faults", "faults", default=None, metavar="JSON", callback=_fault_plan,
+              help=f"Fault plan, e.g. '{_FAULTS_EXAMPLE}'.")
 def serve(
     *, port: int, db: Path, rate_limit: int, rate_interval_ms: int, daily_limit: int,
-    latency_ms: int, faults: str | None,
+    latency_ms: int, faults: dict[str, Any] | None,
 ) -> None:  # fmt: skip
     """Serve the emulator on 127.0.0.1 until Ctrl-C (or SIGTERM).
 
@@ -81,27 +108,28 @@ def serve(
       bulkio sandbox serve --port 8765 --db .bulkio/sandbox.db
 
     Prints the base URL, the location id and the token to use with it.
+
+    \b
+    Exit codes: 0 stopped with Ctrl-C or SIGTERM; 1 cannot start (port in use, bad
+    --db file: one line says which); 2 usage error.
     """
     from bulkio.sandbox import Sandbox
 
     try:
-        plan = json.loads(faults) if faults else None
-        if plan is not None and not isinstance(plan, dict):
-            raise ValueError("expected a JSON object")
         sb = Sandbox(
             db, port=port, rate_limit=rate_limit, rate_interval_ms=rate_interval_ms,
-            daily_limit=daily_limit, latency_ms=latency_ms, faults=plan,
+            daily_limit=daily_limit, latency_ms=latency_ms, faults=faults,
         )  # fmt: skip
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--faults") from exc
+    except StoreError as exc:
+        raise _abort_for(exc) from exc
     try:
         sb.start()
     except (RuntimeError, OSError) as exc:
         sb.store.close()
-        click.echo(
-            f"error: cannot listen on 127.0.0.1:{port} ({exc}); try another --port", err=True
-        )
-        sys.exit(1)
+        if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
+            raise _Abort(f"port {port} is in use; {_PORT_HINT}") from exc
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise _Abort(f"cannot listen on 127.0.0.1:{port} ({reason}); {_PORT_HINT}") from exc
     click.echo(f"base URL:    {sb.url}")
     click.echo(f"location id: {sb.location_id}")
     click.echo(f"token:       {sb.token}")
@@ -137,12 +165,11 @@ def reset(*, db: Path) -> None:
 
     The default location id and its token stay the same.
     """
-    if not db.exists():
-        click.echo(f"{db}: no sandbox database there, nothing to reset", err=True)
-        return
-    store = Store(db)
-    store.reset()
-    store.close()
+    with _open_store(db, create=False) as store:
+        if store is None:
+            click.echo(f"{db}: no sandbox database there, nothing to reset", err=True)
+            return
+        store.reset()
     click.echo(f"{db}: sandbox reset", err=True)
 
 
@@ -156,17 +183,13 @@ def status(*, db: Path) -> None:
     Example:
       bulkio sandbox status --db .bulkio/sandbox.db
     """
-    if not db.exists():
-        click.echo(f"{db}: no sandbox database yet; start one with: bulkio sandbox serve", err=True)
-        sys.exit(1)
-    store = Store(db)
-    try:
+    with _open_store(db, create=False) as store:
+        if store is None:
+            raise _Abort(f"{db}: no sandbox database yet; start one with: bulkio sandbox serve")
         click.echo(f"database:      {db}")
         click.echo(f"location id:   {store.default_location_id}")
         for name, count in store.counts().items():
             click.echo(f"{name + ':':<15}{count}")
-    finally:
-        store.close()
 
 
 # ---------------------------------------------------------------------------- fields
@@ -189,14 +212,20 @@ def _abort_for(exc: BulkioError) -> _Abort:
 
 @contextmanager
 def _open_store(db: Path, *, create: bool) -> Iterator[Store | None]:
-    """The sandbox database, or None when it does not exist and ``create`` is False."""
+    """The sandbox database, or None when it does not exist and ``create`` is False.
+
+    A missing folder (a mistyped --db) or a file the store refuses ends the command with
+    one line naming the file and what to do, exit 1.
+    """
     if not create and not db.exists():
-        yield None
-        return
+        if db.parent.is_dir() or db == Path(DEFAULT_DB):  # a fresh folder has no .bulkio/
+            yield None
+            return
+        raise _Abort(f"{db}: no such folder {db.parent} (hint: check the --db path)")
     try:
         store = Store(db)
-    except sqlite3.Error as exc:
-        raise _Abort(f"{db}: not a sandbox database ({exc}); pass another --db") from exc
+    except StoreError as exc:
+        raise _abort_for(exc) from exc
     try:
         yield store
     finally:

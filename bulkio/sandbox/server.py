@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import threading
 import time
 from collections.abc import Mapping
@@ -153,17 +154,31 @@ class Sandbox:
         )
 
     def start(self) -> Sandbox:
-        """Start uvicorn in a background thread and wait until it listens."""
+        """Start uvicorn in a background thread and wait until it listens.
+
+        Raises :class:`OSError` (``errno.EADDRINUSE`` when the port is taken) from binding
+        the socket here, before uvicorn runs, so the caller decides what the user reads.
+        """
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self._host, self._port))
+        except BaseException:
+            sock.close()
+            raise
+        self._port = sock.getsockname()[1]
         server = uvicorn.Server(self._config())
         self._server = server
-        self._thread = threading.Thread(target=server.run, name="bulkio-sandbox", daemon=True)
+        self._thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
+                                        name="bulkio-sandbox", daemon=True)  # fmt: skip
         self._thread.start()
         deadline = time.monotonic() + 10
         while not server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
+                server.should_exit = True
+                sock.close()
                 raise RuntimeError(f"sandbox could not start on {self._host}:{self._port}")
             time.sleep(0.01)
-        self._port = server.servers[0].sockets[0].getsockname()[1]
         log.info("sandbox listening on %s", self.url)
         return self
 

@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bulkio.errors import InputError
+
 _ALPHABET = string.ascii_letters + string.digits
 
 SCHEMA = """
@@ -92,19 +94,82 @@ def iso_ms(ms: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(secs)) + f".{rem:03d}Z"
 
 
+class StoreError(InputError):
+    """The sandbox database file cannot be created, opened or used (the message says why)."""
+
+
+class _ForeignDatabase(sqlite3.DatabaseError):
+    """A SQLite file holding another program's tables (the sandbox never writes into it)."""
+
+
+def _open_error(path: Path | None, exc: sqlite3.Error) -> StoreError:
+    """One specific :class:`StoreError` for what SQLite said when opening ``path``."""
+    reason = str(exc)
+    if isinstance(exc, _ForeignDatabase):
+        return StoreError(
+            f"a SQLite database, but not a sandbox's (it holds tables {reason})", path=path,
+            hint="point to another file: the sandbox never writes into other databases",
+        )  # fmt: skip
+    if "locked" in reason or "busy" in reason:
+        return StoreError(
+            f"the database is locked by another program ({reason})", path=path,
+            hint="stop the other program using it (e.g. a running bulkio sandbox serve) "
+                 "or point to another file",
+        )  # fmt: skip
+    if "readonly" in reason or "read-only" in reason:
+        return StoreError(
+            f"the database is read-only ({reason})", path=path,
+            hint="make the file and its folder writable, or point to another file",
+        )  # fmt: skip
+    if "unable to open" in reason:
+        return StoreError(
+            f"cannot open or create the database there ({reason})", path=path,
+            hint="check that its folder exists and that you may write there, "
+                 "or point to another file",
+        )  # fmt: skip
+    if isinstance(exc, sqlite3.DatabaseError):  # "file is not a database", "malformed"
+        return StoreError(
+            f"not a sandbox database: the file is damaged or not SQLite ({reason})", path=path,
+            hint="move it away and a fresh sandbox database is created in its place, "
+                 "or point to another file",
+        )  # fmt: skip
+    return StoreError(f"cannot use the database ({reason})", path=path,
+                      hint="point to another file")  # fmt: skip
+
+
 class Store:
     """Thread-safe access to the sandbox database (a file, or memory when ``path`` is None)."""
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else None
         if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create its folder {self.path.parent} ({exc.strerror or exc})",
+                    path=self.path, hint="point to a file in a folder you may write to",
+                ) from exc  # fmt: skip
         target = str(self.path) if self.path is not None else ":memory:"
-        self._conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
+        try:
+            self._conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise _open_error(self.path, exc) from exc
         self._lock = threading.RLock()
         self._last_key = 0
+        try:
+            self._open()
+        except sqlite3.Error as exc:
+            self._conn.close()
+            raise _open_error(self.path, exc) from exc
+
+    def _open(self) -> None:
         with self._lock:
             if self.path is not None:
+                tables = {str(r[0]) for r in self._conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'")}  # fmt: skip
+                if tables and "locations" not in tables:
+                    raise _ForeignDatabase(", ".join(sorted(tables)[:4]))
                 self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.executescript(SCHEMA)
@@ -115,7 +180,7 @@ class Store:
                 "date_added * 1000, '$._updated', date_updated * 1000) "
                 "WHERE date_added < 100000000000000"
             )
-        self.default_location_id, self.default_token = self._ensure_default_location()
+            self.default_location_id, self.default_token = self._ensure_default_location()
 
     # ---------------------------------------------------------------- plumbing
     @contextmanager
