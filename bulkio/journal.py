@@ -121,6 +121,9 @@ class Journal:
         self._closed = False
         self._last_commit = time.monotonic()
         self._run_locations: dict[str, str | None] = {}
+        #: per run, the phases that have (or had) an ``intent`` step: only their outcomes
+        #: need the earlier detail merged in (saves one SELECT per step of the others)
+        self._intent_phases: dict[str, set[str]] = {}
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -479,7 +482,20 @@ class Journal:
             " updated_at) VALUES (?, ?, ?, 'intent', ?, ?, ?)",
             (run_id, row, phase, contact_id, dumps_json(dict(detail or {})), utc_now()),
         )
+        self._phases_with_intents(run_id).add(phase)
         self.flush()
+
+    def _phases_with_intents(self, run_id: str) -> set[str]:
+        found = self._intent_phases.get(run_id)
+        if found is None:  # once per run: intents an earlier process recorded
+            found = {
+                phase for (phase,) in self._conn.execute(
+                    "SELECT DISTINCT phase FROM steps WHERE run_id=? AND state='intent'",
+                    (run_id,),
+                )
+            }
+            self._intent_phases[run_id] = found
+        return found
 
     def record_step(
         self,
@@ -501,7 +517,7 @@ class Journal:
         A detail given with an earlier intent is kept and updated by this one.
         """
         merged: dict[str, Any] = {}
-        if state != "intent":
+        if state != "intent" and phase in self._phases_with_intents(run_id):
             prev = self._conn.execute(
                 "SELECT detail_json, state FROM steps WHERE run_id=? AND row=? AND phase=?",
                 (run_id, row, phase),

@@ -373,3 +373,23 @@ def test_no_module_but_the_journal_queries_its_tables() -> None:
         text = path.read_text(encoding="utf-8")
         assert "import sqlite3" not in text, path
         assert not re.search(r"\bFROM (rows|steps|runs|fingerprints|snapshots)\b", text), path
+
+
+def test_outcome_merges_an_intent_recorded_by_an_earlier_process(tmp_path: Path) -> None:
+    db = tmp_path / "j.db"
+    with Journal.open(db) as first:
+        run = first.start_run(command="notes add", location_id="L1")
+        first.record_intent(run.id, 4, "note", contact_id="c4", detail={"fp": "abc"})
+    with Journal.open(db) as resumed:
+        statements: list[str] = []
+        resumed._conn.set_trace_callback(statements.append)
+        resumed.record_step(run.id, 3, "upsert", contact_id="c3", detail={"new": True})
+        resumed.record_step(run.id, 4, "note", contact_id="c4", detail={"note_id": "n1"})
+        resumed.record_step(run.id, 5, "upsert", contact_id="c5", detail={"new": False})
+        states = resumed.row_states(run.id)
+    assert states[4].steps["note"].detail == {"fp": "abc", "note_id": "n1"}
+    assert states[3].steps["upsert"].detail == {"new": True}
+    # the earlier detail is looked up only for phases that have intents (one SELECT per
+    # step would double the journal's work in the import's hot loop)
+    lookups = [s for s in statements if s.lstrip().upper().startswith("SELECT DETAIL_JSON")]
+    assert len(lookups) == 1
