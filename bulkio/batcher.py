@@ -508,3 +508,20 @@ def estimate(
         daily_share=share,
         days=max(1, math.ceil(share)) if total else 0,
     )
+
+
+def bulk_tag_detail(kind: str, tags: list[str], answer: Mapping[str, Any] | None
+                    ) -> dict[str, Any]:
+    """What undo needs: the tags a bulk tags call really added (or removed) on one contact,
+    from that contact's entry in the answer (``assumed`` when the entry does not say)."""
+    key = "tagsAdded" if kind == "add" else "tagsRemoved"
+    if answer is not None and isinstance(answer.get(key), list):
+        return {"added" if kind == "add" else "removed": list(answer[key])}
+    if answer is not None and isinstance(answer.get("oldTags"), list):
+        old = {str(t).casefold() for t in answer["oldTags"]}
+        if kind == "add":
+            return {"added": [t for t in tags if t.casefold() not in old]}
+        return {"removed": [t for t in answer["oldTags"] if not tags or
+                            str(t).casefold() in {x.casefold() for x in tags}]}
+    # the answer says nothing: assume the call changed every tag (undo may overreach)
+    return {"added" if kind == "add" else "removed": tags, "assumed": True}

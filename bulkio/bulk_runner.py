@@ -15,7 +15,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
-from bulkio.batcher import BUSINESS_CHUNK, Chunk, ChunkBatcher
+from bulkio.batcher import BUSINESS_CHUNK, Chunk, ChunkBatcher, bulk_tag_detail
 from bulkio.bulk_rows import Failure, OpSettings, RowJob
 from bulkio.client import Client
 from bulkio.errors import ApiError, AuthError, RateLimitedError, ServerError, TransportError
@@ -326,7 +326,7 @@ class BulkRunner:
                 continue
             self.journal.record_step(self.run_id, it.row, "tags" if kind == "add"
                                      else "tags_removed", contact_id=it.contact_id,
-                                     detail=_tag_detail(kind, list(chunk.key), ans))
+                                     detail=bulk_tag_detail(kind, list(chunk.key), ans))
             self.ok(it.row, it.contact_id)
 
     async def _business_chunk(self, chunk: Chunk[str]) -> None:
@@ -379,18 +379,3 @@ def _finished(pending: set[asyncio.Task[None]], slots: asyncio.Semaphore,
               task: asyncio.Task[None]) -> None:
     pending.discard(task)
     slots.release()
-
-
-def _tag_detail(kind: str, tags: list[str], answer: Mapping[str, Any] | None) -> dict[str, Any]:
-    """What undo needs: the tags this call really added (or removed) on this contact."""
-    key = "tagsAdded" if kind == "add" else "tagsRemoved"
-    if answer is not None and isinstance(answer.get(key), list):
-        return {"added" if kind == "add" else "removed": list(answer[key])}
-    if answer is not None and isinstance(answer.get("oldTags"), list):
-        old = {str(t).casefold() for t in answer["oldTags"]}
-        if kind == "add":
-            return {"added": [t for t in tags if t.casefold() not in old]}
-        return {"removed": [t for t in answer["oldTags"] if not tags or
-                            str(t).casefold() in {x.casefold() for x in tags}]}
-    # the answer says nothing: assume the call changed every tag (undo may overreach)
-    return {"added" if kind == "add" else "removed": tags, "assumed": True}

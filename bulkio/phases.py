@@ -33,7 +33,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bulkio.batcher import BusinessBatcher, Chunk, Followup, Mode, RowPlan, TagBatcher
+from bulkio.batcher import (
+    BusinessBatcher,
+    Chunk,
+    Followup,
+    Mode,
+    RowPlan,
+    TagBatcher,
+    bulk_tag_detail,
+)
 from bulkio.client import Client
 from bulkio.errors import ApiError, AuthError, RateLimitedError, ServerError, TransportError
 from bulkio.journal import Journal, RowState
@@ -546,12 +554,10 @@ def _tags_detail(tags: list[str], had: frozenset[str] | None,
     ``exact`` when that is known (from the contact answer or the bulk answer)."""
     if had is not None:
         return {"added": [t for t in tags if t.casefold() not in had], "exact": True}
-    if answer is not None and isinstance(answer.get("tagsAdded"), list):
-        return {"added": [str(t) for t in answer["tagsAdded"]], "exact": True}
-    if answer is not None and isinstance(answer.get("oldTags"), list):
-        old = {str(t).casefold() for t in answer["oldTags"]}
-        return {"added": [t for t in tags if t.casefold() not in old], "exact": True}
-    return {"added": tags}
+    detail = bulk_tag_detail("add", tags, answer)
+    if detail.pop("assumed", False):
+        return detail
+    return {**detail, "exact": True}
 
 
 def _followers_detail(users: list[str], had: frozenset[str] | None,

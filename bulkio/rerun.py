@@ -61,19 +61,27 @@ def _check_target(run: RunInfo, target: TargetLike) -> None:
         )
 
 
+def _import_run(journal: Journal, run_id: str, target: TargetLike
+                ) -> tuple[RunInfo, Path, ReadOptions, ImportOptions]:
+    """The import run ``run_id`` (for this target), its input and the options it was
+    started with."""
+    run = journal.get_run(run_id)
+    if run.command != "import" or not run.input_path:
+        raise InputError(f"run {run.id} is not an import", hint="list runs with `bulkio runs`")
+    _check_target(run, target)
+    read, opts = _stored_options(run)
+    return run, Path(run.input_path), read, opts
+
+
 def resume_run(
     run_id: str, *, journal_path: Path, target: TargetLike, progress: ProgressFn | None = None
 ) -> ImportResult:
     """Finish an interrupted run with the options it was started with."""
     started = time.monotonic()
     with Journal.open(journal_path) as journal:
-        run = journal.get_run(run_id)
-        if run.command != "import" or not run.input_path:
-            raise InputError(f"run {run.id} is not an import", hint="list runs with `bulkio runs`")
-        _check_target(run, target)
-        read, opts = _stored_options(run)
-        warn_if_changed(run, Path(run.input_path))
-        source = Source(Path(run.input_path), read)
+        run, src, read, opts = _import_run(journal, run_id, target)
+        warn_if_changed(run, src)
+        source = Source(src, read)
         prep = source.prepare()
         states = ResumeStates(journal, run.id)
         run = reopen_run(journal, run)
@@ -130,12 +138,8 @@ def retry_run(
                              hint="bulkio retry RUN_ID, or bulkio retry --failures FILE")
         run_id = _run_id_from_summary(failures)
     with Journal.open(journal_path) as journal:
-        run = journal.get_run(run_id)
-        if run.command != "import" or not run.input_path:
-            raise InputError(f"run {run.id} is not an import", hint="list runs with `bulkio runs`")
-        _check_target(run, target)
-        read, opts = _stored_options(run)
-        source = Source(Path(run.input_path), read)
+        run, src, read, opts = _import_run(journal, run_id, target)
+        source = Source(src, read)
         states = failed_states(journal, run.id)
         only = set(states)
         overrides: dict[int, dict[str, Any]] = {}

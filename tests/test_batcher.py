@@ -16,6 +16,7 @@ from bulkio.batcher import (
     RowPlan,
     TagBatcher,
     UnknownCustomFieldError,
+    bulk_tag_detail,
     estimate,
     plan_row,
     resolve_custom_fields,
@@ -267,3 +268,19 @@ def test_estimate(
     assert est.seconds == pytest.approx(seconds)
     assert est.daily_share == pytest.approx(share)
     assert est.days == days
+
+
+@pytest.mark.parametrize(("kind", "tags", "answer", "expected"), [
+    ("add", ["vip", "nuevo"], {"tagsAdded": ["nuevo"]}, {"added": ["nuevo"]}),
+    ("add", ["VIP", "nuevo"], {"oldTags": ["vip"]}, {"added": ["nuevo"]}),
+    ("add", ["vip"], {"contactId": "c1", "type": "success"},
+     {"added": ["vip"], "assumed": True}),
+    ("add", ["vip"], None, {"added": ["vip"], "assumed": True}),
+    ("remove", ["vip", "x"], {"tagsRemoved": ["vip"]}, {"removed": ["vip"]}),
+    ("remove", ["VIP"], {"oldTags": ["vip", "otro"]}, {"removed": ["vip"]}),
+    ("remove", [], {"oldTags": ["vip", "otro"]}, {"removed": ["vip", "otro"]}),
+])  # fmt: skip
+def test_bulk_tag_detail_reads_what_the_call_really_changed(
+    kind: str, tags: list[str], answer: dict[str, object] | None, expected: dict[str, object]
+) -> None:
+    assert bulk_tag_detail(kind, tags, answer) == expected
