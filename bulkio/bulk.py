@@ -49,8 +49,10 @@ from bulkio.runkit import (
     ProgressFn,
     TargetLike,
     close_run,
+    reopen_run,
     report_dir,
     request_stats,
+    warn_if_changed,
 )
 
 __all__ = [
@@ -255,12 +257,8 @@ def _open_run(
         failed = (last.counts.get("by_status") or {}).get("failed") if last else None
         if last is not None and (last.status != "finished" or failed):
             log.info("resuming run %s", last.id)
-            if last.input_sha256 and last.input_sha256 != file_sha256(path):
-                log.warning("%s changed since run %s started; rows are matched by their "
-                            "row number", path.name, last.id)
-            states = journal.row_states(last.id)
-            counts = last.counts
-            return dataclasses.replace(journal.reopen_run(last.id), counts=counts), states, True
+            warn_if_changed(last, path)
+            return reopen_run(journal, last), journal.row_states(last.id), True
         log.warning("no unfinished %s run of %s with rows left to do: starting a new run",
                     command, path.name)
     out_dir = report_dir(path, options.out_dir)

@@ -66,8 +66,10 @@ from bulkio.runkit import (
     ProgressFn,
     TargetLike,
     close_run,
+    reopen_run,
     report_dir,
     request_stats,
+    warn_if_changed,
 )
 from bulkio.runstate import ResumeStates, StreamedStates
 
@@ -465,20 +467,6 @@ def _open_run(
         options=_options_doc(read, opts, out_dir, path.stem),
     )
     return run, {}, False
-
-
-def warn_if_changed(run: RunInfo, path: Path) -> None:
-    """Warn when the input is not the file the run started with (rows then match by number
-    and content: a changed row is sent again, an unchanged one is not)."""
-    if run.input_sha256 and file_sha256(path) != run.input_sha256:
-        log.warning("%s changed since run %s started: rows whose content changed are sent "
-                    "again", path.name, run.id)
-
-
-def reopen_run(journal: Journal, run: RunInfo) -> RunInfo:
-    counts = run.counts
-    reopened = journal.reopen_run(run.id)
-    return dataclasses.replace(reopened, counts=counts)
 
 
 __all__ = [

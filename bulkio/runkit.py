@@ -4,6 +4,8 @@ where requests go, progress callbacks, request statistics and closing a run in t
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -11,10 +13,21 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from bulkio.client import Client
-from bulkio.journal import Journal, RunStatus
+from bulkio.journal import Journal, RunInfo, RunStatus, file_sha256
 from bulkio.reporter import RequestStats
 
-__all__ = ["Progress", "ProgressFn", "TargetLike", "close_run", "report_dir", "request_stats"]
+log = logging.getLogger("bulkio.runkit")
+
+__all__ = [
+    "Progress",
+    "ProgressFn",
+    "TargetLike",
+    "close_run",
+    "reopen_run",
+    "report_dir",
+    "request_stats",
+    "warn_if_changed",
+]
 
 
 class TargetLike(Protocol):
@@ -66,3 +79,20 @@ def close_run(journal: Journal, run_id: str, *, aborted: bool,
     counts["requests"] = {"by_endpoint": requests.by_endpoint,
                           "rate_limited": requests.rate_limited, "retries": requests.retries}
     journal.finish_run(run_id, status=status, counts=counts)
+
+
+def warn_if_changed(run: RunInfo, path: Path) -> None:
+    """Warn when the input is not the file the run started with (a resume matches rows by
+    their number: an import also compares their content and sends changed rows again, a
+    bulk command keeps every row it already did)."""
+    if run.input_sha256 and file_sha256(path) != run.input_sha256:
+        log.warning("%s changed since run %s started; rows are matched by their row number",
+                    path.name, run.id)
+
+
+def reopen_run(journal: Journal, run: RunInfo) -> RunInfo:
+    """Mark an interrupted run running again, keeping the counts it had (its request
+    statistics add up across the parts of the run)."""
+    counts = run.counts
+    reopened = journal.reopen_run(run.id)
+    return dataclasses.replace(reopened, counts=counts)
