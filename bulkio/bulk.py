@@ -31,7 +31,7 @@ import logging
 import math
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,7 @@ from bulkio.runkit import (
     request_stats,
     warn_if_changed,
 )
+from bulkio.runstate import ResumeStates, StreamedStates
 
 __all__ = [
     "BulkOptions",
@@ -250,7 +251,7 @@ def _earlier_steps(
 def _open_run(
     journal: Journal, path: Path, location_id: str, settings: OpSettings, read: ReadOptions,
     options: BulkOptions, resume: bool, argv: Iterable[str],
-) -> tuple[RunInfo, dict[int, RowState], bool]:
+) -> tuple[RunInfo, Mapping[int, RowState], bool]:
     command = COMMANDS[settings.op]
     if resume:
         last = journal.latest_run(input_path=path, location_id=location_id, command=command)
@@ -258,7 +259,8 @@ def _open_run(
         if last is not None and (last.status != "finished" or failed):
             log.info("resuming run %s", last.id)
             warn_if_changed(last, path)
-            return reopen_run(journal, last), journal.row_states(last.id), True
+            return reopen_run(journal, last), ResumeStates(journal, last.id,
+                                                           include_failed=True), True
         log.warning("no unfinished %s run of %s with rows left to do: starting a new run",
                     command, path.name)
     out_dir = report_dir(path, options.out_dir)
@@ -350,7 +352,7 @@ def _write_reports(
     out_dir.mkdir(parents=True, exist_ok=True)
     return write_reports(
         source_rows=read.open(src).rows, headers=table.headers,
-        states=journal.row_states(run.id, with_steps=False), out_dir=out_dir,
+        states=StreamedStates(journal, run.id), out_dir=out_dir,
         stem=run.options["stem"], fmt=table.format, delimiter=table.delimiter or ",",
         command=run.command, run_id=run.id, requests=requests, duration_s=duration,
     )

@@ -63,12 +63,17 @@ def failed_states(journal: Journal, run_id: str) -> dict[int, RowState]:
 
 
 class ResumeStates(Mapping[int, RowState]):
-    """Prior states for a resume: unsettled rows with their steps, settled rows streamed."""
+    """Prior states for a resume: unsettled rows with their steps, settled rows streamed.
 
-    def __init__(self, journal: Journal, run_id: str) -> None:
+    ``include_failed``: failed rows come with their steps too (a bulk ``--resume`` runs
+    them again).
+    """
+
+    def __init__(self, journal: Journal, run_id: str, *, include_failed: bool = False) -> None:
         journal.flush()
-        # at most the rows in flight when the run stopped
-        self._open = {state.row: state for state in journal.unsettled_rows(run_id)}
+        # at most the rows in flight when the run stopped (plus the failed ones, if asked)
+        self._open = {state.row: state for state in
+                      journal.unsettled_rows(run_id, include_failed=include_failed)}
         self._settled = StreamedStates(journal, run_id)
 
     def __getitem__(self, row: int) -> RowState:

@@ -393,3 +393,23 @@ def test_outcome_merges_an_intent_recorded_by_an_earlier_process(tmp_path: Path)
     # step would double the journal's work in the import's hot loop)
     lookups = [s for s in statements if s.lstrip().upper().startswith("SELECT DETAIL_JSON")]
     assert len(lookups) == 1
+
+
+def test_resume_states_stream_settled_rows_and_keep_steps_of_rows_to_redo(
+    journal: Journal,
+) -> None:
+    from bulkio.runstate import ResumeStates
+
+    run = journal.start_run(command="notes add", location_id="L1")
+    journal.record_row(run.id, 2, status="ok", action="note-added", contact_id="c2")
+    journal.record_step(run.id, 2, "note", contact_id="c2", detail={"note_id": "n2"})
+    journal.record_intent(run.id, 3, "note", contact_id="c3", detail={"fp": "f3"})
+    journal.record_step(run.id, 3, "note", state="failed", contact_id="c3")
+    journal.record_row(run.id, 3, status="failed", error_code="api-error", error_message="x")
+    journal.record_intent(run.id, 4, "note", contact_id="c4", detail={"fp": "f4"})
+    bulk = ResumeStates(journal, run.id, include_failed=True)
+    imp = ResumeStates(journal, run.id)
+    assert [bulk[r].status for r in (2, 3, 4)] == ["ok", "failed", "pending"]
+    assert not bulk[2].steps  # settled: streamed without steps
+    assert bulk[3].steps["note"].detail == {"fp": "f3"}  # a bulk --resume re-runs it
+    assert not imp[3].steps and imp[4].ambiguous_steps == ["note"]
