@@ -151,6 +151,10 @@ def test_serve_zero_switches_limits_off(tmp_path: Path, no_start: list[Sandbox])
         ("[503]", "expected a JSON object"),
         ('{"p999": 0.1}', "unknown fault setting 'p999'"),
         ('{"sequence": [418]}', "unknown fault action 418"),
+        ('{"p503": -0.5}', "probability of 503 must be between 0 and 1, not -0.5"),
+        ('{"p429": 5}', "probability of 429 must be between 0 and 1, not 5"),
+        ('{"p503": 0.7, "p500": 0.6}', "add up to more than 1"),
+        ('{"latency_ms": -5}', "latency_ms must be 0 or more"),
     ],
 )
 def test_serve_bad_faults_show_a_valid_example(

@@ -55,11 +55,19 @@ class FaultPlan:
         for drop in DROPS:
             if drop in data and not isinstance(data[drop], bool):
                 probs[drop] = float(data[drop])
+        for action, p in probs.items():
+            if not 0.0 <= p <= 1.0:
+                raise ValueError(f"probability of {action!r} must be between 0 and 1, not {p:g}")
+        if sum(probs.values()) > 1.0 + 1e-9:
+            raise ValueError("fault probabilities add up to more than 1")
         seq = deque(_check_action(a) for a in (data.get("sequence") or []))
+        latency_ms = int(data.get("latency_ms") or 0)
+        if latency_ms < 0:
+            raise ValueError(f"latency_ms must be 0 or more, not {latency_ms}")
         return cls(
             probabilities=probs,
             sequence=seq,
-            latency_ms=int(data.get("latency_ms") or 0),
+            latency_ms=latency_ms,
             path_contains=data.get("path_contains"),
             method=(data.get("method") or None) and str(data["method"]).upper(),
             seed=data.get("seed"),
