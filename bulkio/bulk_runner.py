@@ -118,7 +118,7 @@ class BulkRunner:
         """Fail rows for ``err``, or stop the run when no row can succeed any more."""
         if isinstance(err, AuthError) or (
             isinstance(err, RateLimitedError) and "daily" in str(err).lower()
-        ):
+        ) or (isinstance(err, TransportError) and err.unreachable):
             self.abort = self.abort or err
             return
         if isinstance(err, TransportError | ServerError | RateLimitedError):

@@ -107,6 +107,8 @@ class Client:
         self.max_retries = max_retries
         self.max_in_flight = max_in_flight
         self.stats = ClientStats()
+        #: set by the first HTTP response of any status: the server is reachable
+        self._answered = False
         self.pacer = pacer if pacer is not None else Pacer(clock=clock, sleep=sleep)
         self._token = token
         self._sleep = sleep
@@ -212,6 +214,13 @@ class Client:
                 return await self._attempt(method, path, json=json, params=params, name=name)
             except _Retryable as r:
                 err = r.error
+                if (not self._answered and isinstance(err, TransportError)
+                        and isinstance(r.__cause__, httpx.ConnectError)):
+                    # no answer yet, ever: a wrong --base-url, DNS or TLS, not a blip;
+                    # retrying only delays the one useful message
+                    err.unreachable = True
+                    self.stats.errors[type(err).__name__] += 1
+                    raise err from r.__cause__
                 # a 429 or a refused connection never reached the handler: always safe
                 if not idempotent and not r.unsent:
                     raise _Ambiguous(err) from r.__cause__
@@ -253,6 +262,7 @@ class Client:
                     status=None, method=method, path=path,
                 )
                 raise _Retryable(err, unsent=unsent) from exc
+            self._answered = True
             elapsed = time.monotonic() - started
             self.stats.seconds[name] += elapsed
             self.stats.statuses[response.status_code] += 1

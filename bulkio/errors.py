@@ -95,6 +95,9 @@ class TransportError(ApiError):
     """No HTTP response: connection refused or dropped, timeout."""
 
     hint = "check the network and --base-url, then re-run with --resume"
+    #: the server never answered this client at all (refused, DNS, TLS): nothing can work,
+    #: so the run stops at once instead of failing every row
+    unreachable: bool = False
 
 
 @dataclass(frozen=True)

@@ -166,7 +166,7 @@ class RowRunner:
 
     def _check_fatal(self, err: ApiError) -> None:
         """Raise RunAbort for errors no other row can escape; count outages."""
-        if isinstance(err, AuthError):
+        if isinstance(err, AuthError) or (isinstance(err, TransportError) and err.unreachable):
             raise RunAbort(err)
         if _daily_quota(err):
             raise RunAbort(err)

@@ -295,11 +295,42 @@ def test_429_then_success_counts_rate_limited_and_retry() -> None:
 def test_transport_failures_retry_then_raise_transport_error(exc: Exception) -> None:
     api = FakeApi()
     api.always("GET", "/contacts/c1", exc)
+
+    async def body(c: Client) -> Any:
+        await c.get_contact("c0")  # the server has answered once: a failure now is a blip
+        return await c.get_contact("c1")
     with pytest.raises(TransportError) as info:
-        run(api, lambda c: c.get_contact("c1"), max_retries=2)
-    assert info.value.status is None
+        run(api, body, max_retries=2)
+    assert info.value.status is None and not info.value.unreachable
     assert isinstance(info.value.__cause__, httpx.HTTPError)
-    assert len(api.requests) == 3
+    assert len(api.calls("GET", "/contacts/c1")) == 3
+
+
+@pytest.mark.parametrize("idempotent", [True, False])
+def test_a_refused_connection_before_any_answer_fails_at_once(idempotent: bool) -> None:
+    api = FakeApi()
+    api.always("POST", "/contacts/upsert", httpx.ConnectError("refused"))
+    api.always("POST", "/contacts/", httpx.ConnectError("refused"))
+
+    async def body(c: Client) -> Any:
+        if idempotent:
+            return await c.upsert_contact({"email": "a@b.mx"})
+        return await c.create_contact({"email": "a@b.mx"})
+    ft = FakeTime()
+    with pytest.raises(TransportError) as info:
+        run(api, body, ft=ft, max_retries=6)
+    assert info.value.unreachable
+    assert len(api.requests) == 1 and ft.slept == []
+
+
+@pytest.mark.parametrize("exc", [httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("x")])
+def test_a_failure_after_the_request_was_sent_is_retried_even_before_any_answer(
+    exc: Exception,
+) -> None:
+    api = FakeApi()
+    api.on("GET", "/contacts/c1", exc, ok({"contact": {"id": "c1"}}))
+    res = run(api, lambda c: c.get_contact("c1"), max_retries=2)
+    assert res == {"contact": {"id": "c1"}}
 
 
 def test_daily_quota_exhaustion_stops_with_a_clear_error() -> None:
@@ -378,7 +409,11 @@ def test_create_contact_duplicate_on_first_attempt_is_a_plain_api_error() -> Non
 def test_create_contact_resends_at_once_when_the_connection_was_refused() -> None:
     api = FakeApi()
     api.on("POST", "/contacts/", httpx.ConnectError("refused"), ok({"contact": {"id": "n"}}))
-    res = run(api, lambda c: c.create_contact({"email": "a@b.mx"}))
+
+    async def body(c: Client) -> Any:
+        await c.get_contact("c0")  # answered once: the refusal is a blip, not a wrong URL
+        return await c.create_contact({"email": "a@b.mx"})
+    res = run(api, body)
     assert res == {"contact": {"id": "n"}}
     assert api.calls("GET", "/contacts/search/duplicate") == []
 
