@@ -300,6 +300,34 @@ def test_runs_lists_and_shows_runs(sandbox: Any, tmp_path: Path, monkeypatch: An
     assert elsewhere.exit_code == 1 and "no run journal" in elsewhere.output
 
 
+def test_runs_show_and_undo_take_the_journal_and_hints_repeat_it(
+    sandbox: Any, tmp_path: Path, monkeypatch: Any,
+) -> None:
+    ids = seed(sandbox, 1)
+    folder = tmp_path / "clientes"
+    folder.mkdir()
+    write_csv(folder / "t.csv", ["contact_id"], [[ids[0]]])
+    result = run(sandbox, "tags", "add", str(folder / "t.csv"), "--tags", "x", "--json")
+    run_id = json.loads(result.stdout)["run_id"]
+    monkeypatch.chdir(tmp_path)  # no journal here: only --journal finds the run
+    journal = str(Path("clientes") / ".bulkio" / "journal.db")
+    for argv in (["runs", "show", run_id, "--journal", journal],
+                 ["runs", "--journal", journal, "show", run_id]):
+        shown = CliRunner().invoke(main, argv)
+        assert shown.exit_code == 0, shown.output
+        assert run_id in shown.output and "tags (done)" in shown.output
+    for argv in (["runs", "show", "nope", "--journal", journal],
+                 ["runs", "--journal", journal, "show", "nope"],
+                 ["undo", "nope", "--journal", journal, "--dry-run"],
+                 ["retry", "nope", "--journal", journal, "--sandbox"]):
+        missing = CliRunner().invoke(main, argv)
+        assert missing.exit_code == 1, (argv, missing.output)
+        assert f"`bulkio runs --journal {journal}`" in missing.output, (argv, missing.output)
+    monkeypatch.chdir(folder)
+    plain = CliRunner().invoke(main, ["runs", "show", "nope"])
+    assert plain.exit_code == 1 and "`bulkio runs`" in plain.output
+
+
 def test_xlsx_in_xlsx_reports_out(sandbox: Any, tmp_path: Path) -> None:
     from openpyxl import Workbook, load_workbook
 

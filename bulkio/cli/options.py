@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import shlex
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from click.core import ParameterSource
 from tqdm import tqdm
 
 from bulkio.client import Client
@@ -253,9 +255,27 @@ def abort_on_errors() -> Iterator[None]:
         yield
     except BulkioError as exc:
         message = str(exc)
+        given = _given_journal() if "`bulkio runs`" in exc.hint else None
+        if given is not None:  # the run list the user needs is in the journal they named
+            exc.hint = exc.hint.replace("`bulkio runs`",
+                                        f"`bulkio runs --journal {shlex.quote(given)}`")
         if exc.hint:
             message = f"{message} (hint: {exc.hint})"
         raise AbortError(message) from exc
+
+
+def _given_journal() -> str | None:
+    """The --journal the user typed for the running command (or its group), if any."""
+    ctx = click.get_current_context(silent=True)
+    while ctx is not None:
+        for name in ("journal", "journal_path"):
+            source = ctx.get_parameter_source(name)
+            if source is not None and source is not ParameterSource.DEFAULT:
+                value = ctx.params.get(name)
+                if value is not None:
+                    return str(value)
+        ctx = ctx.parent
+    return None
 
 
 @contextmanager

@@ -96,16 +96,24 @@ def runs(ctx: click.Context, journal_path: Path, as_json: bool, limit: int) -> N
 
 @runs.command("show")
 @click.argument("run_id")
+@click.option(
+    "--journal", "journal_path", type=click.Path(dir_okay=False, path_type=Path),
+    default=None, help="Run journal (default: the one given to `bulkio runs`, else "
+    f"{DEFAULT_JOURNAL}).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the details as JSON on stdout.")
 @click.pass_context
-def runs_show(ctx: click.Context, run_id: str, as_json: bool) -> None:
+def runs_show(ctx: click.Context, run_id: str, journal_path: Path | None, as_json: bool,
+              ) -> None:
     """Show one run: options, counts by action and error, requests, undoable steps.
 
     \b
     Example:
       bulkio runs show 20261126-0429-ab12
+      bulkio runs show 20261126-0429-ab12 --journal clientes/.bulkio/journal.db
     """
-    journal_path: Path = ctx.obj["journal_path"]
+    if journal_path is None:
+        journal_path = ctx.obj["journal_path"]
     with abort_on_errors(), _open(journal_path) as journal:
         run = journal.get_run(run_id)
         steps: Counter[str] = Counter()
