@@ -42,6 +42,26 @@ def test_help_is_one_line_then_an_example(path: list[str], flag: str) -> None:
     assert "bulkio " in lines[blank + 4]
 
 
+#: owned by the sandbox engineer, who is changing bulkio/cli/sandbox.py right now
+_SANDBOX_LONG = {"sandbox fields list", "sandbox fields remove"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [pytest.param(p, marks=pytest.mark.xfail(reason="bulkio/cli/sandbox.py", strict=False))
+     if " ".join(p) in _SANDBOX_LONG else p for p in COMMANDS],
+    ids=lambda p: " ".join(p) or "bulkio",
+)
+def test_the_first_help_line_fits_an_80_column_terminal(path: list[str]) -> None:
+    # click indents the first line by 2: 76 characters leave room for an 80-column wrap
+    result = CliRunner().invoke(main, [*path, "-h"], terminal_width=80, prog_name="bulkio")
+    lines = result.output.splitlines()
+    blank = lines.index("")
+    first = lines[blank + 1].strip()
+    assert lines[blank + 2] == "", f"{' '.join(path)!r}: the first help line wraps at 80"
+    assert len(first) <= 76, f"{' '.join(path)!r}: {len(first)} > 76: {first}"
+
+
 def test_top_level_help_documents_exit_codes_and_the_token() -> None:
     out = CliRunner().invoke(main, ["-h"], prog_name="bulkio", terminal_width=100).output
     for code in ("0  every row succeeded", "1  run aborted", "2  usage error", "3  run finished"):

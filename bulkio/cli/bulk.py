@@ -247,7 +247,7 @@ def business() -> None:
 @bulk_options
 def business_assign(file: Path, *, business_id: str | None, business_column: str | None,
                     no_previous: bool, read: ReadOptions, api: ApiOptions, **run: Any) -> None:
-    """Assign the contacts of FILE to a business (POST /contacts/bulk/business, 50 per call).
+    """Assign the contacts of FILE to a business (bulk API calls of 50 contacts).
 
     \b
     Example:
@@ -298,7 +298,7 @@ def notes() -> None:
               help="Add notes again even if an earlier run of this file added them.")
 @bulk_options
 def notes_add(file: Path, *, force: bool, read: ReadOptions, api: ApiOptions, **run: Any) -> None:
-    """Add one note per row of FILE (columns body/nota, title, pinned, user_id, color).
+    """Add one note per row of FILE (body/nota, title, pinned, user_id, color).
 
     \b
     Example:
@@ -327,7 +327,7 @@ def tasks() -> None:
               help="Create tasks again even if an earlier run of this file created them.")
 @bulk_options
 def tasks_add(file: Path, *, force: bool, read: ReadOptions, api: ApiOptions, **run: Any) -> None:
-    """Create one task per row of FILE (title, body, due date, completed, assigned_to).
+    """Add a task per row of FILE (title, body, due date, completed, assigned_to).
 
     \b
     Example:

@@ -227,7 +227,7 @@ def resume(run_id: str, *, api: ApiOptions, journal: Path | None, as_json: bool)
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON on stdout.")
 def retry(run_id: str | None, *, api: ApiOptions, failures: Path | None, journal: Path | None,
           as_json: bool) -> None:
-    """Re-send only the failed rows of an import run and merge them into its reports.
+    """Re-send only the failed rows of an import run; merge them into its reports.
 
     \b
     Example:
