@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from bulkio.errors import InputError
+from bulkio.normalize.phone import phone_region
 
 __all__ = [
     "CONTACT_FIELDS",
@@ -315,7 +316,14 @@ def _check_region(path: Path, where: str, value: object) -> str:
             f"{where}: region must be a two-letter country code, not {value!r}",
             'e.g. default_region = "MX"',
         )
-    return value.upper()
+    region = phone_region(value)
+    if region is None:
+        raise _bad(
+            path,
+            f"{where}: {value!r} is not a country code phone numbers know",
+            'use an ISO 3166 code, e.g. default_region = "MX"',
+        )
+    return region
 
 
 def _check_separator(path: Path, where: str, value: object) -> str:

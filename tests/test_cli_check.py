@@ -93,7 +93,6 @@ def test_duplicates_option(sample: Path) -> None:
         ("ok", ["--map", "missing.toml"], "mapping file not found"),
         ("badmap", [], "unknown field 'emial'"),
         ("absentcol", [], 'mapping names column "Correo"'),
-        ("ok", ["--encoding", "nope-codec"], ""),
     ],
 )
 def test_hostile_input_is_one_line_and_exit_1(
@@ -127,6 +126,22 @@ def test_usage_error_exits_2(sample: Path) -> None:
     assert CliRunner().invoke(main, ["check"]).exit_code == 2
     bad_region = CliRunner().invoke(main, ["check", str(sample), "--default-region", "Mexico"])
     assert bad_region.exit_code == 2
+
+
+@pytest.mark.parametrize("command", [["check"], ["import"], ["tags", "add"]])
+@pytest.mark.parametrize(("args", "option", "fragment"), [
+    (["--default-region", "ZZ"], "--default-region", "'ZZ' is not a country code"),
+    (["--default-region", "Mexico"], "--default-region", "two-letter"),
+    (["--delimiter", "ab"], "--delimiter", "one character"),
+    (["--encoding", "utf-9"], "--encoding", "unknown encoding 'utf-9'"),
+])  # fmt: skip
+def test_bad_reading_option_is_a_usage_error_naming_it(
+    sample: Path, command: list[str], args: list[str], option: str, fragment: str,
+) -> None:
+    result = CliRunner().invoke(main, [*command, str(sample), *args],
+                                env={"BULKIO_TOKEN": "x"})
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{option}'" in result.output and fragment in result.output
 
 
 @pytest.mark.parametrize("command", ["check", "map", "codes"])

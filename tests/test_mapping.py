@@ -194,6 +194,8 @@ def test_explicit_entries_win_over_synonyms(tmp_path: Path) -> None:
         ('[columns]\n"Correo" = { field = "email", custom_field = "x" }', "exactly one"),
         ('[columns]\n"Fecha" = { field = "dateOfBirth", date_order = "DDMMYY" }', "DMY, MDY"),
         ('[defaults]\ndefault_region = "Mexico"', "two-letter"),
+        ('[defaults]\ndefault_region = "ZZ"', "'ZZ' is not a country code"),
+        ('[columns]\n"Tel" = { field = "phone", region = "QQ" }', "'QQ' is not a country code"),
         ('[defaults]\nlanguage = "es"', "unknown option 'language'"),
         ('[constants]\nsourc = "x"', "unknown field 'sourc'"),
         ("[constants]\ntags = [1, 2]", "list of strings"),

@@ -11,6 +11,7 @@ They build one :class:`bulkio.reading.ReadOptions`. Usage::
 
 from __future__ import annotations
 
+import codecs
 import functools
 from collections.abc import Callable
 from datetime import date
@@ -19,6 +20,7 @@ from typing import Any, TypeVar
 
 import click
 
+from bulkio.normalize.phone import phone_region
 from bulkio.prepare import Preparation
 from bulkio.reading import ReadOptions
 
@@ -54,16 +56,44 @@ def _region(value: str | None) -> str | None:
         return None
     if len(value) != 2 or not value.isalpha():
         raise click.BadParameter("a two-letter country code such as MX")
-    return value.upper()
+    region = phone_region(value)
+    if region is None:
+        raise click.BadParameter(f"{value!r} is not a country code phone numbers know "
+                                 "(ISO 3166, e.g. MX, CO, US)")
+    return region
+
+
+def _encoding(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        codecs.lookup(value)
+    except LookupError:
+        raise click.BadParameter(f"unknown encoding {value!r}; use a Python codec name such "
+                                 "as utf-8, cp1252, latin-1, utf-16") from None
+    return value
+
+
+def _checked(convert: Callable[[str | None], str | None]) -> Callable[..., str | None]:
+    """A click callback: ``convert``'s BadParameter then names the option (exit 2)."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        try:
+            return convert(value)
+        except click.BadParameter as exc:
+            exc.ctx, exc.param = ctx, param
+            raise
+
+    return callback
 
 
 def reading_option_list(*, prepare: bool = True) -> list[Callable[[Any], Any]]:
     """The click options (``prepare=False``: without ``--map`` and ``--duplicates``, which
     only matter to check and import); :func:`pop_read_options` turns them into ReadOptions."""
     options = [
-        click.option("--encoding", metavar="CODEC",
+        click.option("--encoding", metavar="CODEC", callback=_checked(_encoding),
                      help="CSV text encoding (default: detected; e.g. cp1252, utf-8)."),
-        click.option("--delimiter", metavar="CHAR",
+        click.option("--delimiter", metavar="CHAR", callback=_checked(_delimiter),
                      help="CSV delimiter (default: detected; tab, comma, semicolon, pipe or "
                      "one character)."),
         click.option("--sheet", metavar="NAME|N",
@@ -73,7 +103,7 @@ def reading_option_list(*, prepare: bool = True) -> list[Callable[[Any], Any]]:
         click.option("--map", "map_file", type=click.Path(dir_okay=False, path_type=Path),
                      metavar="FILE",
                      help="TOML mapping file (start one with `bulkio map FILE -o FILE`)."),
-        click.option("--default-region", metavar="CC",
+        click.option("--default-region", metavar="CC", callback=_checked(_region),
                      help="Country for phones without +code when the row has no country "
                      "(e.g. MX)."),
         click.option("--date-order", type=click.Choice(["DMY", "MDY", "YMD"],

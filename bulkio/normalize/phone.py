@@ -17,13 +17,20 @@ import phonenumbers
 
 from bulkio.normalize import Result, accept, reject
 
-__all__ = ["e164_code", "e164_codes", "normalize_phone"]
+__all__ = ["e164_code", "e164_codes", "normalize_phone", "phone_region"]
 
 _EXCEL_FLOAT = re.compile(r"^\+?\d+\.0+$")
 _EXCEL_SCI = re.compile(r"^\d(?:\.\d+)?[eE]\+?\d{1,2}$")
 # "ext", "ext.", "extension", "x", "#", Spanish "ext"/"extensión" and what follows
 _EXTENSION = re.compile(r"(?i)\s*(?:ext(?:ensi[oó]n)?\.?|x|#)\s*(\d{1,7})\s*$")
 _NON_DIGITS = re.compile(r"\D")
+
+
+def phone_region(value: str) -> str | None:
+    """``value`` upper-cased when phonenumbers knows it as a region (``mx`` -> ``MX``), else
+    None: with an unknown region (``ZZ``) every national number would fail."""
+    code = value.strip().upper()
+    return code if code in phonenumbers.SUPPORTED_REGIONS else None
 
 
 def _from_excel(raw: str) -> str:
