@@ -229,12 +229,15 @@ def test_kill_9_mid_run_then_resume_adds_every_note_once(sandbox: Any, tmp_path:
     src = write_csv(tmp_path / "notas.csv", ["contact_id", "nota"],
                     [[c, f"nota {i}"] for i, c in enumerate(ids)])
     sandbox.admin.set_faults(latency_ms=50, path_contains="/notes")  # ~150 notes/s at most
+    # 100 requests, then none for ten minutes: however loaded the machine, the run cannot
+    # add all 150 notes before the kill (no race between the poll below and the run's end)
+    sandbox.admin.set_limits(rate_limit=100, rate_interval_ms=600_000)
     env = dict(os.environ, BULKIO_TOKEN=sandbox.token, BULKIO_BASE_URL=sandbox.url,
                BULKIO_LOCATION_ID=sandbox.location_id)
     proc = subprocess.Popen([sys.executable, "-m", "bulkio", "notes", "add", str(src), "-q"],
                             env=env)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         while len(sandbox.admin.notes(sandbox.location_id)) < 40:
             assert proc.poll() is None, "the run ended before it could be killed"
             assert time.monotonic() < deadline
@@ -244,6 +247,7 @@ def test_kill_9_mid_run_then_resume_adds_every_note_once(sandbox: Any, tmp_path:
         proc.wait()
     assert len(sandbox.admin.notes(sandbox.location_id)) < 150
     sandbox.admin.clear_faults()
+    sandbox.admin.set_limits(off=True)
     resumed = run(sandbox, "notes", "add", str(src), "--resume", "--json")
     assert resumed.exit_code == 0, resumed.output
     assert json.loads(resumed.stdout)["resumed"] is True
