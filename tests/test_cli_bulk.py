@@ -260,7 +260,18 @@ def test_dry_run_sends_nothing(sandbox: Any, tmp_path: Path) -> None:
     assert not (tmp_path / ".bulkio").exists()
 
 
-def test_delete_asks_for_confirmation(sandbox: Any, tmp_path: Path) -> None:
+def test_delete_without_a_terminal_asks_for_yes(sandbox: Any, tmp_path: Path) -> None:
+    ids = seed(sandbox, 3)
+    src = write_csv(tmp_path / "d.csv", ["contact_id"], [[c] for c in ids[:2]])
+    for stdin in (None, "y\n"):  # nothing to read, or a pipe: nobody saw the question
+        refused = run(sandbox, "delete", str(src), input=stdin)
+        assert refused.exit_code == 1, refused.output
+        assert "no terminal to confirm on; add --yes to delete 2 contacts" in refused.output
+        assert len(contacts(sandbox)) == 3
+
+
+def test_delete_asks_for_confirmation(sandbox: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setattr("bulkio.cli.bulk._interactive", lambda: True)
     ids = seed(sandbox, 3)
     src = write_csv(tmp_path / "d.csv", ["contact_id"], [[c] for c in ids[:2]])
     refused = run(sandbox, "delete", str(src), input="n\n")

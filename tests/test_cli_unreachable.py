@@ -53,6 +53,10 @@ def test_tags_add_against_a_dead_url_aborts_at_once_and_resumes(sandbox: Any, tm
     assert result.exit_code == 1, result.output
     assert "no response" in result.output and "--base-url" in result.output
     assert "api-error" not in result.output
+    # the real command to resume with, as typed, not a literal FILE
+    [resume] = [line for line in result.output.splitlines() if line.startswith("Resume with")]
+    assert resume == (f"Resume with: bulkio tags add {src} --location-id "
+                      f"{sandbox.location_id} --base-url {DEAD_URL} --tags vip --resume")
     again = invoke(sandbox, sandbox.url, "tags", "add", str(src), "--tags", "vip", "--resume")
     assert again.exit_code == 0, again.output
     assert all(c["tags"] == ["vip"] for c in sandbox.admin.contacts(sandbox.location_id))

@@ -17,11 +17,13 @@ from bulkio.bulk import BulkOptions, BulkResult, count_rows, run_bulk
 from bulkio.bulk_rows import COMMANDS, OpSettings
 from bulkio.cli import main
 from bulkio.cli.options import (
+    AbortError,
     ApiOptions,
     abort_on_errors,
     api_options,
     open_target,
     progress_bar,
+    replay_command,
 )
 from bulkio.cli.reading import pop_read_options, reading_option_list
 from bulkio.errors import CODES
@@ -70,6 +72,11 @@ def bulk_options(func: Callable[..., R]) -> Callable[..., R]:
     return decorated
 
 
+def _interactive() -> bool:
+    """Whether a person can answer a question on stdin (not a pipe, cron or CI)."""
+    return sys.stdin.isatty()
+
+
 def _echo(text: str = "") -> None:
     click.echo(text, err=True)
 
@@ -98,7 +105,7 @@ def _print_result(result: BulkResult, *, as_json: bool, quiet: bool) -> None:
     ):
         _echo(f"  journal: {result.journal_path} (bulkio runs --journal {result.journal_path})")
     if result.aborted is not None:
-        _echo(f"Resume with: bulkio {result.command} FILE --resume (same options)")
+        _echo(f"Resume with: {replay_command(add=('--resume',))}")
 
 
 def _print_plan(result: BulkResult, *, as_json: bool) -> None:
@@ -148,6 +155,9 @@ def _run(
                     progress_bar(api, COMMANDS[settings.op]) as bar:
                 if confirm_delete:
                     _, runnable = count_rows(file, settings, read)
+                    if not _interactive():
+                        raise AbortError(f"no terminal to confirm on; add --yes to delete "
+                                         f"{runnable} contacts")
                     click.confirm(
                         f"Delete {runnable} contacts listed in {file.name} from location "
                         f"{target.location_id}? This cannot be undone", abort=True,

@@ -54,6 +54,7 @@ __all__ = [
     "configure_logging",
     "open_target",
     "progress_bar",
+    "replay_command",
 ]
 
 DEFAULT_SANDBOX_DB = Path(".bulkio") / "sandbox.db"
@@ -276,6 +277,41 @@ def _given_journal() -> str | None:
                     return str(value)
         ctx = ctx.parent
     return None
+
+
+#: the converted value of these options is not what the user typed: give it back
+_TYPED = {"\t": "tab"}
+
+
+def replay_command(*, add: tuple[str, ...] = (), drop: tuple[str, ...] = ()) -> str:
+    """The running command as the user typed it (arguments and the options given on the
+    command line, not those from env or config), plus ``add``, minus options in ``drop``."""
+    ctx = click.get_current_context()
+    names: list[str] = []
+    node: click.Context | None = ctx
+    while node is not None and node.parent is not None:  # the root's name may be "python -m"
+        names.insert(0, node.info_name or "")
+        node = node.parent
+    parts = ["bulkio", *names]
+    for param in ctx.command.params:
+        name = param.name
+        if name is None or ctx.get_parameter_source(name) is not ParameterSource.COMMANDLINE:
+            continue
+        value = ctx.params.get(name)
+        if isinstance(param, click.Argument):
+            values = value if isinstance(value, tuple | list) else (value,)
+            parts += [str(v) for v in values]
+            continue
+        flag = max(param.opts, key=len)
+        if flag in add or flag in drop:
+            continue
+        if isinstance(param, click.Option) and param.is_flag:
+            if value:
+                parts.append(flag)
+            continue
+        for one in value if param.multiple and isinstance(value, tuple | list) else (value,):
+            parts += [flag, _TYPED.get(str(one), str(one))]
+    return shlex.join([*parts, *add])
 
 
 @contextmanager
