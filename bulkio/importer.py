@@ -103,6 +103,10 @@ class ImportResult:
     journal_path: Path | None
     aborted: BulkioError | None = None
     resumed: bool = False
+    #: a ``bulkio retry`` of the run (``resumed`` is also True: the run was reopened)
+    retried: bool = False
+    #: ``bulkio resume`` of a run that had finished: nothing was sent, no report rewritten
+    already_finished: bool = False
     plan: Estimate | None = None
     #: requests the dry run itself sent (the custom-fields lookup), by endpoint
     dry_run_requests: dict[str, int] = field(default_factory=dict)
@@ -118,6 +122,8 @@ class ImportResult:
         doc = self.report.to_json()
         doc["journal"] = str(self.journal_path) if self.journal_path else None
         doc["resumed"] = self.resumed
+        doc["retried"] = self.retried
+        doc["already_finished"] = self.already_finished
         doc["aborted"] = str(self.aborted) if self.aborted else None
         if self.plan is not None:
             doc["dry_run"] = {
@@ -386,6 +392,7 @@ async def execute_run(
 def finish_run(
     *, source: Source, journal: Journal, run: RunInfo, ctx: _Run, requests: RequestStats,
     started: float, resumed: bool, overrides: Mapping[int, Mapping[str, Any]] | None = None,
+    retried: bool = False,
 ) -> ImportResult:
     close_run(journal, run.id, aborted=ctx.abort is not None, requests=requests)
     out_dir = Path(run.options["out_dir"])
@@ -393,7 +400,7 @@ def finish_run(
     report = _report(source, journal, run, out_dir, run.options["stem"], requests,
                      time.monotonic() - started, overrides)
     return ImportResult(report=report, run_id=run.id, journal_path=journal.path,
-                        aborted=ctx.abort, resumed=resumed)
+                        aborted=ctx.abort, resumed=resumed, retried=retried)
 
 
 def run_import(

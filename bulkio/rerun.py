@@ -36,7 +36,8 @@ from bulkio.importer import (
 from bulkio.journal import Journal, RunInfo
 from bulkio.reading import ReadOptions
 from bulkio.records import PreparedRow
-from bulkio.reporter import REPORT_COLUMNS
+from bulkio.report_writers import ReportFormat
+from bulkio.reporter import REPORT_COLUMNS, Report, report_paths
 from bulkio.runkit import ProgressFn, TargetLike
 from bulkio.runstate import ResumeStates, failed_states
 
@@ -80,6 +81,8 @@ def resume_run(
     started = time.monotonic()
     with Journal.open(journal_path) as journal:
         run, src, read, opts = _import_run(journal, run_id, target)
+        if run.status == "finished":
+            return _finished(run, journal.path)
         warn_if_changed(run, src)
         source = Source(src, read)
         prep = source.prepare()
@@ -91,6 +94,22 @@ def resume_run(
         ))
         return finish_run(source=source, journal=journal, run=run, ctx=ctx, requests=requests,
                        started=started, resumed=True)
+
+
+def _finished(run: RunInfo, journal_path: Path) -> ImportResult:
+    """A finished run, as its journal counts it: nothing sent now, reports left as they are
+    (they already describe the run, with the requests it really sent)."""
+    counts = run.counts
+    stem = run.options.get("stem") or Path(run.input_path or "input").stem
+    fmt: ReportFormat = "xlsx" if str(run.input_path).lower().endswith((".xlsx", ".xlsm")) \
+        else "csv"
+    success, failures, summary = report_paths(Path(run.options["out_dir"]), stem, fmt)
+    report = Report(command="import", run_id=run.id,
+                    by_action=dict(counts.get("by_action") or {}),
+                    by_error=dict(counts.get("by_error") or {}),
+                    success_path=success, failure_path=failures, summary_path=summary)
+    return ImportResult(report=report, run_id=run.id, journal_path=journal_path,
+                        already_finished=True)
 
 
 def _fixed_rows(
@@ -158,7 +177,7 @@ def retry_run(
             opts=opts, states=states, only=only, progress=progress,
         ))
         return finish_run(source=source, journal=journal, run=run, ctx=ctx, requests=requests,
-                       started=started, resumed=True, overrides=overrides)
+                       started=started, resumed=True, overrides=overrides, retried=True)
 
 
 def _run_id_from_summary(failures: Path) -> str:

@@ -330,6 +330,38 @@ def test_bad_token_aborts_with_one_line_and_is_resumable(sandbox: Any, tmp_path:
     assert doc["by_action"] == {"created": 2}
 
 
+def test_summary_says_succeeded_0_and_retry_is_labelled_retry(sandbox: Any, tmp_path: Path,
+                                                              ) -> None:
+    src = write_csv(tmp_path / "z.csv", ["email", "tags"], [["z1@x.mx", "a"], ["z2@x.mx", "a"]])
+    first = run(sandbox, "import", str(src), "--mode", "update")  # nobody exists to update
+    assert first.exit_code == 3, first.output
+    assert "rows 2: succeeded 0; failed 2" in first.output and "none" not in first.output
+    run_id = first.output.split("run ", 1)[1].split(",")[0].split()[0]
+    again = run(sandbox, "retry", run_id, "--journal", str(tmp_path / ".bulkio" / "journal.db"))
+    assert f"run {run_id} (retry)" in again.output and "(resumed)" not in again.output
+
+
+def test_resuming_a_finished_run_sends_and_rewrites_nothing(sandbox: Any, tmp_path: Path,
+                                                           ) -> None:
+    src = write_csv(tmp_path / "f.csv", ["email"], [["f1@x.mx"], ["no-email"]])
+    first = run(sandbox, "import", str(src), "--json")
+    assert first.exit_code == 3
+    run_id = json.loads(first.stdout)["run_id"]
+    summary = (tmp_path / "f.summary.json").read_text(encoding="utf-8")
+    sandbox.admin.clear_requests()
+    again = run(sandbox, "resume", run_id, "--journal", str(tmp_path / ".bulkio" / "journal.db"))
+    assert again.exit_code == 3  # the run's own result: one row failed
+    assert f"run {run_id} is already finished; nothing to resume" in again.output
+    assert f"bulkio retry {run_id}" in again.output and "requests" not in again.output
+    assert [r for r in sandbox.admin.requests() if r["location_id"] == sandbox.location_id] == []
+    assert (tmp_path / "f.summary.json").read_text(encoding="utf-8") == summary
+    as_json = run(sandbox, "resume", run_id, "--journal",
+                  str(tmp_path / ".bulkio" / "journal.db"), "--json")
+    doc = json.loads(as_json.stdout)
+    assert doc["already_finished"] is True and doc["requests"]["total"] == 0
+    assert doc["by_action"] == {"created": 1} and doc["failed"] == 1
+
+
 def test_import_resume_flag_finishes_the_last_run(sandbox: Any, tmp_path: Path) -> None:
     src = write_csv(tmp_path / "a.csv", ["email"], [["x@x.mx"]])
     assert run(sandbox, "import", str(src), token="not-the-token").exit_code == 1

@@ -93,8 +93,9 @@ def _print_result(result: BulkResult, *, as_json: bool, quiet: bool) -> None:
     report = result.report
     if report is None or quiet:
         return
-    actions = ", ".join(f"{n} {a}" for a, n in sorted(report.by_action.items())) or "none"
-    _echo(f"{result.command}: {report.rows} rows, {report.succeeded} succeeded ({actions}), "
+    actions = ", ".join(f"{n} {a}" for a, n in sorted(report.by_action.items()))
+    actions = f" ({actions})" if actions else ""
+    _echo(f"{result.command}: {report.rows} rows, {report.succeeded} succeeded{actions}, "
           f"{report.failed} failed; {report.requests.total} requests; run {result.run_id}")
     for code, n in sorted(report.by_error.items()):
         _echo(f"  {n:>6}  {code}: {CODES.get(code, '')}")

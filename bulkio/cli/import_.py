@@ -62,9 +62,18 @@ def _print_result(result: ImportResult, *, as_json: bool, quiet: bool) -> None:
         _echo(f"expected duration at the location's rate limit: {_duration(plan.seconds)}; "
               f"{plan.daily_share:.2%} of the daily quota"
               + (f" ({plan.days} days of quota)" if plan.days > 1 else ""))
+    if result.already_finished:
+        if not quiet:
+            _echo(f"run {result.run_id} is already finished; nothing to resume "
+                  f"({report.succeeded} rows succeeded, {report.failed} failed)")
+            if report.failed:
+                _echo(f"re-send the failed rows with `bulkio retry {result.run_id}`")
+            _echo(f"success file:  {report.success_path}")
+            _echo(f"failure file:  {report.failure_path}")
+        return
     if not quiet:
-        actions = ", ".join(f"{k} {v}" for k, v in sorted(report.by_action.items())) or "none"
-        _echo(f"rows {report.rows}: {actions}; failed {report.failed}")
+        actions = ", ".join(f"{k} {v}" for k, v in sorted(report.by_action.items()))
+        _echo(f"rows {report.rows}: {actions or 'succeeded 0'}; failed {report.failed}")
         if report.by_error:
             _echo("failures: " + ", ".join(f"{k} {v}" for k, v in sorted(report.by_error.items())))
         if result.plan is None:
@@ -72,7 +81,8 @@ def _print_result(result: ImportResult, *, as_json: bool, quiet: bool) -> None:
             _echo(f"requests {r.total} (429 received {r.rate_limited}, retries {r.retries}), "
                   f"{report.duration_s:.1f} s, {report.rows_per_s:.1f} rows/s")
         if result.run_id:
-            _echo(f"run {result.run_id}" + (" (resumed)" if result.resumed else "")
+            label = " (retry)" if result.retried else " (resumed)" if result.resumed else ""
+            _echo(f"run {result.run_id}{label}"
                   + f", journal {result.journal_path}")
         _echo(f"success file:  {report.success_path}")
         _echo(f"failure file:  {report.failure_path}")
