@@ -127,7 +127,7 @@ class BulkRunner:
                 self.abort = TransportError(
                     f"the API failed {self._outages} times in a row, last: {err}",
                     status=err.status,
-                    hint="check the network and the API status, then re-run with --resume",
+                    hint="check the network and the API status",
                 )
         else:
             self._outages = 0  # the API answered: it is up

@@ -94,7 +94,8 @@ class ServerError(ApiError):
 class TransportError(ApiError):
     """No HTTP response: connection refused or dropped, timeout."""
 
-    hint = "check the network and --base-url, then re-run with --resume"
+    #: the command adds how to go on (its --resume, `bulkio resume ID`, or just re-run)
+    hint = "check the network and --base-url"
     #: the server never answered this client at all (refused, DNS, TLS): nothing can work,
     #: so the run stops at once instead of failing every row
     unreachable: bool = False

@@ -60,8 +60,7 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
 DAILY_HINT = (
-    "the location's daily API quota is used up; retry tomorrow (re-run with --resume to "
-    "continue where this run stopped)"
+    "the location's daily API quota is used up; continue tomorrow"
 )
 
 

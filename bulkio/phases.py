@@ -177,7 +177,7 @@ class RowRunner:
                     TransportError(
                         f"the API failed {self._outages} rows in a row, last: {err}",
                         status=err.status,
-                        hint="check the network and the API status, then re-run with --resume",
+                        hint="check the network and the API status",
                     )
                 )
         else:

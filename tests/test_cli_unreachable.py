@@ -38,6 +38,15 @@ def test_import_against_a_dead_url_aborts_at_once_and_resumes(sandbox: Any, tmp_
     assert "api-error" not in result.output and "Traceback" not in result.output
     with (tmp_path / "e.failures.csv").open(encoding="utf-8-sig", newline="") as fh:
         assert {r["_error_code"] for r in csv.DictReader(fh)} == {"not-processed"}
+    # the hint fits the command: `bulkio resume ID`, not an option `resume` does not have
+    run_id = result.output.split("run ", 1)[1].split(",")[0]
+    journal = str(tmp_path / ".bulkio" / "journal.db")
+    assert f"finish the run with `bulkio resume {run_id}`" in result.output
+    assert "re-run with --resume" not in result.output
+    resumed = invoke(sandbox, DEAD_URL, "resume", run_id, "--journal", journal)
+    assert resumed.exit_code == 1, resumed.output
+    assert f"`bulkio resume {run_id} --journal {journal}`" in resumed.output
+    assert "re-run with --resume" not in resumed.output
     again = invoke(sandbox, sandbox.url, "import", str(src), "--resume", "--json")
     assert again.exit_code == 0, again.output
     assert json.loads(again.stdout)["resumed"] is True
@@ -53,6 +62,8 @@ def test_tags_add_against_a_dead_url_aborts_at_once_and_resumes(sandbox: Any, tm
     assert result.exit_code == 1, result.output
     assert "no response" in result.output and "--base-url" in result.output
     assert "api-error" not in result.output
+    [error] = [line for line in result.output.splitlines() if line.startswith("Error")]
+    assert "--resume" not in error  # said once, in the command below
     # the real command to resume with, as typed, not a literal FILE
     [resume] = [line for line in result.output.splitlines() if line.startswith("Resume with")]
     assert resume == (f"Resume with: bulkio tags add {src} --location-id "

@@ -181,7 +181,7 @@ def test_a_jitter_429_waits_only_until_the_window_has_room() -> None:
     assert max_in_any_window(arrivals, 1.0) <= 100
 
 
-def test_daily_quota_exhausted_raises_with_a_resume_hint() -> None:
+def test_daily_quota_exhausted_raises_with_a_come_back_tomorrow_hint() -> None:
     ft = FakeTime()
     pacer = make(ft)
 
@@ -194,7 +194,8 @@ def test_daily_quota_exhausted_raises_with_a_resume_hint() -> None:
     with pytest.raises(RateLimitedError) as info:
         asyncio.run(run())
     assert "daily" in str(info.value)
-    assert "tomorrow" in info.value.hint and "--resume" in info.value.hint
+    # how to go on is the command's to say (--resume, `bulkio resume ID`, or run it again)
+    assert "tomorrow" in info.value.hint and "--resume" not in info.value.hint
 
 
 def test_429_with_no_daily_quota_left_raises_at_once() -> None:
