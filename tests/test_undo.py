@@ -263,3 +263,20 @@ def test_plan_of_an_import_trusts_only_exact_tag_and_follower_steps(tmp_path: Pa
     reasons = " ".join(why for _, _, why in plan.cannot)
     assert "tags added to this existing contact are left in place" in reasons
     assert "followers added to this existing contact are left in place" in reasons
+
+
+def test_undo_without_location_id_uses_the_runs_location(sandbox: Any, tmp_path: Path,
+                                                          monkeypatch: Any) -> None:
+    monkeypatch.chdir(tmp_path)  # no ./bulkio.toml
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.config/bulkio/config.toml
+    src = write_csv(tmp_path / "alta.csv", ["email"], [["u1@ejemplo.mx"], ["u2@ejemplo.mx"]])
+    imported = run(sandbox, "import", str(src), "--json")
+    run_id = json.loads(imported.stdout)["run_id"]
+    assert len(sandbox.admin.contacts(sandbox.location_id)) == 2
+    # the token from the environment, no --location-id and no BULKIO_LOCATION_ID
+    env = {"BULKIO_TOKEN": sandbox.token, "BULKIO_BASE_URL": sandbox.url,
+           "BULKIO_LOCATION_ID": None, "BULKIO_CONFIG": None}
+    result = CliRunner().invoke(main, ["undo", run_id, "--journal",
+                                       str(tmp_path / ".bulkio" / "journal.db")], env=env)
+    assert result.exit_code == 0, result.output
+    assert sandbox.admin.contacts(sandbox.location_id) == []
