@@ -189,6 +189,14 @@ def test_tags_remove_and_remove_all(sandbox: Any, tmp_path: Path) -> None:
     assert run(sandbox, "tags", "add", str(src2), "--all").exit_code == 2
 
 
+def test_only_tags_remove_offers_all() -> None:
+    add_help = CliRunner().invoke(main, ["tags", "add", "-h"]).output
+    remove_help = CliRunner().invoke(main, ["tags", "remove", "-h"]).output
+    assert "--all" not in add_help and "--all " in remove_help
+    typo = CliRunner().invoke(main, ["tags", "add", "x.csv", "--tag", "a"])
+    assert typo.exit_code == 2 and "'--all'" not in typo.output and "'--tags'" in typo.output
+
+
 def test_email_lookups_are_cached_and_ambiguity_is_reported(sandbox: Any, tmp_path: Path
                                                             ) -> None:
     sandbox.admin.seed(sandbox.location_id, contacts=[

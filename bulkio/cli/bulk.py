@@ -185,10 +185,9 @@ def tags() -> None:
 
 
 def _tags_command(kind: str) -> Callable[..., None]:
-    def command(file: Path, *, tags_opt: str | None, tag_column: str | None, all_tags: bool,
-                chunk_size: int, read: ReadOptions, api: ApiOptions, **run: Any) -> None:
-        if all_tags and kind == "add":
-            raise click.UsageError("--all only goes with `tags remove`")
+    def command(file: Path, *, tags_opt: str | None, tag_column: str | None,
+                chunk_size: int, read: ReadOptions, api: ApiOptions, all_tags: bool = False,
+                **run: Any) -> None:
         settings = OpSettings(op="tags-add" if kind == "add" else "tags-remove",
                               tags=_split_option(tags_opt), tag_column=tag_column,
                               all_tags=all_tags)
@@ -222,11 +221,9 @@ for _kind, _verb, _extra in (
                                     extra=_extra, exit_codes=_EXIT_CODES)
     _cmd = click.option("--chunk-size", type=click.IntRange(min=1), default=DEFAULT_TAG_CHUNK,
                         show_default=True, help="Contacts per bulk tags call.")(_cmd)
-    if _kind == "remove":
+    if _kind == "remove":  # `tags add` has no --all: not in its help, nor in its suggestions
         _cmd = click.option("--all", "all_tags", is_flag=True,
                             help="Remove every tag of the listed contacts.")(_cmd)
-    else:
-        _cmd = click.option("--all", "all_tags", is_flag=True, hidden=True)(_cmd)
     _cmd = click.option("--tag-column", metavar="COLUMN",
                         help="Column holding the tags (default: tags/etiquetas).")(_cmd)
     _cmd = click.option("--tags", "tags_opt", metavar="A,B",
