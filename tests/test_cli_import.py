@@ -352,7 +352,8 @@ def test_resuming_a_finished_run_sends_and_rewrites_nothing(sandbox: Any, tmp_pa
     again = run(sandbox, "resume", run_id, "--journal", str(tmp_path / ".bulkio" / "journal.db"))
     assert again.exit_code == 3  # the run's own result: one row failed
     assert f"run {run_id} is already finished; nothing to resume" in again.output
-    assert f"bulkio retry {run_id}" in again.output and "requests" not in again.output
+    assert f"`bulkio retry {run_id} --journal {tmp_path / '.bulkio' / 'journal.db'}`" \
+        in again.output and "requests" not in again.output
     assert [r for r in sandbox.admin.requests() if r["location_id"] == sandbox.location_id] == []
     assert (tmp_path / "f.summary.json").read_text(encoding="utf-8") == summary
     as_json = run(sandbox, "resume", run_id, "--journal",
@@ -475,3 +476,43 @@ def test_daily_quota_stops_the_run_resumably(sandbox: Any, tmp_path: Path) -> No
     again = run(sandbox, "import", str(src), "--resume", "--json")
     assert again.exit_code == 0, again.output
     assert len(sandbox.admin.contacts(sandbox.location_id)) == 6
+
+
+def test_reports_land_beside_the_input_for_import_resume_and_retry(
+    sandbox: Any, tmp_path: Path, monkeypatch: Any,
+) -> None:
+    import shutil
+
+    samples = tmp_path / "samples"
+    samples.mkdir()
+    shutil.copy(Path(__file__).resolve().parents[1] / "samples" / "contactos_mx.csv", samples)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    names = ("contactos_mx.success.csv", "contactos_mx.failures.csv",
+             "contactos_mx.summary.json")
+
+    def reports_in_samples_only() -> None:
+        for name in names:
+            assert (samples / name).is_file(), name
+            (samples / name).unlink()
+        strays = [p for p in tmp_path.rglob("contactos_mx.*") if p.name in names]
+        assert strays == []
+
+    monkeypatch.chdir(tmp_path)
+    src = "samples/contactos_mx.csv"
+    # a bad token aborts the run before any row: it stays resumable
+    first = run(sandbox, "import", src, "--default-region", "MX", "--json", token="wrong")
+    assert first.exit_code == 1
+    run_id = json.loads(first.stdout)["run_id"]
+    reports_in_samples_only()
+    again = run(sandbox, "import", src, "--default-region", "MX", "--resume", token="wrong")
+    assert again.exit_code == 1 and f"run {run_id} (resumed)" in again.output
+    reports_in_samples_only()
+    monkeypatch.chdir(elsewhere)  # resume and retry from another folder
+    journal = str(samples / ".bulkio" / "journal.db")
+    resumed = run(sandbox, "resume", run_id, "--journal", journal)
+    assert resumed.exit_code == 3, resumed.output  # the sample has rows that fail on purpose
+    reports_in_samples_only()
+    retried = run(sandbox, "retry", run_id, "--journal", journal)
+    assert retried.exit_code == 3 and f"run {run_id} (retry)" in retried.output
+    reports_in_samples_only()

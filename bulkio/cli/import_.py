@@ -67,7 +67,10 @@ def _print_result(result: ImportResult, *, as_json: bool, quiet: bool) -> None:
             _echo(f"run {result.run_id} is already finished; nothing to resume "
                   f"({report.succeeded} rows succeeded, {report.failed} failed)")
             if report.failed:
-                _echo(f"re-send the failed rows with `bulkio retry {result.run_id}`")
+                journal = result.journal_path
+                here = (Path.cwd() / ".bulkio" / "journal.db").resolve()
+                where = f" --journal {journal}" if journal and journal.resolve() != here else ""
+                _echo(f"re-send the failed rows with `bulkio retry {result.run_id}{where}`")
             _echo(f"success file:  {report.success_path}")
             _echo(f"failure file:  {report.failure_path}")
         return
