@@ -42,16 +42,7 @@ def test_help_is_one_line_then_an_example(path: list[str], flag: str) -> None:
     assert "bulkio " in lines[blank + 4]
 
 
-#: owned by the sandbox engineer, who is changing bulkio/cli/sandbox.py right now
-_SANDBOX_LONG = {"sandbox fields list", "sandbox fields remove"}
-
-
-@pytest.mark.parametrize(
-    "path",
-    [pytest.param(p, marks=pytest.mark.xfail(reason="bulkio/cli/sandbox.py", strict=False))
-     if " ".join(p) in _SANDBOX_LONG else p for p in COMMANDS],
-    ids=lambda p: " ".join(p) or "bulkio",
-)
+@pytest.mark.parametrize("path", COMMANDS, ids=lambda p: " ".join(p) or "bulkio")
 def test_the_first_help_line_fits_an_80_column_terminal(path: list[str]) -> None:
     # click indents the first line by 2: 76 characters leave room for an 80-column wrap
     result = CliRunner().invoke(main, [*path, "-h"], terminal_width=80, prog_name="bulkio")

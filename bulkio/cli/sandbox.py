@@ -302,7 +302,7 @@ def fields_add(
 @_DB_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the definitions as JSON.")
 def fields_list(*, db: Path, as_json: bool) -> None:
-    """List the custom fields of the sandbox location (id, key, type, name, options).
+    """List the sandbox location's custom fields (id, key, type, name, options).
 
     \b
     Example:
@@ -332,7 +332,7 @@ def fields_list(*, db: Path, as_json: bool) -> None:
 @click.argument("ref", metavar="NAME|KEY|ID")
 @_DB_OPTION
 def fields_remove(*, ref: str, db: Path) -> None:
-    """Delete a custom field of the sandbox location, and its values on the contacts.
+    """Delete a custom field of the sandbox location and its values on contacts.
 
     \b
     Example:
