@@ -280,3 +280,29 @@ def test_undo_without_location_id_uses_the_runs_location(sandbox: Any, tmp_path:
                                        str(tmp_path / ".bulkio" / "journal.db")], env=env)
     assert result.exit_code == 0, result.output
     assert sandbox.admin.contacts(sandbox.location_id) == []
+
+
+def test_resume_and_retry_without_location_id_use_the_runs_location(
+        sandbox: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    src = write_csv(tmp_path / "alta.csv", ["email", "Plan"],
+                    [["r1@ejemplo.mx", "Oro"], ["r2@ejemplo.mx", "Oro"]])
+    mapping = tmp_path / "alta.map.toml"
+    mapping.write_text('[columns]\n"Plan" = { custom_field = "Plan" }\n', encoding="utf-8")
+    # the field is missing: the run stops before any write, and can be retried later
+    first = run(sandbox, "import", str(src), "--map", str(mapping), "--json")
+    assert first.exit_code == 1
+    journal = tmp_path / ".bulkio" / "journal.db"
+    runs = CliRunner().invoke(main, ["runs", "--journal", str(journal), "--json"])
+    run_id = json.loads(runs.stdout)[0]["id"]
+    sandbox.admin.create_custom_field(sandbox.location_id, name="Plan", data_type="TEXT")
+    env = {"BULKIO_TOKEN": sandbox.token, "BULKIO_BASE_URL": sandbox.url,
+           "BULKIO_LOCATION_ID": None, "BULKIO_CONFIG": None}
+    resumed = CliRunner().invoke(main, ["resume", run_id, "--journal", str(journal)], env=env)
+    assert resumed.exit_code == 0, resumed.output
+    emails = sorted(c["email"] for c in sandbox.admin.contacts(sandbox.location_id))
+    assert emails == ["r1@ejemplo.mx", "r2@ejemplo.mx"]
+    retried = CliRunner().invoke(main, ["retry", run_id, "--journal", str(journal)], env=env)
+    assert retried.exit_code == 0, retried.output  # nothing failed: nothing to resend
+    assert len(sandbox.admin.contacts(sandbox.location_id)) == 2

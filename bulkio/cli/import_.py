@@ -20,6 +20,7 @@ from bulkio.cli.options import (
     api_options,
     open_target,
     progress_bar,
+    with_run_location,
 )
 from bulkio.cli.reading import reading_options
 from bulkio.errors import ConfigError
@@ -221,6 +222,8 @@ def resume(run_id: str, *, api: ApiOptions, journal: Path | None, as_json: bool)
       3  run finished but some rows failed: see the failure file
     """
     path = _journal_for(journal, None)
+    with abort_on_errors():
+        api = with_run_location(api, path, run_id)
     with abort_on_errors(), open_target(api) as target, progress_bar(api, "resume") as progress:
         result = resume_run(run_id, journal_path=path, target=target, progress=progress)
     _finish(result, as_json=as_json, quiet=api.quiet,
@@ -260,6 +263,8 @@ def retry(run_id: str | None, *, api: ApiOptions, failures: Path | None, journal
     if run_id is None and failures is None:
         raise click.UsageError("give a RUN_ID or --failures FILE")
     path = _journal_for(journal, failures)
+    with abort_on_errors():
+        api = with_run_location(api, path, run_id)
     with abort_on_errors(), open_target(api) as target, progress_bar(api, "retry") as progress:
         result = retry_run(run_id, journal_path=path, target=target, failures=failures,
                            progress=progress)

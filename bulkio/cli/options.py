@@ -30,7 +30,7 @@ import shlex
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -206,6 +206,21 @@ def api_options(func: Callable[..., R]) -> Callable[..., R]:
     for option in reversed(options):
         decorated = option(decorated)
     return decorated
+
+
+def with_run_location(api: ApiOptions, journal_path: Path, run_id: str | None) -> ApiOptions:
+    """``api`` with the run's own location when the user named none.
+
+    The journal knows where a run wrote, so ``resume``, ``retry`` and ``undo`` need only
+    the token (from the environment or config file), never ``--location-id`` again.
+    """
+    if run_id is None or api.location_id is not None or api.sandbox or not journal_path.exists():
+        return api
+    from bulkio.journal import Journal
+
+    with Journal.open(journal_path) as journal:
+        location = journal.get_run(run_id).location_id
+    return replace(api, location_id=location) if location else api
 
 
 @contextmanager

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 from collections import Counter
@@ -12,7 +11,13 @@ from typing import Any
 import click
 
 from bulkio.cli import main
-from bulkio.cli.options import ApiOptions, abort_on_errors, api_options, open_target
+from bulkio.cli.options import (
+    ApiOptions,
+    abort_on_errors,
+    api_options,
+    open_target,
+    with_run_location,
+)
 from bulkio.errors import CODES, InputError
 from bulkio.journal import Journal, RunInfo
 from bulkio.undo import UndoResult, run_undo
@@ -222,10 +227,7 @@ def undo(run_id: str, *, journal_path: Path, dry_run: bool, force: bool, out_dir
         if dry_run:
             result = run_undo(run_id, journal_path=journal_path, target=None, dry_run=True)
         else:
-            if api.location_id is None and not api.sandbox and journal_path.exists():
-                # the journal knows where the run wrote; only the token comes from env/config
-                with Journal.open(journal_path) as journal:
-                    api = dataclasses.replace(api, location_id=journal.get_run(run_id).location_id)
+            api = with_run_location(api, journal_path, run_id)
             with open_target(api) as target:
                 result = run_undo(run_id, journal_path=journal_path, target=target,
                                   force=force, out_dir=out_dir)
