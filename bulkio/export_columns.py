@@ -11,6 +11,7 @@ epoch ms); booleans are ``true``/``false``; missing values are empty cells.
 from __future__ import annotations
 
 import json
+import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -267,46 +268,70 @@ def row_formatter(columns: Sequence[Column]) -> RowFormatter:
     single type check sends the rest (lists, numbers, epoch timestamps) to their column's
     converter.
     """
-    std = [(i, c.key) for i, c in enumerate(columns) if c.kind != "custom"]
-    custom = [(i, c.key) for i, c in enumerate(columns) if c.kind == "custom"]
-    std_idx = [i for i, _ in std]
-    std_keys = [k for _, k in std]
-    custom_keys = [k for _, k in custom]
+    # cells are built standard columns first, custom fields after them (the usual layout;
+    # any other order is a permutation of that row)
+    order = [i for i, c in enumerate(columns) if c.kind != "custom"]
+    order += [i for i, c in enumerate(columns) if c.kind == "custom"]
+    built = [columns[i] for i in order]
+    std_keys = [c.key for c in built if c.kind != "custom"]
+    custom_keys = [c.key for c in built if c.kind == "custom"]
     std_defaults = [""] * len(std_keys)
     custom_defaults = [""] * len(custom_keys)
-    pairs = [_converters(c) for c in columns]
-    always = [(i, conv) for i, (conv, _) in enumerate(pairs) if conv is not None]
+    pairs = [_converters(c) for c in built]
+    # the per-column conversions, inlined below for the two usual kinds (no call per cell)
+    list_idx = [i for i, (conv, _) in enumerate(pairs) if conv is _join]
+    date_idx = [i for i, (conv, _) in enumerate(pairs) if conv is _keep_date]
+    other = [
+        (i, conv) for i, (conv, _) in enumerate(pairs) if conv not in {None, _join, _keep_date}
+    ]
     fixes = [fix for _, fix in pairs]
-    width = len(columns)
-    # the usual layout: standard columns first, custom fields after them
-    in_order = std_idx == list(range(len(std_idx)))
-    only_str = {str}
-
-    def fix_types(row: list[Any]) -> list[str]:
-        for i, conv in always:
-            row[i] = conv(row[i])
-        if set(map(type, row)) != only_str:
-            row = [v if type(v) is str else fix(v) for v, fix in zip(row, fixes, strict=True)]
-        return row
+    id_value = operator.itemgetter("id", "value")
+    join = ", ".join
+    all_str = "".join
 
     def fmt(contact: Mapping[str, Any]) -> list[str]:
         row: list[Any] = list(map(contact.get, std_keys, std_defaults))
         if custom_keys:
-            cf = custom_values(contact)
+            raw = contact.get("customFields")
+            if type(raw) is list:
+                try:
+                    cf = dict(map(id_value, raw))
+                except (KeyError, TypeError):
+                    cf = custom_values(contact)
+            else:
+                cf = custom_values(contact)
             row.extend(map(cf.get, custom_keys, custom_defaults))
-        return fix_types(row)
+        for i in list_idx:
+            v = row[i]
+            if type(v) is list:
+                try:
+                    row[i] = join(v)
+                except TypeError:
+                    row[i] = _text(v)
+            elif type(v) is not str:
+                row[i] = _text(v)
+        for i in date_idx:
+            v = row[i]
+            if type(v) is not str or len(v) != 10:
+                row[i] = format_date(v)
+        if other:
+            for i, conv in other:
+                row[i] = conv(row[i])
+        try:
+            all_str(row)  # raises TypeError when a cell is not a str (a number, a list...)
+        except TypeError:
+            row = [v if type(v) is str else fix(v) for v, fix in zip(row, fixes, strict=True)]
+        return row
+
+    if order == list(range(len(columns))):
+        return fmt
+    place = sorted(range(len(order)), key=order.__getitem__)
 
     def fmt_mixed(contact: Mapping[str, Any]) -> list[str]:
-        row: list[Any] = [""] * width
-        for i, v in zip(std_idx, map(contact.get, std_keys, std_defaults), strict=True):
-            row[i] = v
-        if custom:
-            cf = custom_values(contact)
-            for i, key in custom:
-                row[i] = cf.get(key, "")
-        return fix_types(row)
+        row = fmt(contact)
+        return [row[k] for k in place]
 
-    return fmt if in_order else fmt_mixed
+    return fmt_mixed
 
 
 #: Columns of the related-data sheets/files written by ``--include``.

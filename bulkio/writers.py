@@ -13,6 +13,7 @@ import contextlib
 import csv
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -33,6 +34,11 @@ _TRIGGERS = (
     frozenset(FORMULA_PREFIXES) if all(len(p) == 1 for p in FORMULA_PREFIXES) else None
 )
 _WIDTH_SAMPLE = 1000
+#: joins the cells of a page column in :func:`_neutralized`
+_SEP = "\x00"
+_MARKED = (
+    re.compile(_SEP + "[" + re.escape("".join(_TRIGGERS)) + "]") if _TRIGGERS is not None else None
+)
 _MAX_WIDTH = 60
 
 
@@ -144,7 +150,10 @@ class _TextSheet:
     def write_rows(self, rows: Iterable[Sequence[str]]) -> None:
         if self._fmt == "csv":
             before = self.rows
-            safe = [self._safe(r) for r in rows]
+            page = rows if isinstance(rows, list) else list(rows)
+            safe = page if self._raw else _neutralized(page)
+            if safe is None:
+                safe = [self._safe(r) for r in page]
             self._csv.writerows(safe)
             self.rows = before + len(safe)
             return
@@ -153,6 +162,31 @@ class _TextSheet:
         if lines:
             self._stream.write("\n".join(lines) + "\n")
         self.rows += len(lines)
+
+
+def _neutralized(page: list[Sequence[str]]) -> list[Sequence[str]] | None:
+    """``page`` with every cell neutralized, checked a column at a time.
+
+    Each column of the page is joined into one string (a separator before every cell) and
+    searched for a separator followed by a formula character: a column without one (most
+    of them) is left as it is, a column with one goes through :func:`neutralize` cell by
+    cell (a separator inside a cell can only cause that exact pass, never a missed cell).
+    None when this shortcut does not apply (prefixes longer than one character, rows of
+    unequal width, a cell that is not a str): the caller then neutralizes row by row.
+    """
+    if _TRIGGERS is None or _MARKED is None or len(set(map(len, page))) != 1:
+        return None
+    columns: list[Sequence[str]] = list(zip(*page, strict=True))
+    changed = False
+    for i, column in enumerate(columns):
+        try:
+            text = _SEP + _SEP.join(column)
+        except TypeError:
+            return None
+        if _MARKED.search(text) is not None:
+            columns[i] = [neutralize(c) if c[:1] in _TRIGGERS else c for c in column]
+            changed = True
+    return list(zip(*columns, strict=True)) if changed else page
 
 
 class TextOutput:
