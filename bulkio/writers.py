@@ -167,8 +167,8 @@ class _TextSheet:
 def _neutralized(page: list[Sequence[str]]) -> list[Sequence[str]] | None:
     """``page`` with every cell neutralized, checked a column at a time.
 
-    Each column of the page is joined into one string (a separator before every cell) and
-    searched for a separator followed by a formula character: a column without one (most
+    Each column of the page is joined into one string (a separator between cells) and
+    searched for a formula character at its start or after a separator: a column without one (most
     of them) is left as it is, a column with one goes through :func:`neutralize` cell by
     cell (a separator inside a cell can only cause that exact pass, never a missed cell).
     None when this shortcut does not apply (prefixes longer than one character, rows of
@@ -180,11 +180,13 @@ def _neutralized(page: list[Sequence[str]]) -> list[Sequence[str]] | None:
     changed = False
     for i, column in enumerate(columns):
         try:
-            text = _SEP + _SEP.join(column)
+            text = _SEP.join(column)
         except TypeError:
             return None
-        if _MARKED.search(text) is not None:
-            columns[i] = [neutralize(c) if c[:1] in _TRIGGERS else c for c in column]
+        if text[:1] in _TRIGGERS or _MARKED.search(text) is not None:
+            # neutralize() inlined: with one-character prefixes, "c[:1] in _TRIGGERS" is
+            # exactly "c.startswith(FORMULA_PREFIXES)"
+            columns[i] = ["'" + c if c[:1] in _TRIGGERS else c for c in column]
             changed = True
     return list(zip(*columns, strict=True)) if changed else page
 
