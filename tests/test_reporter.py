@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from python_calamine import CalamineWorkbook
 
 from bulkio.journal import Journal
 from bulkio.records import Change, SourceRow
+from bulkio.report_writers import Cell, CsvSheetWriter
 from bulkio.reporter import (
     Outcome,
     Report,
@@ -256,3 +258,51 @@ def test_ragged_row_extra_cells_are_kept(tmp_path: Path) -> None:
                   fmt="csv", delimiter=";")
     rows = _read_csv(tmp_path / "g.failures.csv", ";")
     assert rows[1] == ["2", "not-processed", rows[1][2], "", "Ana", "", "", "sobra;también"]
+
+
+# Cells for the byte-for-byte check of the batched CSV writer against one csv.writerow per
+# row: formula-like text, accents, embedded newlines/quotes/delimiters, numbers, empties.
+_CSV_CELLS: list[Cell] = [
+    "José Pérez", "=SUM(A1:A2)", "+52 55 1234 5678", "-5", "@cmd", "\tTab", "\rCR",
+    "línea 1\nlínea 2", 'dice "hola"', "a,b", "a;b", "", None, 7, -3, 2.5, "'=ya", "ñ€😀",
+]
+
+
+def _reference_csv(headers: list[str], rows: list[list[Cell]], delimiter: str) -> bytes:
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
+    w.writerow([neutralize(h) for h in headers])
+    for cells in rows:
+        w.writerow(["" if c is None else neutralize(c) if isinstance(c, str) else c
+                    for c in cells])
+    return buf.getvalue().encode("utf-8-sig")
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+@pytest.mark.parametrize("n_rows", [0, 1, 1023, 1024, 2500])
+def test_csv_writer_bytes_match_row_by_row_csv(tmp_path: Path, delimiter: str,
+                                               n_rows: int) -> None:
+    headers = ["row", "=Nombre", "Correo", "Teléfono"]
+    k = len(_CSV_CELLS)
+    rows: list[list[Cell]] = [[i, _CSV_CELLS[i % k], _CSV_CELLS[(i * 7 + 3) % k],
+                               _CSV_CELLS[(i * 5 + 1) % k]] for i in range(n_rows)]
+    rows += [[None], [""], [None, None, None, None]]
+    path = tmp_path / "out.csv"
+    writer = CsvSheetWriter(path, headers, delimiter=delimiter)
+    for cells in rows:
+        writer.write(cells)
+    assert not path.exists()  # only the temporary file until close
+    writer.close()
+    assert path.read_bytes() == _reference_csv(headers, rows, delimiter)
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_csv_writer_abort_leaves_previous_file(tmp_path: Path) -> None:
+    path = tmp_path / "out.csv"
+    path.write_bytes(b"previous")
+    writer = CsvSheetWriter(path, ["a"])
+    for i in range(3000):
+        writer.write([f"-{i}"])
+    writer.abort()
+    assert path.read_bytes() == b"previous"
+    assert list(tmp_path.iterdir()) == [path]
