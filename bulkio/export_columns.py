@@ -242,7 +242,7 @@ def _join(value: Any) -> str:
 
 
 def _keep_date(value: Any) -> str:
-    if type(value) is str and len(value) == 10:
+    if type(value) is str and len(value) == 10 and value[4] == "-" and value[7] == "-":
         return value
     return format_date(value)
 
@@ -312,7 +312,8 @@ def row_formatter(columns: Sequence[Column]) -> RowFormatter:
                 row[i] = _text(v)
         for i in date_idx:
             v = row[i]
-            if type(v) is not str or len(v) != 10:
+            # only YYYY-MM-DD passes as is; a slashed date of the same length is re-shaped
+            if type(v) is not str or len(v) != 10 or v[4] != "-" or v[7] != "-":
                 row[i] = format_date(v)
         if other:
             for i, conv in other:

@@ -114,6 +114,11 @@ class Text(str):
             ["c4", "", "1990-09-25", "", "", "", "", ""],
         ),
         ({"customFields": None}, ["", "", "", "", "", "", "", ""]),
+        (  # a slashed date of ISO length is still re-shaped, in both date kinds
+            {"id": "c5", "dateOfBirth": "25/09/1990",
+             "customFields": [{"id": "cf_renew", "value": "2026/07/01"}]},
+            ["c5", "", "1990-09-25", "", "", "", "", "2026-07-01"],
+        ),
     ],
 )
 def test_row_formatter_cells(contact: dict[str, Any], expected: list[str]) -> None:
