@@ -481,7 +481,7 @@ def load_mapping(path: str | Path) -> MappingFile:
 
 
 def _toml_str(value: str) -> str:
-    # a JSON string is a valid TOML basic string (same escapes, \uXXXX included)
+    # a JSON string is a valid TOML basic string (same escapes, \\u ones included)
     return json.dumps(value, ensure_ascii=False)
 
 
