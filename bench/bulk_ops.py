@@ -1,7 +1,7 @@
 """Requests per contact and wall time of bulk tagging and business assignment.
 
 Runs ``bulkio tags add`` and ``bulkio business assign`` (the library entry point
-:func:`bulkio.bulk.run_bulk`) over N contacts identified by ``contact_id`` against an
+:func:`bulkio.bulk.run.run_bulk`) over N contacts identified by ``contact_id`` against an
 in-process sandbox with rate limits off, counts the requests by endpoint, and prints:
 
 * requests per affected contact (targets: tags <= 0.02 at the default chunk size; business
@@ -30,12 +30,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bulkio.batcher import DEFAULT_TAG_CHUNK
-from bulkio.bulk import BulkOptions, run_bulk
-from bulkio.bulk_rows import OpSettings
+from bulkio.api.client import Client
+from bulkio.api.pacing import Pacer
+from bulkio.bulk.rows import OpSettings
+from bulkio.bulk.run import BulkOptions, run_bulk
 from bulkio.cli.options import Target
-from bulkio.client import Client
-from bulkio.pacing import Pacer
+from bulkio.plan.batcher import DEFAULT_TAG_CHUNK
 from bulkio.sandbox import Sandbox
 
 RATE, WINDOW_S, MARGIN_S, LATENCY_S = 100, 10.0, 0.1, 0.3

@@ -1,7 +1,7 @@
 """How close does the client get to the allowed rate, without a single 429?
 
 Starts an in-process Sandbox (limit 1,000 per 10 s, 50 ms latency per request), sends
-upserts through :class:`bulkio.client.Client` at several ``max_in_flight`` values, and
+upserts through :class:`bulkio.api.client.Client` at several ``max_in_flight`` values, and
 prints a table. "window fill" is the mean number of requests the sandbox saw per complete
 10 s window (consecutive windows from the first send) divided by the limit: 1.00 is the
 allowed rate, and the target is >= 0.95 with 0 429s. A second scenario runs two clients
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from bulkio.client import Client
+from bulkio.api.client import Client
 from bulkio.sandbox import Sandbox
 
 

@@ -35,12 +35,12 @@ from typing import Any
 
 import xlsxwriter
 
-from bulkio.client import Client
-from bulkio.export import SEARCH_PAGE_LIMIT, ExportResult, ExportSpec, run_export
-from bulkio.export_columns import resolve_columns, row_formatter
-from bulkio.export_filters import CustomFieldIndex, parse_filter
+from bulkio.api.client import Client
+from bulkio.export.columns import resolve_columns, row_formatter
+from bulkio.export.filters import CustomFieldIndex, parse_filter
+from bulkio.export.run import SEARCH_PAGE_LIMIT, ExportResult, ExportSpec, run_export
+from bulkio.files.export_writers import OutputFormat, open_output
 from bulkio.sandbox import Sandbox, SandboxAdmin
-from bulkio.writers import OutputFormat, open_output
 
 RATE, WINDOW_S = 100, 10.0
 

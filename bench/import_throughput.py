@@ -2,7 +2,7 @@
 
 Starts an in-process Sandbox (limit 1,000 requests per 10 s, 50 ms added latency per
 request), writes a CSV of N contacts (every row with tags from 4 tag sets and one of 10
-business ids), imports it with :func:`bulkio.importer.run_import` exactly as the CLI does,
+business ids), imports it with :func:`bulkio.imports.importer.run_import` exactly as the CLI does,
 then imports the unchanged file again. Prints a table:
 
 * rate fraction: requests per second while sending (first to last request the sandbox
@@ -35,9 +35,11 @@ from typing import Any
 
 import httpx
 
+from bulkio.api.client import Client
+from bulkio.clean.reading import ReadOptions
 from bulkio.cli.options import Target
-from bulkio.client import Client
-from bulkio.importer import ImportOptions, ReadOptions, run_import
+from bulkio.imports.importer import run_import
+from bulkio.imports.options import ImportOptions
 from bulkio.sandbox import Sandbox
 
 TAG_SETS = ["cliente, 2026", "prospecto", "vip, cliente", "evento-cdmx"]

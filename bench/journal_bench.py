@@ -11,9 +11,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from bulkio.journal import Journal, fingerprint
-from bulkio.records import SourceRow
-from bulkio.reporter import write_reports
+from bulkio.files.table import SourceRow
+from bulkio.reports.reporter import write_reports
+from bulkio.runs.journal import Journal, fingerprint
 
 HEADERS = ["Nombre", "Apellido", "Correo", "Teléfono", "Ciudad", "Etiquetas"]
 

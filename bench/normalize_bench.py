@@ -21,7 +21,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bulkio.normalize import country, dates, email, phone, text
+from bulkio.clean.normalize import country, dates, email, phone, text
 
 TODAY = date(2026, 11, 26)
 

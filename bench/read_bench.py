@@ -28,14 +28,14 @@ import pandas as pd  # noqa: E402
 import python_calamine as pc  # noqa: E402
 from gen_messy import write_messy_csv, write_messy_xlsx  # noqa: E402
 
-from bulkio.readers import open_table  # noqa: E402
+from bulkio.files.readers import open_table  # noqa: E402
 
 # VmHWM (peak resident set) of the child itself: ru_maxrss would carry the parent's peak
 # across fork+exec on Linux.
 _CHILD = """
 import re, sys, time
 from pathlib import Path
-from bulkio.readers import open_table
+from bulkio.files.readers import open_table  # noqa: E402
 path = sys.argv[1]
 t = time.perf_counter()
 n = 0

@@ -35,15 +35,15 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from gen_messy import write_messy_csv, write_messy_xlsx  # noqa: E402
 
-from bulkio.check import run_check  # noqa: E402
-from bulkio.cli.reading import ReadOptions, open_preparation  # noqa: E402
-from bulkio.readers import open_table  # noqa: E402
+from bulkio.cli.reading import ReadOptions, open_preparation  # noqa: E402  # noqa: E402
+from bulkio.files.readers import open_table  # noqa: E402
+from bulkio.imports.check import run_check  # noqa: E402
 
 _MEMORY_SCRIPT = """
 import resource, sys, time
 from pathlib import Path
-from bulkio.check import run_check
-from bulkio.cli.reading import ReadOptions, open_preparation
+from bulkio.imports.check import run_check  # noqa: E402
+from bulkio.cli.reading import ReadOptions, open_preparation  # noqa: E402
 result = run_check(open_preparation(Path(sys.argv[1]), ReadOptions()), out_dir=Path(sys.argv[2]))
 usage = resource.getrusage(resource.RUSAGE_SELF)
 kids = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -1,4 +1,36 @@
-"""bulkio: move contacts between spreadsheets and the HighLevel Contacts API v3."""
+"""bulkio: move contacts between spreadsheets and the HighLevel Contacts API v3.
+
+The package is laid out as the walk a row takes; each folder is one stage and may import
+only the stages above it in this picture (``tests/test_architecture.py`` checks it)::
+
+    spreadsheet (CSV, XLSX)
+        |  files/    readers: bytes -> lazy rows of raw text; writers and formula safety
+        v
+    rows (SourceRow)
+        |  clean/    normalizers, header mapping, preparation -> records + row issues
+        v
+    clean records (PreparedRow)
+        |  plan/     pure planning: request bodies, bulk-tag and 50-id business chunks
+        v
+    plan (RowPlan, chunks)
+        |  api/      httpx client: auth, Version dialects, pacing, retries, error mapping
+        v
+    requests and answers
+        |  runs/     the SQLite journal: run state, steps, intents, fingerprints, resume
+        v
+    journal
+        |  reports/  success and failure files: every input row in exactly one of them
+        v
+    reports
+
+    errors.py   the exception tree and the row-issue catalogue (used by every stage)
+    config.py   settings from flags, environment and TOML (above api/)
+
+The command families put the stages together: ``imports/`` (import, check, resume, retry,
+dry run), ``bulk/`` (tags, business, notes, tasks, workflows, campaigns, followers, delete),
+``export/`` and ``undo/``; ``cli/`` is click only and the only place that prints.
+``sandbox/`` is a local emulator of the API beside the walk (it imports only ``errors``).
+"""
 
 from __future__ import annotations
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bulkio.api.wire import API_VERSIONS, DEFAULT_BASE_URL
 from bulkio.errors import ConfigError
-from bulkio.wire import API_VERSIONS
 
 __all__ = [
     "API_VERSIONS",
@@ -35,7 +35,6 @@ __all__ = [
     "load_settings",
 ]
 
-DEFAULT_BASE_URL = "https://services.leadconnectorhq.com"
 DEFAULT_MAX_IN_FLIGHT = 8
 _KNOWN_KEYS = frozenset({"token", "location_id", "base_url", "api_version", "max_in_flight"})
 

@@ -9,8 +9,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from bulkio.api.wire import DEFAULT_BASE_URL
 from bulkio.cli.options import ApiOptions, abort_on_errors, api_options, open_target
-from bulkio.config import DEFAULT_BASE_URL, Settings, find_config_file, load_settings
+from bulkio.config import Settings, find_config_file, load_settings
 from bulkio.errors import ConfigError
 
 TOKEN = "pit-CONFIG-SECRET-42"

@@ -4,7 +4,7 @@ Every request goes through :meth:`Client.request`, which:
 
 * waits for a slot among ``max_in_flight`` concurrent requests (latency hiding: ~5 in
   flight reach the full 1,000 per 10 s rate at 50 ms latency; many more only burn client
-  CPU) and then for the :class:`~bulkio.pacing.Pacer` (burst and daily limits);
+  CPU) and then for the :class:`~bulkio.api.pacing.Pacer` (burst and daily limits);
 * sends ``Authorization: Bearer``, ``Version`` and ``Accept: application/json``;
 * feeds the ``X-RateLimit-*`` headers of every response back to the pacer;
 * retries 429, 5xx, timeouts and connection errors with exponential backoff and full
@@ -31,23 +31,23 @@ from typing import Any, Literal
 
 import httpx
 
-from bulkio.config import DEFAULT_BASE_URL
-from bulkio.errors import (
-    ApiError,
-    AuthError,
-    RateLimitedError,
-    ServerError,
-    TransportError,
-)
-from bulkio.pacing import AdaptiveConcurrency, Pacer, Ticket
-from bulkio.wire import (
+from bulkio.api.pacing import AdaptiveConcurrency, Pacer, Ticket
+from bulkio.api.wire import (
     API_VERSIONS,
+    DEFAULT_BASE_URL,
     ClientStats,
     adapt_request_body,
     adapt_response,
     api_message,
     duplicate_contact_id,
     same_instant,
+)
+from bulkio.errors import (
+    ApiError,
+    AuthError,
+    RateLimitedError,
+    ServerError,
+    TransportError,
 )
 
 __all__ = ["API_VERSIONS", "DEFAULT_BASE_URL", "Client", "ClientStats"]

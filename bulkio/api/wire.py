@@ -1,4 +1,5 @@
-"""What goes on the wire besides pacing: API versions, error messages, client counters."""
+"""What goes on the wire besides pacing: API versions and dialects, the default base URL,
+error messages (and the row error they become), client counters."""
 
 from __future__ import annotations
 
@@ -8,13 +9,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bulkio.errors import ApiError
+
 __all__ = [
     "API_VERSIONS",
+    "DEFAULT_BASE_URL",
     "ClientStats",
     "adapt_request_body",
     "adapt_response",
     "api_message",
     "duplicate_contact_id",
+    "row_error",
     "same_instant",
 ]
 
@@ -22,6 +27,9 @@ _BODY_SNIPPET = 300
 
 #: Version header values the client speaks; v2 differs only in the dndSettings key case.
 API_VERSIONS = ("v3", "2021-07-28")
+
+#: where the real API lives
+DEFAULT_BASE_URL = "https://services.leadconnectorhq.com"
 _DND_V2 = {
     "call": "Call",
     "email": "Email",
@@ -132,3 +140,15 @@ def duplicate_contact_id(error: Exception) -> str | None:
     meta = data.get("meta") if isinstance(data, dict) else None
     contact_id = meta.get("contactId") if isinstance(meta, dict) else None
     return contact_id if isinstance(contact_id, str) and contact_id else None
+
+
+def row_error(err: ApiError) -> tuple[str, str, int | None]:
+    """(code, message, http status) of an API error that fails one row."""
+    message = api_message(err.body) if err.body else str(err)
+    if err.status == 422:
+        return "api-422", message, 422
+    if err.status in (400, 404) and "not found" in message.lower():
+        return "contact-not-found", message, err.status
+    if err.status in (400, 404):
+        return "api-400", message, err.status
+    return "api-error", message, err.status

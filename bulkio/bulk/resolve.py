@@ -19,9 +19,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bulkio.client import Client
-from bulkio.normalize.email import normalize_email
-from bulkio.normalize.phone import normalize_phone
+from bulkio.api.client import Client
+from bulkio.clean.normalize.email import normalize_email
+from bulkio.clean.normalize.phone import normalize_phone
 
 __all__ = [
     "ContactRef",

@@ -2,7 +2,7 @@
 
 Pure functions (no I/O): :func:`find_columns` picks the sheet's columns for an operation
 once (contact reference plus the operation's own columns, matched by header synonyms,
-Spanish included), and :func:`parse_row` turns one :class:`~bulkio.records.SourceRow` into a
+Spanish included), and :func:`parse_row` turns one :class:`~bulkio.files.table.SourceRow` into a
 :class:`RowJob` or a ``(code, message)`` failure from :data:`bulkio.errors.CODES`.
 """
 
@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any, Literal
 
+from bulkio.bulk.resolve import ContactRef, RefColumns, column_for, read_ref
+from bulkio.clean.normalize.dates import normalize_date
+from bulkio.clean.normalize.text import parse_bool, split_tags
 from bulkio.errors import InputError
-from bulkio.normalize.dates import normalize_date
-from bulkio.normalize.text import parse_bool, split_tags
-from bulkio.resolve import ContactRef, RefColumns, column_for, read_ref
 
 Op = Literal[
     "tags-add", "tags-remove", "business-assign", "business-remove", "notes-add", "tasks-add",
@@ -177,7 +177,7 @@ def iso_instant(raw: str, *, order: str | None) -> str | Failure:
     """A date or date-time cell as ISO 8601 UTC (``2026-12-01T15:30:00Z``).
 
     ISO text with an offset keeps its instant; a bare date (any format
-    :func:`~bulkio.normalize.dates.normalize_date` reads, ``order`` for 01/02/2026) means
+    :func:`~bulkio.clean.normalize.dates.normalize_date` reads, ``order`` for 01/02/2026) means
     midnight UTC; ``date HH:MM`` (optionally am/pm) is read as UTC.
     """
     text = raw.strip()

@@ -1,26 +1,26 @@
 """Bulk maintenance from a spreadsheet: tags, business, notes, tasks, workflows, campaigns,
 followers and delete, with the guarantees of ``bulkio import``.
 
-One run: read the file (:mod:`bulkio.bulk_rows` picks the columns and parses each row),
-resolve each row's contact (:mod:`bulkio.resolve`: id, or cached email/phone lookups), then
+One run: read the file (:mod:`bulkio.bulk.rows` picks the columns and parses each row),
+resolve each row's contact (:mod:`bulkio.bulk.resolve`: id, or cached email/phone lookups), then
 
-* tags and business go through :class:`~bulkio.batcher.TagBatcher` /
-  :class:`~bulkio.batcher.BusinessBatcher` chunks: ``POST /contacts/bulk/tags/update/{type}``
+* tags and business go through :class:`~bulkio.plan.batcher.TagBatcher` /
+  :class:`~bulkio.plan.batcher.BusinessBatcher` chunks: ``POST /contacts/bulk/tags/update/{type}``
   grouped by tag set (``tag_chunk`` ids per call, default
-  :data:`~bulkio.batcher.DEFAULT_TAG_CHUNK`; the API publishes no maximum, so a 413/422 on a
+  :data:`~bulkio.plan.batcher.DEFAULT_TAG_CHUNK`; the API publishes no maximum, so a 413/422 on a
   chunk halves it, retries both halves and lowers the chunk size for the rest of the run)
   and ``POST /contacts/bulk/business`` (50 ids per call). The per-contact entries of the
   bulk answers are mapped back to rows;
 * everything else is one request per row, concurrently (the client paces them).
 
-Every outcome goes to the journal (:mod:`bulkio.journal`) with what undo needs: tags the
+Every outcome goes to the journal (:mod:`bulkio.runs.journal`) with what undo needs: tags the
 contact did not have (``tagsAdded`` of the bulk answer), the previous business id (one
 ``POST /contacts/search`` per 50 contacts, unless ``previous_business`` is off), note/task
 ids, followers added. Notes and tasks are not idempotent on the API: an ``intent`` is
 committed before each request, a resume checks the contact's notes/tasks before resending
 an interrupted one, and a re-run of the same file skips rows an earlier run already added
 (``unchanged``) unless ``force``. Reports are written like the import's
-(:func:`bulkio.reporter.write_reports`), named ``<stem>.<op>.success.csv`` etc.
+(:func:`bulkio.reports.reporter.write_reports`), named ``<stem>.<op>.success.csv`` etc.
 """
 
 from __future__ import annotations
@@ -36,17 +36,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bulkio.batcher import DEFAULT_TAG_CHUNK, Estimate, estimate
-from bulkio.bulk_rows import COMMANDS, Failure, OpSettings, RowJob, find_columns, parse_row
-from bulkio.bulk_runner import BulkRunner
+from bulkio.bulk.rows import COMMANDS, Failure, OpSettings, RowJob, find_columns, parse_row
+from bulkio.bulk.runner import BulkRunner
+from bulkio.clean.reading import ReadOptions
 from bulkio.errors import ApiError, BulkioError, InputError
-from bulkio.journal import Journal, RowState, RunInfo, default_journal_path, file_sha256
-from bulkio.reading import ReadOptions
-from bulkio.records import Table
-from bulkio.reporter import Report, RequestStats, write_reports
-from bulkio.runkit import (
+from bulkio.files.table import Table
+from bulkio.plan.batcher import DEFAULT_TAG_CHUNK, Estimate, estimate
+from bulkio.reports.reporter import Report, write_reports
+from bulkio.runs.journal import Journal, RowState, RunInfo, default_journal_path, file_sha256
+from bulkio.runs.kit import (
     Progress,
     ProgressFn,
+    RequestStats,
     TargetLike,
     close_run,
     reopen_run,
@@ -54,7 +55,7 @@ from bulkio.runkit import (
     request_stats,
     warn_if_changed,
 )
-from bulkio.runstate import ResumeStates, StreamedStates
+from bulkio.runs.state import ResumeStates, StreamedStates
 
 __all__ = [
     "BulkOptions",

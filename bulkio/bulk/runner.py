@@ -1,4 +1,4 @@
-"""The asynchronous part of a bulk run (:mod:`bulkio.bulk`): rows in, requests out.
+"""The asynchronous part of a bulk run (:mod:`bulkio.bulk.run`): rows in, requests out.
 
 :class:`BulkRunner` resolves each row's contact, then either queues it into a tag/business
 chunk or sends its one request, and journals every outcome with the detail ``bulkio undo``
@@ -15,14 +15,14 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
-from bulkio.batcher import BUSINESS_CHUNK, Chunk, ChunkBatcher, bulk_tag_detail
-from bulkio.bulk_rows import Failure, OpSettings, RowJob
-from bulkio.client import Client
+from bulkio.api.client import Client
+from bulkio.api.wire import row_error, same_instant
+from bulkio.bulk.resolve import ContactResolver
+from bulkio.bulk.rows import Failure, OpSettings, RowJob
 from bulkio.errors import ApiError, AuthError, RateLimitedError, ServerError, TransportError
-from bulkio.journal import Journal, RowState
-from bulkio.resolve import ContactResolver
-from bulkio.runkit import Progress, ProgressFn
-from bulkio.wire import api_message, same_instant
+from bulkio.plan.batcher import BUSINESS_CHUNK, Chunk, ChunkBatcher, bulk_tag_detail
+from bulkio.runs.journal import Journal, RowState
+from bulkio.runs.kit import Progress, ProgressFn
 
 log = logging.getLogger("bulkio.bulk")
 
@@ -38,18 +38,6 @@ ACTIONS = {
     "campaign-remove": "unenrolled", "followers-add": "followers-added",
     "followers-remove": "followers-removed", "delete": "deleted",
 }  # fmt: skip
-
-
-def row_error(err: ApiError) -> tuple[str, str, int | None]:
-    """(code, message, http status) of an API error that fails one row."""
-    message = api_message(err.body) if err.body else str(err)
-    if err.status == 422:
-        return "api-422", message, 422
-    if err.status in (400, 404) and "not found" in message.lower():
-        return "contact-not-found", message, err.status
-    if err.status in (400, 404):
-        return "api-400", message, err.status
-    return "api-error", message, err.status
 
 
 class BulkRunner:

@@ -1,4 +1,4 @@
-"""Support for :mod:`bulkio.prepare`: the summary record, per-column normalizer wrappers,
+"""Support for :mod:`bulkio.clean.prepare`: the summary record, per-column normalizer wrappers,
 the duplicate-key grouping and the phone validation of pass 1."""
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from typing import Any
 
 import numpy as np
 
-from bulkio.normalize import Result, accept
-from bulkio.normalize import country as n_country
-from bulkio.normalize import dates as n_dates
-from bulkio.normalize import email as n_email
-from bulkio.normalize import phone as n_phone
-from bulkio.normalize import text as n_text
+from bulkio.clean.normalize import Result, accept
+from bulkio.clean.normalize import country as n_country
+from bulkio.clean.normalize import dates as n_dates
+from bulkio.clean.normalize import email as n_email
+from bulkio.clean.normalize import phone as n_phone
+from bulkio.clean.normalize import text as n_text
 
 Normalizer = Callable[[str, str | None], Result]
 
@@ -234,7 +234,7 @@ class PhoneBatches:
 
     ``add`` queues a value with an integer ``tag`` (the pass-1 row index; ascending);
     ``done(tags, codes, others)`` is called with each finished batch, in order, with the
-    :func:`bulkio.normalize.phone.e164_code` of every value and the full Result of those
+    :func:`bulkio.clean.normalize.phone.e164_code` of every value and the full Result of those
     whose code is negative, by position in the batch. After the last ``add`` call
     ``submit_rest``, then ``deliver_through(tag)`` to have every value up to ``tag``
     delivered (or ``finish`` for all of them); ``close`` in a ``finally``.

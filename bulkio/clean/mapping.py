@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from bulkio.clean.normalize.phone import phone_region
 from bulkio.errors import InputError
-from bulkio.normalize.phone import phone_region
 
 __all__ = [
     "CONTACT_FIELDS",

@@ -5,7 +5,7 @@ order is not given (to prove day-first or month-first per column, never per row)
 64-bit hash of every row's normalized email and phone (16 bytes a key in two flat arrays,
 ~32 MB for 1M rows), from which only the keys seen more than once are kept. Phone numbers
 (``phonenumbers`` costs ~30 µs a distinct number, most of the CPU time) are validated in
-batches by two worker processes (:class:`bulkio.prepare_plan.PhoneBatches`; none for a
+batches by two worker processes (:class:`bulkio.clean.columns.PhoneBatches`; none for a
 file of one batch or a one-core machine) and kept as one integer a row, so pass 2 does
 not validate them again. Pass 2 reads the file again and yields one PreparedRow per
 source row; with ``duplicates="first"`` it starts while the workers still validate later
@@ -29,15 +29,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any, Literal
 
-from bulkio.errors import InputError, RowIssue
-from bulkio.mapping import Mapping, MappingFile, build_mapping
-from bulkio.normalize import Result
-from bulkio.normalize import country as n_country
-from bulkio.normalize import dates as n_dates
-from bulkio.normalize import email as n_email
-from bulkio.normalize import phone as n_phone
-from bulkio.normalize import text as n_text
-from bulkio.prepare_plan import (
+from bulkio.clean.columns import (
     EXTRA_TARGETS,
     MEMO_LIMIT,
     SIMPLE,
@@ -51,7 +43,16 @@ from bulkio.prepare_plan import (
     plain_text,
     postal,
 )
-from bulkio.records import Change, PreparedRow, SourceRow, Table
+from bulkio.clean.mapping import Mapping, MappingFile, build_mapping
+from bulkio.clean.normalize import Result
+from bulkio.clean.normalize import country as n_country
+from bulkio.clean.normalize import dates as n_dates
+from bulkio.clean.normalize import email as n_email
+from bulkio.clean.normalize import phone as n_phone
+from bulkio.clean.normalize import text as n_text
+from bulkio.clean.records import Change, PreparedRow
+from bulkio.errors import InputError, RowIssue
+from bulkio.files.table import SourceRow, Table
 
 __all__ = ["Duplicates", "Preparation", "PrepareSummary", "prepare_rows"]
 

@@ -15,10 +15,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bulkio.mapping import load_mapping
-from bulkio.prepare import Duplicates, Preparation, prepare_rows
-from bulkio.readers import open_table
-from bulkio.records import Table
+from bulkio.clean.mapping import load_mapping
+from bulkio.clean.prepare import Duplicates, Preparation, prepare_rows
+from bulkio.files.readers import open_table
+from bulkio.files.table import Table
 
 __all__ = ["ReadOptions"]
 

@@ -1,17 +1,24 @@
-"""The ``bulkio`` command line: a click group; each command lives in its own module."""
+"""The top, cli: the ``bulkio`` command line, a click group; each command in its own module.
+
+Click only: parse options, call ONE library function, render its result, choose the exit
+code (0 ok, 1 aborted, 2 usage, 3 some rows failed). The only package that prints.
+
+May import: every package of bulkio.
+
+Public names: ``main`` (the click group, the ``bulkio`` entry point).
+"""
 
 from __future__ import annotations
 
 import click
 
-from bulkio import __version__
 from bulkio.cli.safety_net import BulkioGroup
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 @click.group(cls=BulkioGroup, context_settings=CONTEXT_SETTINGS)
-@click.version_option(__version__, "-V", "--version", prog_name="bulkio")
+@click.version_option(None, "-V", "--version", package_name="bulkio", prog_name="bulkio")
 def main() -> None:
     """Move contacts between spreadsheets and the HighLevel Contacts API v3.
 

@@ -12,9 +12,9 @@ from typing import Any, TypeVar
 
 import click
 
-from bulkio.batcher import DEFAULT_TAG_CHUNK
-from bulkio.bulk import BulkOptions, BulkResult, count_rows, run_bulk
-from bulkio.bulk_rows import COMMANDS, OpSettings
+from bulkio.bulk.rows import COMMANDS, OpSettings
+from bulkio.bulk.run import BulkOptions, BulkResult, count_rows, run_bulk
+from bulkio.clean.reading import ReadOptions
 from bulkio.cli import main
 from bulkio.cli.options import (
     AbortError,
@@ -27,7 +27,7 @@ from bulkio.cli.options import (
 )
 from bulkio.cli.reading import pop_read_options, reading_option_list
 from bulkio.errors import CODES
-from bulkio.reading import ReadOptions
+from bulkio.plan.batcher import DEFAULT_TAG_CHUNK
 
 R = TypeVar("R")
 

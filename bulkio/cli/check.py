@@ -8,13 +8,13 @@ from pathlib import Path
 
 import click
 
-from bulkio.check import CheckResult, run_check
+from bulkio.clean.mapping import build_mapping, load_mapping, render_mapping_toml
+from bulkio.clean.normalize.dates import detect_date_order
 from bulkio.cli import main
 from bulkio.cli.options import abort_on_errors
 from bulkio.cli.reading import ReadOptions, open_preparation, reading_options
 from bulkio.errors import CODES, InputError
-from bulkio.mapping import build_mapping, load_mapping, render_mapping_toml
-from bulkio.normalize.dates import detect_date_order
+from bulkio.imports.check import CheckResult, run_check
 
 _DATE_TARGETS = ("dateOfBirth", "task_due")
 

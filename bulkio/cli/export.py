@@ -15,8 +15,7 @@ from tqdm import tqdm
 from bulkio.cli import main
 from bulkio.cli.options import ApiOptions, abort_on_errors, api_options, open_target
 from bulkio.errors import TransportError
-from bulkio.export import DEFAULT_OVERLAP, ExportResult, ExportSpec, expand_target, run_export
-from bulkio.export_filters import (
+from bulkio.export.filters import (
     FILTER_SYNTAX,
     FilterError,
     FilterExpr,
@@ -25,7 +24,8 @@ from bulkio.export_filters import (
     parse_filter,
     parse_sort,
 )
-from bulkio.writers import detect_format
+from bulkio.export.run import DEFAULT_OVERLAP, ExportResult, ExportSpec, expand_target, run_export
+from bulkio.files.export_writers import detect_format
 
 _DELIMITERS = {"tab": "\t", "\\t": "\t", "semicolon": ";", "comma": ",", "pipe": "|"}
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from bulkio.batcher import DEFAULT_TAG_CHUNK
+from bulkio.clean.reading import ReadOptions
 from bulkio.cli import main
 from bulkio.cli.options import (
     AbortError,
@@ -24,14 +24,11 @@ from bulkio.cli.options import (
 )
 from bulkio.cli.reading import reading_options
 from bulkio.errors import ConfigError
-from bulkio.importer import (
-    ImportOptions,
-    ImportResult,
-    ReadOptions,
-    run_import,
-)
-from bulkio.journal import default_journal_path
-from bulkio.rerun import resume_run, retry_run
+from bulkio.imports.importer import run_import
+from bulkio.imports.options import ImportOptions, ImportResult
+from bulkio.imports.rerun import resume_run, retry_run
+from bulkio.plan.batcher import DEFAULT_TAG_CHUNK
+from bulkio.runs.journal import default_journal_path
 
 
 def _echo(text: str = "") -> None:

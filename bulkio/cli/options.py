@@ -38,11 +38,11 @@ import click
 from click.core import ParameterSource
 from tqdm import tqdm
 
-from bulkio.client import Client
+from bulkio.api.client import Client
+from bulkio.api.wire import API_VERSIONS
 from bulkio.config import DEFAULT_MAX_IN_FLIGHT, load_settings
 from bulkio.errors import BulkioError
-from bulkio.runkit import Progress, ProgressFn
-from bulkio.wire import API_VERSIONS
+from bulkio.runs.kit import Progress, ProgressFn
 
 __all__ = [
     "DEFAULT_SANDBOX_DB",
@@ -88,7 +88,7 @@ class Target:
     sandbox: bool = False
 
     def client(self, **overrides: Any) -> Client:
-        """A :class:`~bulkio.client.Client` for this target (keyword overrides allowed)."""
+        """A :class:`~bulkio.api.client.Client` for this target (keyword overrides allowed)."""
         kwargs: dict[str, Any] = {
             "base_url": self.base_url,
             "token": self.token,
@@ -216,7 +216,7 @@ def with_run_location(api: ApiOptions, journal_path: Path, run_id: str | None) -
     """
     if run_id is None or api.location_id is not None or api.sandbox or not journal_path.exists():
         return api
-    from bulkio.journal import Journal
+    from bulkio.runs.journal import Journal
 
     with Journal.open(journal_path) as journal:
         location = journal.get_run(run_id).location_id

@@ -1,6 +1,6 @@
 """The reading options shared by ``bulkio check``, ``bulkio import`` and the bulk commands.
 
-They build one :class:`bulkio.reading.ReadOptions`. Usage::
+They build one :class:`bulkio.clean.reading.ReadOptions`. Usage::
 
     @main.command()
     @click.argument("file", type=click.Path(path_type=Path))
@@ -20,9 +20,9 @@ from typing import Any, TypeVar
 
 import click
 
-from bulkio.normalize.phone import phone_region
-from bulkio.prepare import Preparation
-from bulkio.reading import ReadOptions
+from bulkio.clean.normalize.phone import phone_region
+from bulkio.clean.prepare import Preparation
+from bulkio.clean.reading import ReadOptions
 
 __all__ = [
     "ReadOptions",

@@ -19,8 +19,8 @@ from bulkio.cli.options import (
     with_run_location,
 )
 from bulkio.errors import CODES, InputError
-from bulkio.journal import Journal, RunInfo
-from bulkio.undo import UndoResult, run_undo
+from bulkio.runs.journal import Journal, RunInfo
+from bulkio.undo.run import UndoResult, run_undo
 
 #: where ``bulkio runs`` and ``bulkio undo`` look when --journal is not given
 DEFAULT_JOURNAL = Path(".bulkio") / "journal.db"

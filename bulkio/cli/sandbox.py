@@ -16,8 +16,9 @@ from typing import Any
 
 import click
 
+from bulkio.api.client import Client
+from bulkio.api.wire import API_VERSIONS
 from bulkio.cli import main
-from bulkio.client import Client
 from bulkio.config import Settings
 from bulkio.errors import (
     BulkioError,
@@ -35,7 +36,6 @@ from bulkio.sandbox.fields import (
     remove_field,
 )
 from bulkio.sandbox.storage import Store, StoreError
-from bulkio.wire import API_VERSIONS
 
 DEFAULT_DB = ".bulkio/sandbox.db"
 

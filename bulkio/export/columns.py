@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from bulkio.export_filters import CustomFieldIndex, FilterError
+from bulkio.export.filters import CustomFieldIndex, FilterError
 
 ColumnKind = Literal["text", "list", "datetime", "date", "custom"]
 

@@ -5,7 +5,7 @@ Contacts are read with ``POST /contacts/search`` at the largest page the API tak
 and every later one by the ``searchAfter`` cursor of the previous page's last contact, so
 exports are complete past the 10,000-result ``page`` window. A cursor seen twice stops the
 run with an error instead of looping. The next page is requested while the current one is
-written. All requests go through :class:`bulkio.client.Client`, paced like imports.
+written. All requests go through :class:`bulkio.api.client.Client`, paced like imports.
 
 Incremental exports (``since="last"`` with a state file) select ``dateUpdated`` after the
 watermark of the last successful run minus :data:`DEFAULT_OVERLAP` (search results may lag
@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from bulkio.client import Client
+from bulkio.api.client import Client
 
 try:
     import fcntl
@@ -36,7 +36,7 @@ except ImportError:  # pragma: no cover - Windows has no flock; runs are not loc
     fcntl = None  # type: ignore[assignment]
 
 from bulkio.errors import ApiError, InputError
-from bulkio.export_columns import (
+from bulkio.export.columns import (
     RELATED_COLUMNS,
     Column,
     format_datetime,
@@ -44,7 +44,7 @@ from bulkio.export_columns import (
     resolve_columns,
     row_formatter,
 )
-from bulkio.export_filters import (
+from bulkio.export.filters import (
     CustomFieldIndex,
     FilterError,
     FilterExpr,
@@ -52,7 +52,7 @@ from bulkio.export_filters import (
     build_filters,
     build_sort,
 )
-from bulkio.writers import OutputFormat, Sheet, open_output
+from bulkio.files.export_writers import OutputFormat, Sheet, open_output
 
 __all__ = [
     "BUSINESS_PAGE_LIMIT",

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bulkio.errors import InputError, RowIssue
-from bulkio.readers.common import (
+from bulkio.files.detect import FALLBACK_ENCODING, Sniffed, sniff
+from bulkio.files.headers import (
     HEADER_SCAN_ROWS,
     Cells,
     Record,
@@ -33,8 +34,7 @@ from bulkio.readers.common import (
     make_headers,
     shape_rows,
 )
-from bulkio.readers.detect import FALLBACK_ENCODING, Sniffed, sniff
-from bulkio.records import SourceRow, Table
+from bulkio.files.table import SourceRow, Table
 
 #: bytes of lines read and checked at once
 _BLOCK_BYTES = 1 << 16

@@ -22,7 +22,7 @@ from typing import Any
 import python_calamine as pc
 
 from bulkio.errors import InputError
-from bulkio.readers.common import (
+from bulkio.files.headers import (
     HEADER_SCAN_ROWS,
     Cells,
     Record,
@@ -32,7 +32,7 @@ from bulkio.readers.common import (
     make_headers,
     shape_rows,
 )
-from bulkio.records import SourceRow, Table
+from bulkio.files.table import SourceRow, Table
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = b"PK\x03\x04"

@@ -3,7 +3,7 @@
 Every file is written to a temporary file in the target's own directory and moved into
 place with :func:`os.replace` only by :meth:`Output.commit`, so a reader never sees half
 a file and a failed run leaves the previous export untouched. CSV cells that could start
-a formula are neutralized with :func:`bulkio.safety.neutralize` unless ``raw`` is set;
+a formula are neutralized with :func:`bulkio.files.formula.neutralize` unless ``raw`` is set;
 XLSX cells are always written with ``write_string`` (Excel never evaluates them).
 """
 
@@ -22,7 +22,7 @@ from typing import IO, Any, Literal, Protocol
 import xlsxwriter
 
 from bulkio.errors import InputError
-from bulkio.safety import FORMULA_PREFIXES, neutralize
+from bulkio.files.formula import FORMULA_PREFIXES, neutralize
 
 OutputFormat = Literal["csv", "xlsx", "jsonl"]
 FORMATS: dict[str, OutputFormat] = {".csv": "csv", ".xlsx": "xlsx", ".jsonl": "jsonl"}

@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 
 from bulkio.errors import RowIssue
-from bulkio.records import SourceRow
+from bulkio.files.table import SourceRow
 
 log = logging.getLogger("bulkio.readers")
 

@@ -1,9 +1,9 @@
 """Readers: any real-world spreadsheet in, a lazy stream of :class:`SourceRow` out.
 
 ``open_table`` picks the reader from the extension (``.csv``/``.tsv``/``.txt`` ->
-:mod:`bulkio.readers.delimited`, ``.xlsx``/``.xlsm`` -> :mod:`bulkio.readers.excel`),
+:mod:`bulkio.files.delimited`, ``.xlsx``/``.xlsm`` -> :mod:`bulkio.files.excel`),
 reads the header eagerly (so bad input fails before any work) and streams the rows.
-Row and header rules are in :mod:`bulkio.readers.common`.
+Row and header rules are in :mod:`bulkio.files.headers`.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from bulkio.errors import InputError
-from bulkio.readers.common import EXTRA_KEY
-from bulkio.readers.delimited import read_delimited
-from bulkio.readers.excel import read_excel
-from bulkio.records import Table
+from bulkio.files.delimited import read_delimited
+from bulkio.files.excel import read_excel
+from bulkio.files.headers import EXTRA_KEY
+from bulkio.files.table import Table
 
 TEXT_EXTENSIONS = frozenset({".csv", ".tsv", ".txt", ".tab"})
 EXCEL_EXTENSIONS = frozenset({".xlsx", ".xlsm"})

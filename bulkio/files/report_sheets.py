@@ -7,7 +7,7 @@ name, and a resume/retry simply overwrites the previous reports.
 CSV: UTF-8 *with* BOM, because Excel (the tool most users open reports with) reads a BOM-less
 CSV as the ANSI code page and mangles accents (``José`` -> ``JosÃ©``); every other tool
 (pandas, LibreOffice, bulkio's reader) skips the BOM. Delimiter = the input's. Cells that
-could start a formula are prefixed with ``'`` (:func:`bulkio.safety.neutralize`). Rows are
+could start a formula are prefixed with ``'`` (:func:`bulkio.files.formula.neutralize`). Rows are
 buffered and handed to the ``csv`` module in batches (one encode + write per batch, not per
 row): a check of 200k rows writes ~750k report rows, so the per-row cost matters.
 
@@ -28,7 +28,7 @@ from typing import IO, Literal, Protocol
 
 import xlsxwriter
 
-from bulkio.safety import FORMULA_PREFIXES, neutralize
+from bulkio.files.formula import FORMULA_PREFIXES, neutralize
 
 Cell = str | int | float | None
 ReportFormat = Literal["csv", "xlsx"]
@@ -37,7 +37,7 @@ _XLSX_MAX_CHARS = 32_767  # Excel's per-cell text limit
 _WIDTH_SAMPLE = 200  # rows buffered to size the XLSX columns
 _MIN_WIDTH, _MAX_WIDTH = 6, 60
 _CSV_BATCH = 1024  # CSV rows buffered before one writerows + write
-#: :data:`bulkio.safety.FORMULA_PREFIXES` (all one character) as a set for ``c[:1] in``
+#: :data:`bulkio.files.formula.FORMULA_PREFIXES` (all one character) as a set for ``c[:1] in``
 _TRIGGERS = frozenset(FORMULA_PREFIXES)
 
 

@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bulkio.clean.mapping import Mapping
+from bulkio.clean.prepare import Preparation, PrepareSummary
+from bulkio.clean.records import PreparedRow
 from bulkio.errors import InputError
-from bulkio.mapping import Mapping
-from bulkio.prepare import Preparation, PrepareSummary
-from bulkio.records import PreparedRow
-from bulkio.report_writers import Cell, ReportFormat, open_sheet_writer
-from bulkio.reporter import CHANGES_COLUMNS, FAILURE_COLUMNS, REPORT_COLUMNS
+from bulkio.files.report_sheets import Cell, ReportFormat, open_sheet_writer
+from bulkio.reports.reporter import CHANGES_COLUMNS, FAILURE_COLUMNS, REPORT_COLUMNS
 
 __all__ = ["CheckResult", "check_paths", "ready_columns", "run_check"]
 

@@ -23,7 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bulkio.batcher import (
+from bulkio.errors import RowIssue
+from bulkio.plan.batcher import (
     SNAPSHOT_BATCH,
     BusinessBatcher,
     CustomFieldDef,
@@ -33,16 +34,16 @@ from bulkio.batcher import (
     plan_row,
     resolve_custom_fields,
 )
-from bulkio.errors import RowIssue
-from bulkio.journal import Journal
-from bulkio.reporter import RequestStats, write_reports
-from bulkio.runkit import report_dir
-from bulkio.runstate import StreamedStates
+from bulkio.reports.reporter import write_reports
+from bulkio.runs.journal import Journal
+from bulkio.runs.kit import RequestStats, report_dir
+from bulkio.runs.state import StreamedStates
 
 if TYPE_CHECKING:
-    from bulkio.importer import ImportOptions, ImportResult, Source
-    from bulkio.prepare import Preparation
-    from bulkio.runkit import TargetLike
+    from bulkio.clean.prepare import Preparation
+    from bulkio.imports.options import ImportOptions, ImportResult
+    from bulkio.imports.source import Source
+    from bulkio.runs.kit import TargetLike
 
 _CONTACT_ENDPOINT = {
     "upsert": "POST /contacts/upsert",
@@ -93,13 +94,8 @@ def dry_run(
     stem: str,
 ) -> ImportResult:
     """Plan the import of ``source`` without writing anything to the API or the journal."""
-    from bulkio.importer import (
-        ImportResult,
-        custom_field_refs,
-        for_mode,
-        row_fingerprint,
-        warning_pairs,
-    )
+    from bulkio.imports.options import ImportResult, row_fingerprint, warning_pairs
+    from bulkio.imports.source import custom_field_refs, for_mode
 
     started = time.monotonic()
     refs = custom_field_refs(prep)

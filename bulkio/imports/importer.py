@@ -1,13 +1,14 @@
 """``bulkio import``: stream a spreadsheet into the Contacts API, journaled and resumable.
 
-One run = read + prepare the file (:mod:`bulkio.prepare`), resolve the mapping's custom
+One run = read + prepare the file (:mod:`bulkio.clean.prepare`), resolve the mapping's custom
 fields once (``GET /locations/{id}/customFields``, the run aborts before any write if one is
 unknown), then per row: skip it when its fingerprint already succeeded into this location
 (``unchanged``, zero requests; ``force`` resends), else run it through
-:class:`bulkio.phases.RowRunner` with a bounded pool of async workers (the client's
+:class:`bulkio.imports.phases.RowRunner` with a bounded pool of async workers (the client's
 ``max_in_flight`` and pacer decide the real concurrency and rate). Outcomes go to the
-journal (:mod:`bulkio.journal`) as they arrive; at the end the reports are written by
-re-reading the source and joining it with the journal (:func:`bulkio.reporter.write_reports`),
+journal (:mod:`bulkio.runs.journal`) as they arrive; at the end the reports are written by
+re-reading the source and joining it with the journal
+(:func:`bulkio.reports.reporter.write_reports`),
 so a resumed or retried run gets complete reports.
 
 Resume (``resume=True`` or :func:`resume_run`): rows the journal holds as settled are not
@@ -30,40 +31,32 @@ import dataclasses
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bulkio.batcher import (
-    DEFAULT_TAG_CHUNK,
+from bulkio.api.client import Client
+from bulkio.clean.prepare import Preparation
+from bulkio.clean.reading import ReadOptions
+from bulkio.clean.records import PreparedRow
+from bulkio.errors import ApiError, BulkioError, InputError, RowIssue
+from bulkio.files.table import SourceRow
+from bulkio.imports.options import ImportOptions, ImportResult, row_fingerprint, warning_pairs
+from bulkio.imports.phases import RowRunner, RowWork, RunAbort, snapshot_batch
+from bulkio.imports.source import Source, custom_field_refs, for_mode
+from bulkio.plan.batcher import (
     SNAPSHOT_BATCH,
     CustomFieldDef,
-    Estimate,
-    Mode,
-    TagsMode,
     plan_row,
     resolve_custom_fields,
 )
-from bulkio.client import Client
-from bulkio.errors import ApiError, BulkioError, InputError, RowIssue
-from bulkio.import_source import Source, custom_field_refs, for_mode
-from bulkio.journal import (
-    Journal,
-    RowState,
-    RunInfo,
-    default_journal_path,
-    file_sha256,
-)
-from bulkio.journal import fingerprint_row as _fingerprint_row
-from bulkio.phases import RowRunner, RowWork, RunAbort, snapshot_batch
-from bulkio.prepare import Preparation
-from bulkio.reading import ReadOptions
-from bulkio.records import PreparedRow, SourceRow
-from bulkio.reporter import Report, RequestStats, write_reports
-from bulkio.runkit import (
+from bulkio.reports.reporter import Report, write_reports
+from bulkio.runs.journal import Journal, RowState, RunInfo, default_journal_path, file_sha256
+from bulkio.runs.kit import (
     Progress,
     ProgressFn,
+    RequestStats,
     TargetLike,
     close_run,
     reopen_run,
@@ -71,7 +64,7 @@ from bulkio.runkit import (
     request_stats,
     warn_if_changed,
 )
-from bulkio.runstate import ResumeStates, StreamedStates
+from bulkio.runs.state import ResumeStates, StreamedStates
 
 log = logging.getLogger("bulkio.importer")
 
@@ -79,75 +72,8 @@ log = logging.getLogger("bulkio.importer")
 LOOKUP_BATCH = 64
 
 
-@dataclass(frozen=True, kw_only=True)
-class ImportOptions:
-    """What the run does. ``out_dir`` None = the input's folder; ``workers`` None = 2x the
-    client's in-flight limit."""
-
-    mode: Mode = "upsert"
-    tags_mode: TagsMode = "add"
-    dry_run: bool = False
-    force: bool = False
-    snapshot: bool = False
-    tag_chunk: int = DEFAULT_TAG_CHUNK
-    out_dir: Path | None = None
-    workers: int | None = None
-
-
-@dataclass
-class ImportResult:
-    """What a run did: its report (files, counts, requests) and how it ended."""
-
-    report: Report
-    run_id: str | None
-    journal_path: Path | None
-    aborted: BulkioError | None = None
-    resumed: bool = False
-    #: a ``bulkio retry`` of the run (``resumed`` is also True: the run was reopened)
-    retried: bool = False
-    #: ``bulkio resume`` of a run that had finished: nothing was sent, no report rewritten
-    already_finished: bool = False
-    plan: Estimate | None = None
-    #: requests the dry run itself sent (the custom-fields lookup), by endpoint
-    dry_run_requests: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def exit_code(self) -> int:
-        """0 all rows succeeded, 3 some failed, 1 aborted."""
-        if self.aborted is not None:
-            return 1
-        return 0 if self.report.ok else 3
-
-    def to_json(self) -> dict[str, Any]:
-        doc = self.report.to_json()
-        doc["journal"] = str(self.journal_path) if self.journal_path else None
-        doc["resumed"] = self.resumed
-        doc["retried"] = self.retried
-        doc["already_finished"] = self.already_finished
-        doc["aborted"] = str(self.aborted) if self.aborted else None
-        if self.plan is not None:
-            doc["dry_run"] = {
-                "requests": dict(sorted(self.plan.requests.items())),
-                "total_requests": self.plan.total,
-                "expected_seconds": round(self.plan.seconds, 1),
-                "daily_quota_share": round(self.plan.daily_share, 4),
-                "days": self.plan.days,
-                "requests_sent": self.dry_run_requests,
-            }
-        return doc
-
-
-def row_fingerprint(prepared: PreparedRow, location_id: str, opts: ImportOptions) -> str:
-    return _fingerprint_row(prepared, location_id=location_id,
-                            mode=f"{opts.mode}/{opts.tags_mode}")
-
-
 def _first_error(prepared: PreparedRow) -> RowIssue:
     return next(i for i in prepared.issues if i.severity == "error")
-
-
-def warning_pairs(issues: Iterable[RowIssue]) -> list[tuple[str, str]]:
-    return [(i.code, i.message) for i in issues if i.severity == "warning"]
 
 
 # -- the run -----------------------------------------------------------------------------
@@ -426,7 +352,7 @@ def run_import(
     prep = source.prepare()
     jpath = journal_path or default_journal_path(src_path)
     if options.dry_run:
-        from bulkio.dryrun import dry_run
+        from bulkio.imports.dryrun import dry_run
 
         return dry_run(source=source, prep=prep, target=target, journal_path=jpath,
                        options=options, stem=src_path.stem)

@@ -1,12 +1,12 @@
 """The per-row phases of an import run: contact write, follow-ups, bulk tags and business.
 
-:class:`RowRunner` is driven by :mod:`bulkio.importer`. Each row goes through
+:class:`RowRunner` is driven by :mod:`bulkio.imports.importer`. Each row goes through
 
 1. the contact phase (``upsert`` / ``create`` / ``update``), skipped when the journal
    already holds it as done for the same fingerprint (resume, retry);
 2. its follow-ups (note, task, workflow, campaign, followers), one request each;
-3. the bulk phases: its contact id joins a :class:`~bulkio.batcher.TagBatcher` /
-   :class:`~bulkio.batcher.BusinessBatcher` group and the row settles when the chunk it
+3. the bulk phases: its contact id joins a :class:`~bulkio.plan.batcher.TagBatcher` /
+   :class:`~bulkio.plan.batcher.BusinessBatcher` group and the row settles when the chunk it
    landed in has been answered (per-contact outcomes of the bulk tags response are mapped
    back to rows).
 
@@ -33,7 +33,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bulkio.batcher import (
+from bulkio.api.client import Client
+from bulkio.api.pacing import DAILY_HINT
+from bulkio.api.wire import row_error, same_instant
+from bulkio.errors import ApiError, AuthError, RateLimitedError, ServerError, TransportError
+from bulkio.plan.batcher import (
     BusinessBatcher,
     Chunk,
     Followup,
@@ -42,11 +46,7 @@ from bulkio.batcher import (
     TagBatcher,
     bulk_tag_detail,
 )
-from bulkio.client import Client
-from bulkio.errors import ApiError, AuthError, RateLimitedError, ServerError, TransportError
-from bulkio.journal import Journal, RowState
-from bulkio.pacing import DAILY_HINT
-from bulkio.wire import api_message, same_instant
+from bulkio.runs.journal import Journal, RowState
 
 log = logging.getLogger("bulkio.phases")
 
@@ -104,19 +104,6 @@ class RowWork:
         """Keep the first failure: it is the one the user must fix."""
         if self.failure is None:
             self.failure = (code, message, http)
-
-
-def row_error(err: ApiError) -> tuple[str, str, int | None]:
-    """(code, message, http status) of an API error that fails one row."""
-    message = api_message(err.body) if err.body else str(err)
-    status = err.status
-    if status == 422:
-        return "api-422", message, status
-    if status == 400 and "not found" in message.lower():
-        return "contact-not-found", message, status
-    if status in (400, 404):
-        return "api-400", message, status
-    return "api-error", message, status
 
 
 def _daily_quota(err: ApiError) -> bool:

@@ -22,24 +22,18 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from bulkio.batcher import DEFAULT_TAG_CHUNK
+from bulkio.clean.reading import ReadOptions
+from bulkio.clean.records import PreparedRow
 from bulkio.errors import InputError
-from bulkio.importer import (
-    ImportOptions,
-    ImportResult,
-    Source,
-    execute_run,
-    finish_run,
-    reopen_run,
-    warn_if_changed,
-)
-from bulkio.journal import Journal, RunInfo
-from bulkio.reading import ReadOptions
-from bulkio.records import PreparedRow
-from bulkio.report_writers import ReportFormat
-from bulkio.reporter import REPORT_COLUMNS, Report, report_paths
-from bulkio.runkit import ProgressFn, TargetLike
-from bulkio.runstate import ResumeStates, failed_states
+from bulkio.files.report_sheets import ReportFormat
+from bulkio.imports.importer import execute_run, finish_run
+from bulkio.imports.options import ImportOptions, ImportResult
+from bulkio.imports.source import Source
+from bulkio.plan.batcher import DEFAULT_TAG_CHUNK
+from bulkio.reports.reporter import REPORT_COLUMNS, Report, report_paths
+from bulkio.runs.journal import Journal, RunInfo
+from bulkio.runs.kit import ProgressFn, TargetLike, reopen_run, warn_if_changed
+from bulkio.runs.state import ResumeStates, failed_states
 
 __all__ = ["resume_run", "retry_run"]
 

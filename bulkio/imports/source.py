@@ -1,7 +1,7 @@
 """The input side of ``bulkio import``: a re-openable, prepared source.
 
 ``prepare`` reads the file twice (pass 1 proves date orders and finds duplicates) and the
-reports read it once more, so the source is a factory of fresh :class:`~bulkio.records.Table`
+reports read it once more, so the source is a factory of fresh :class:`~bulkio.files.table.Table`
 objects; the first one is counted so that progress can show a total and an ETA.
 """
 
@@ -11,10 +11,11 @@ import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
-from bulkio.batcher import Mode
-from bulkio.prepare import Preparation
-from bulkio.reading import ReadOptions
-from bulkio.records import PreparedRow, SourceRow, Table
+from bulkio.clean.prepare import Preparation
+from bulkio.clean.reading import ReadOptions
+from bulkio.clean.records import PreparedRow
+from bulkio.files.table import SourceRow, Table
+from bulkio.plan.batcher import Mode
 
 __all__ = ["Source", "custom_field_refs", "for_mode"]
 

@@ -1,11 +1,11 @@
 """Pure planning for ``bulkio import``: prepared rows in, request bodies and bulk chunks out.
 
-Nothing here does I/O. The import (:mod:`bulkio.importer`) feeds rows one at a time:
+Nothing here does I/O. The import (:mod:`bulkio.imports.importer`) feeds rows one at a time:
 
 * :func:`resolve_custom_fields` matches the mapping's custom-field references (name,
   ``contact.<fieldKey>`` or id) against ``GET /locations/{id}/customFields`` once per run
   and raises :class:`UnknownCustomFieldError` before any write when one is missing;
-* :func:`plan_row` turns a :class:`~bulkio.records.PreparedRow` into a :class:`RowPlan`:
+* :func:`plan_row` turns a :class:`~bulkio.clean.records.PreparedRow` into a :class:`RowPlan`:
   the upsert/create/update body (custom-field values shaped per field type), the tags and
   business id to apply afterwards, and the per-row follow-ups (note, task, workflow,
   campaign, followers);
@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Generic, Literal, TypeVar
 
+from bulkio.clean.records import PreparedRow
 from bulkio.errors import InputError, RowIssue
-from bulkio.records import PreparedRow
 
 Mode = Literal["upsert", "create", "update"]
 TagsMode = Literal["add", "replace"]

@@ -20,7 +20,7 @@ once, in source order, joins every row on its number with its outcome, and write
 Every source row lands in exactly one file: a row with no outcome (the run stopped first)
 or still ``pending`` is a failure with code ``not-processed``. A retry merges naturally:
 it replaces the failed rows' outcomes in the journal, and the reports are rewritten from
-the whole source. Formats: see :mod:`bulkio.report_writers` (CSV is UTF-8 with BOM).
+the whole source. Formats: see :mod:`bulkio.files.report_sheets` (CSV is UTF-8 with BOM).
 """
 
 from __future__ import annotations
@@ -36,9 +36,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from bulkio.clean.records import Change
 from bulkio.errors import CODES
-from bulkio.records import Change, SourceRow
-from bulkio.report_writers import Cell, ReportFormat, open_sheet_writer
+from bulkio.files.report_sheets import Cell, ReportFormat, open_sheet_writer
+from bulkio.files.table import SourceRow
+from bulkio.runs.kit import RequestStats
 
 log = logging.getLogger("bulkio.reporter")
 
@@ -48,12 +50,12 @@ CHANGES_COLUMNS = ("row", "column", "field", "before", "after")
 #: columns bulkio writes into reports; dropped from a fed-back report's user columns
 REPORT_COLUMNS = frozenset({"_row", "_error_code", "_error_message", "_http_status", "_warnings"})
 _SUCCESS_STATUSES = ("ok", "skipped")
-#: key under which the readers keep a ragged row's extra cells (bulkio.readers.EXTRA_KEY)
+#: key under which the readers keep a ragged row's extra cells (bulkio.files.readers.EXTRA_KEY)
 EXTRA_KEY = "_extra"
 
 
 class RowOutcome(Protocol):
-    """What the reporter needs to know about a row (:class:`bulkio.journal.RowState` fits).
+    """What the reporter needs to know about a row (:class:`bulkio.runs.journal.RowState` fits).
 
     ``status``: ``ok``/``skipped`` -> success file; ``failed``/``pending`` -> failure file.
     ``warnings``: ``(code, message)`` pairs.
@@ -86,20 +88,6 @@ class Outcome:
     error_message: str | None = None
     http_status: int | None = None
     warnings: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass
-class RequestStats:
-    """HTTP figures of a run (from the client's ``ClientStats``), summed over attempts."""
-
-    by_endpoint: dict[str, int] = field(default_factory=dict)
-    rate_limited: int = 0
-    retries: int = 0
-
-    @property
-    def total(self) -> int:
-        """Requests sent, all endpoints."""
-        return sum(self.by_endpoint.values())
 
 
 @dataclass

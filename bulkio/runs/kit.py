@@ -8,19 +8,19 @@ import dataclasses
 import logging
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from bulkio.client import Client
-from bulkio.journal import Journal, RunInfo, RunStatus, file_sha256
-from bulkio.reporter import RequestStats
+from bulkio.api.client import Client
+from bulkio.runs.journal import Journal, RunInfo, RunStatus, file_sha256
 
 log = logging.getLogger("bulkio.runkit")
 
 __all__ = [
     "Progress",
     "ProgressFn",
+    "RequestStats",
     "TargetLike",
     "close_run",
     "reopen_run",
@@ -28,6 +28,20 @@ __all__ = [
     "request_stats",
     "warn_if_changed",
 ]
+
+
+@dataclass
+class RequestStats:
+    """HTTP figures of a run (from the client's ``ClientStats``), summed over attempts."""
+
+    by_endpoint: dict[str, int] = field(default_factory=dict)
+    rate_limited: int = 0
+    retries: int = 0
+
+    @property
+    def total(self) -> int:
+        """Requests sent, all endpoints."""
+        return sum(self.by_endpoint.values())
 
 
 class TargetLike(Protocol):

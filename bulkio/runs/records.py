@@ -1,4 +1,4 @@
-"""Records and pure helpers of the run journal (:mod:`bulkio.journal`).
+"""Records and pure helpers of the run journal (:mod:`bulkio.runs.journal`).
 
 Run ids, fingerprints, argv scrubbing and the dataclasses the journal returns.
 """
@@ -18,8 +18,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
+from bulkio.clean.records import PreparedRow
 from bulkio.errors import InputError
-from bulkio.records import PreparedRow
 
 RunStatus = Literal["running", "finished", "aborted"]
 RowStatus = Literal["pending", "ok", "failed", "skipped"]
@@ -203,7 +203,7 @@ class UndoEntry:
     snapshot: dict[str, Any] | None
 
 
-#: DDL of every table (see :mod:`bulkio.journal` for their meaning)
+#: DDL of every table (see :mod:`bulkio.runs.journal` for their meaning)
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY,

@@ -7,7 +7,7 @@ all of that for every row of the run, ~1.7 GB for a 1M-row run; :class:`ResumeSt
 instead keeps only the unsettled rows (at most the rows in flight when the run stopped)
 and walks the settled ones with one streamed ``ORDER BY row`` cursor.
 
-The unsettled rows come from :meth:`bulkio.journal.Journal.unsettled_rows` (one streamed
+The unsettled rows come from :meth:`bulkio.runs.journal.Journal.unsettled_rows` (one streamed
 query); no SQL here.
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from bulkio.journal import Journal, RowState
+from bulkio.runs.journal import Journal, RowState
 
 __all__ = ["ResumeStates", "StreamedStates", "failed_states"]
 

@@ -1,4 +1,18 @@
-"""A local emulator of the HighLevel Contacts API v3 (``with Sandbox() as sb: ...``)."""
+"""Beside the walk, sandbox: a local emulator of the HighLevel Contacts API v3.
+
+Starlette on real uvicorn over loopback with SQLite storage: the test double of every
+HTTP test and the user's rehearsal target (``bulkio import f.csv --sandbox``, or
+``with Sandbox() as sb: ...``). It emulates per-location tokens, duplicate settings,
+rate limits with their headers, fault injection and the API's known quirks.
+
+May import: :mod:`bulkio.errors` only; nothing of the walk (it must behave like the API,
+not like bulkio).
+
+Public names: ``Sandbox`` (:mod:`~bulkio.sandbox.server`), ``SandboxAdmin`` and
+``SandboxAdminError`` (:mod:`~bulkio.sandbox.admin`); the parts are ``app``, ``gateway``,
+``routes``, ``admin_routes``, ``contacts``, ``search``, ``storage``, ``validation``,
+``ratelimit``, ``faults``, ``fields`` and ``state``.
+"""
 
 from __future__ import annotations
 

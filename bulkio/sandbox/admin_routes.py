@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -13,11 +13,9 @@ from starlette.routing import Route
 
 from bulkio.sandbox import contacts as C
 from bulkio.sandbox.faults import FaultPlan
+from bulkio.sandbox.state import SandboxState
 from bulkio.sandbox.storage import new_id
 from bulkio.sandbox.validation import ApiFailure, check_contact_values
-
-if TYPE_CHECKING:
-    from bulkio.sandbox.app import SandboxState
 
 
 def _err(status: int, message: str) -> JSONResponse:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, field
-from typing import Any
-
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -16,6 +12,7 @@ from bulkio.sandbox.faults import FaultInjector
 from bulkio.sandbox.gateway import Gateway
 from bulkio.sandbox.ratelimit import Limits, RateLimiter
 from bulkio.sandbox.routes import ApiConfig, build_api
+from bulkio.sandbox.state import SandboxState
 from bulkio.sandbox.storage import Store
 
 
@@ -30,19 +27,6 @@ async def _not_found(request: Request, exc: Exception) -> Response:
         },
         status_code=status,
     )
-
-
-@dataclass
-class SandboxState:
-    """Everything one running sandbox holds."""
-
-    store: Store
-    limiter: RateLimiter
-    faults: FaultInjector
-    config: ApiConfig
-    transports: dict[Any, asyncio.Transport] = field(default_factory=dict)
-    gateway: Gateway = field(init=False)
-    app: Gateway = field(init=False)
 
 
 def build_app(

@@ -1,4 +1,4 @@
-"""Executing an undo plan (:mod:`bulkio.undo`): bulk calls where the API has them.
+"""Executing an undo plan (:mod:`bulkio.undo.run`): bulk calls where the API has them.
 
 Tag reversals are grouped by tag set into ``POST /contacts/bulk/tags/update/{type}`` chunks
 and business reversals by business id into ``POST /contacts/bulk/business`` calls of 50;
@@ -14,14 +14,12 @@ import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from bulkio.bulk_runner import row_error
-from bulkio.client import Client
+from bulkio.api.client import Client
+from bulkio.api.wire import row_error
 from bulkio.errors import ApiError, AuthError
-
-if TYPE_CHECKING:
-    from bulkio.undo import UndoAction
+from bulkio.undo.plan import UndoAction
 
 log = logging.getLogger("bulkio.undo")
 

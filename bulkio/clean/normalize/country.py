@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import pycountry
 
-from bulkio.normalize import Result, accept, reject
+from bulkio.clean.normalize import Result, accept, reject
 
 __all__ = [
     "ACCEPTED_CODES",

@@ -27,7 +27,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Literal
 
-from bulkio.normalize import Result, accept, reject
+from bulkio.clean.normalize import Result, accept, reject
 
 __all__ = ["DateOrder", "detect_date_order", "needs_order", "normalize_date"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from bulkio.normalize import Result, accept, reject
+from bulkio.clean.normalize import Result, accept, reject
 
 __all__ = ["normalize_email"]
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import phonenumbers
 
-from bulkio.normalize import Result, accept, reject
+from bulkio.clean.normalize import Result, accept, reject
 
 __all__ = ["e164_code", "e164_codes", "normalize_phone", "phone_region"]
 

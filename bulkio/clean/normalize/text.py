@@ -7,7 +7,7 @@ import unicodedata
 import zoneinfo
 from functools import lru_cache
 
-from bulkio.normalize import Result, accept, reject
+from bulkio.clean.normalize import Result, accept, reject
 
 __all__ = [
     "DND_CHANNELS",

@@ -1,0 +1,14 @@
+"""Stage 4, api: requests out, answers in. The only package that talks HTTP.
+
+The async httpx client owns authentication, the ``Version`` header and the dialect of each
+API version, pacing from the ``X-RateLimit-*`` headers, adaptive concurrency, retries and
+the mapping of HTTP failures onto the :mod:`bulkio.errors` tree (never leaking the token).
+
+May import: :mod:`bulkio.errors` (and nothing else of bulkio: it knows requests, not rows).
+
+Public names:
+- :mod:`~bulkio.api.client`: ``Client``
+- :mod:`~bulkio.api.pacing`: ``Pacer``, ``AdaptiveConcurrency``, ``parse_rate_headers``
+- :mod:`~bulkio.api.wire`: ``API_VERSIONS``, ``DEFAULT_BASE_URL``, ``ClientStats``,
+  ``api_message``, ``row_error`` (an API error as a row's code and message)
+"""
