@@ -403,6 +403,7 @@ class Preparation:
         out = PreparedRow(src, contact, {}, tags, extras, issues, changes)
         region = self.default_region
         full_name: tuple[str, str] | None = None
+        whole_name: str | None = None
         skip = self._fallback_skips(row, values, issues) if self._fallback else ()
         for plan in plans:
             raw = values.get(plan.column)
@@ -493,9 +494,12 @@ class Preparation:
                     extras["followers"] = list(items)
             else:  # name
                 full_name = n_text.split_name_if_unambiguous(text)
-                if full_name is None and not self._has_first_last:
-                    # no unambiguous split: the API's name field takes it whole
-                    contact["name"] = _WS.sub(" ", text)
+                if full_name is None:
+                    whole_name = _WS.sub(" ", text)
+        if whole_name is not None and "firstName" not in contact and "lastName" not in contact:
+            # no unambiguous split and no first/last name on the row: the API's name
+            # field takes the full name whole
+            contact["name"] = whole_name
         if full_name is not None:
             name_col = self.mapping.columns_for("name")[0]
             for fld, part in zip(("firstName", "lastName"), full_name, strict=True):

@@ -165,11 +165,11 @@ SALESFORCE = Source(
         "AccountId": (None, _FOREIGN_ID), "LeadSource": "source", "OwnerId": (None, _OWNER),
         "CreatedDate": (None, _READ_ONLY), "LastModifiedDate": (None, _READ_ONLY),
     },
-    signature=("Mailing Street", "Mailing City", "Mailing State/Province",
-               "Mailing Zip/Postal Code", "Mailing Country", "MailingStreet", "MailingCity",
-               "MailingState", "MailingPostalCode", "MailingCountry", "MobilePhone",
-               "LeadSource", "Account Name", "Contact ID", "Salutation", "Birthdate",
-               "AccountId", "OwnerId", "OtherStreet", "Other Street"),
+    # only headers Zoho's export does not share (Zoho also writes Mailing Street/City)
+    signature=("Mailing State/Province", "Mailing Zip/Postal Code", "MailingStreet",
+               "MailingCity", "MailingState", "MailingPostalCode", "MailingCountry",
+               "MobilePhone", "LeadSource", "Contact ID", "Birthdate", "AccountId", "OwnerId",
+               "OtherStreet", "Business Phone", "Other Zip/Postal Code"),
 )
 
 # Zoho CRM Contacts module: field labels as exported.
