@@ -52,6 +52,7 @@ __all__ = [
     "MappingFile",
     "adopt_custom_fields",
     "build_mapping",
+    "closest_field",
     "infer_mapping",
     "load_mapping",
     "normalize_header",

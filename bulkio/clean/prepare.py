@@ -26,7 +26,8 @@ from __future__ import annotations
 import logging
 import re
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Mapping as AbcMapping
 from datetime import date
 from typing import Any, Literal
 
@@ -44,7 +45,14 @@ from bulkio.clean.columns import (
     plain_text,
     postal,
 )
-from bulkio.clean.mapping import COMBINE, Mapping, MappingFile, build_mapping, normalize_header
+from bulkio.clean.mapping import (
+    COMBINE,
+    Mapping,
+    MappingFile,
+    adopt_custom_fields,
+    build_mapping,
+    normalize_header,
+)
 from bulkio.clean.normalize import Result
 from bulkio.clean.normalize import country as n_country
 from bulkio.clean.normalize import dates as n_dates
@@ -136,6 +144,18 @@ class Preparation:
         # open, every phone is a possible duplicate key
         self._batches: PhoneBatches | None = None
         self._phones_open = True
+
+    def adopt_custom_fields(self, fields: Sequence[AbcMapping[str, Any]]) -> list[str]:
+        """Map the unmapped columns named like one of the location's custom ``fields`` (the
+        items of ``GET /locations/{id}/customFields``) to that field, as a HighLevel export
+        names them, and update the summary; call it before iterating. Returns the columns
+        adopted (see :func:`bulkio.clean.mapping.adopt_custom_fields`)."""
+        if self._consumed:
+            raise RuntimeError("adopt custom fields before iterating the preparation")
+        adopted = adopt_custom_fields(self.mapping, fields)
+        self.summary.mapped = {c: s.label for c, s in self.mapping.columns.items()}
+        self.summary.unmapped = dict(self.mapping.unmapped)
+        return adopted
 
     # -- planning ---------------------------------------------------------------------
 

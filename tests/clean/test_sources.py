@@ -22,6 +22,7 @@ from bulkio.clean.mapping import (
 )
 from bulkio.clean.normalize.text import split_name_if_unambiguous
 from bulkio.clean.prepare import prepare_rows
+from bulkio.clean.reading import ReadOptions
 from bulkio.clean.sources import detect_source, get_source
 from bulkio.cli import main
 from bulkio.errors import InputError
@@ -168,6 +169,19 @@ def test_custom_field_columns_match_the_locations_fields_by_name_or_key() -> Non
     assert mapping.columns["Fecha de alta"].custom_field == "contact.fecha_de_alta"
     assert list(mapping.columns).index("Plan") > list(mapping.columns).index("Tags")
     assert "Plan" not in mapping.unmapped
+
+
+def test_preparation_adopts_custom_fields_before_iterating(tmp_path: Path) -> None:
+    src = tmp_path / "hl.csv"
+    shutil.copyfile(SAMPLES / "highlevel.csv", src)
+    prep = ReadOptions(default_region="MX").prepare(src)
+    assert prep.adopt_custom_fields([{"name": "Plan", "fieldKey": "contact.plan"}]) == ["Plan"]
+    assert prep.summary.mapped["Plan"] == "cf:contact.plan" and "Plan" not in prep.summary.unmapped
+    rows = list(prep)
+    assert [r.custom_fields for r in rows] == [{"contact.plan": "Premium"},
+                                               {"contact.plan": "Básico"}, {}]  # fmt: skip
+    with pytest.raises(RuntimeError):
+        prep.adopt_custom_fields([])
 
 
 def test_unmapped_columns_get_the_closest_field() -> None:
