@@ -122,8 +122,6 @@ class Preparation:
                 hint="check --header-row, or name the columns in a --map file (`bulkio map FILE`)",
             )
         self._country_col = next(iter(mapping.columns_for("country")), None)
-        self._has_first_last = bool(mapping.columns_for("firstName")
-                                    or mapping.columns_for("lastName"))  # fmt: skip
         self._consumed = False
         # decided in pass 1
         self._column_orders: dict[str, str | None] = {}
