@@ -144,6 +144,8 @@ CODES: dict[str, str] = {
     "invalid-gender": "the gender is not one the API knows (male, female)",
     "invalid-value": "the value does not fit the field's type",
     "duplicate-in-file": "another row of the file has the same email or phone",
+    "extra-value": "the row has a second phone, email or city in another column; only the "
+    "first non-empty one is sent (map the other column to a custom field or a note)",
     # API
     "api-400": "the API rejected the row (400 Bad Request); see the message",
     "api-422": "the API rejected a field of the row (422 Unprocessable Entity)",

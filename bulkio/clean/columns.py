@@ -51,6 +51,11 @@ class PrepareSummary:
     #: date column -> where the order came from: column, option, mapping, detected, none
     #: (undecided, ambiguous values fail) or not-needed (no value depends on the order)
     date_order_sources: dict[str, str] = field(default_factory=dict)
+    #: the CRM export preset in use (``salesforce``) and the sentence saying why
+    source: str | None = None
+    source_note: str | None = None
+    #: fields filled by several columns (joined or first non-empty), column lists
+    combined: dict[str, list[str]] = field(default_factory=dict)
     rows_read: int = 0
     rows_ready: int = 0
     rows_failed: int = 0
@@ -69,6 +74,7 @@ class PrepareSummary:
             "warnings": dict(sorted(self.warnings.items())),
             "mapped": self.mapped, "unmapped": self.unmapped, "ignored": self.ignored,
             "date_orders": self.date_orders, "date_order_sources": self.date_order_sources,
+            "source": self.source, "source_note": self.source_note, "combined": self.combined,
         }  # fmt: skip
 
 

@@ -7,9 +7,16 @@ extra used by follow-up steps (``contact_id``, ``businessId``, ``note``, ``task_
 field reference (its name, ``contact.<fieldKey>`` or id, resolved at import time).
 
 Headers written ``cf:<name>`` map to the custom field ``<name>`` without a mapping file.
-The v3 DTO has no ``additionalEmails``/``additionalPhones`` (the API answers 422 to unknown
-properties), so a second column matching an already mapped field stays unmapped, with a
-note saying so.
+Several columns may fill one field (:data:`COMBINE`): columns mapped to ``lastName`` or
+``address1`` are joined (``Apellido Paterno`` + ``Apellido Materno``; street, number and
+colonia), columns mapped to ``phone``, ``email`` or ``city`` fall back (the first non-empty
+one is sent; the others are reported on the row with ``extra-value``, since the v3 DTO has
+no ``additionalEmails``/``additionalPhones``). A second column of any other field stays
+unmapped, with a note saying so.
+
+A file may come from another CRM's export: :mod:`bulkio.clean.sources` knows their headers,
+detects the source and its rules come before the generic synonyms. Every unmapped column
+carries a note with the closest API field or custom field (difflib).
 """
 
 from __future__ import annotations
@@ -18,16 +25,24 @@ import difflib
 import json
 import re
 import tomllib
-import unicodedata
 from collections.abc import Iterable, Sequence
+from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from bulkio.clean.normalize.phone import phone_region
+from bulkio.clean.sources import (
+    Source,
+    detect_source,
+    get_source,
+    normalize_header,
+    source_names,
+)
 from bulkio.errors import InputError
 
 __all__ = [
+    "COMBINE",
     "CONTACT_FIELDS",
     "CUSTOM_PREFIX",
     "EXTRA_FIELDS",
@@ -35,12 +50,15 @@ __all__ = [
     "ColumnSpec",
     "Mapping",
     "MappingFile",
+    "adopt_custom_fields",
     "build_mapping",
+    "closest_field",
     "infer_mapping",
     "load_mapping",
     "normalize_header",
     "render_mapping_toml",
     "suggest_target",
+    "unmapped_lines",
 ]
 
 DateOrder = Literal["DMY", "MDY", "YMD"]
@@ -64,11 +82,17 @@ TARGETS: tuple[str, ...] = (*CONTACT_FIELDS, "tags", *EXTRA_FIELDS)
 #: header prefix that maps a column to a custom field by name, key or id
 CUSTOM_PREFIX = "cf:"
 
+#: fields several columns may fill: "join" (values joined, in header order) or "fallback"
+#: (the first non-empty value is sent, the others are reported with ``extra-value``)
+COMBINE: dict[str, str] = {"lastName": "join", "address1": "join", "phone": "fallback",
+                           "email": "fallback", "city": "fallback"}  # fmt: skip
+
 _SYNONYMS: dict[str, tuple[str, ...]] = {
     "firstName": ("first name", "firstname", "first", "given name", "nombre", "nombres",
                   "primer nombre", "nombre de pila"),
     "lastName": ("last name", "lastname", "surname", "family name", "last", "apellido",
-                 "apellidos", "apellido(s)"),
+                 "apellidos", "apellido(s)", "apellido paterno", "apellido materno",
+                 "primer apellido", "segundo apellido"),
     "name": ("full name", "name", "contact name", "nombre completo", "nombre y apellido",
              "nombre y apellidos", "contacto", "cliente"),
     "email": ("email", "e-mail", "email address", "mail", "correo", "correo electrónico",
@@ -76,23 +100,28 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "phone": ("phone", "phone number", "telephone", "tel", "teléfono", "telefono", "celular",
               "cel", "móvil", "movil", "mobile", "mobile phone", "cell", "cell phone",
               "whatsapp", "número de teléfono", "teléfono móvil", "teléfono celular",
-              "número", "numero"),
+              "número", "numero", "mobile phone number", "teléfono fijo",
+              "business phone", "home phone"),
     "address1": ("address", "address 1", "address1", "street", "street address",
-                 "dirección", "direccion", "domicilio", "calle"),
+                 "dirección", "direccion", "domicilio", "calle", "colonia",
+                 "número exterior", "número interior", "num ext", "num int"),
     "city": ("city", "town", "ciudad", "municipio", "localidad", "alcaldía", "delegación"),
     "state": ("state", "province", "region", "estado", "provincia", "departamento",
-              "entidad federativa"),
+              "entidad federativa", "state/region", "state/province"),
     "postalCode": ("postal code", "postalcode", "zip", "zip code", "zipcode", "postcode",
-                   "código postal", "codigo postal", "cp", "c.p."),
-    "country": ("country", "country code", "país", "pais"),
-    "website": ("website", "web site", "web", "url", "site", "sitio web", "página web",
+                   "código postal", "codigo postal", "cp", "c.p.", "zip/postal code"),
+    "country": ("country", "country code", "país", "pais", "country/region",
+                "country region"),
+    "website": ("website", "web site", "web", "url", "site", "sitio web", "website url",
+                "página web",
                 "pagina web", "sitio"),
     "timezone": ("timezone", "time zone", "tz", "zona horaria", "huso horario"),
     "dateOfBirth": ("date of birth", "dob", "birthday", "birth date", "birthdate",
                     "fecha de nacimiento", "fecha nacimiento", "cumpleaños", "nacimiento",
                     "f. nacimiento"),
     "companyName": ("company", "company name", "organization", "organisation", "empresa",
-                    "compañía", "compania", "organización", "negocio", "razón social"),
+                    "compañía", "compania", "organización", "negocio", "razón social",
+                    "business name", "account name"),
     "source": ("source", "lead source", "origen", "fuente"),
     "tags": ("tags", "tag", "labels", "etiquetas", "etiqueta"),
     "gender": ("gender", "sex", "género", "genero", "sexo"),
@@ -112,15 +141,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "followers": ("followers", "seguidores"),
 }  # fmt: skip
 
-_NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _TRAILING_DIGITS = re.compile(r"\d+$")
-
-
-def normalize_header(text: str) -> str:
-    """Casefold, strip accents, punctuation, spaces: ``"Correo-E"`` -> ``"correoe"``."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _NON_ALNUM.sub("", stripped)
 
 
 _LOOKUP: dict[str, str] = {
@@ -130,13 +151,18 @@ _LOOKUP.update({normalize_header(t): t for t in TARGETS})
 
 
 def suggest_target(header: str) -> str | None:
-    """The standard target a header means, by synonym (``"Teléfono 2"`` -> ``phone``), or None."""
+    """The standard target a header means, by synonym (``"Teléfono 2"`` -> ``phone``), or None.
+
+    ``Mailing City`` / ``MailingPostalCode`` (Salesforce, Zoho) read as ``City`` / ``PostalCode``.
+    """
     key = normalize_header(header)
     if not key:
         return None
     found = _LOOKUP.get(key)
     if found is None:
         found = _LOOKUP.get(_TRAILING_DIGITS.sub("", key))
+    if found is None and key.startswith("mailing") and len(key) > len("mailing"):
+        found = _LOOKUP.get(key[len("mailing") :])
     return found
 
 
@@ -169,6 +195,8 @@ class MappingFile:
     default_region: str | None = None
     date_order: str | None = None
     tag_separator: str | None = None
+    #: the source preset (``[defaults] from = "salesforce"``)
+    source_name: str | None = None
 
 
 @dataclass
@@ -185,18 +213,63 @@ class Mapping:
     date_order: str | None = None
     tag_separator: str | None = None
     source: Path | None = None
+    #: the CRM export the headers come from (detected, or forced by --from / the mapping)
+    crm: Source | None = None
+    #: how many of the source's distinctive headers the file has
+    crm_hits: int = 0
+    #: "detected", "option" (--from) or "mapping" ([defaults] from)
+    crm_origin: str | None = None
 
     def columns_for(self, target: str) -> list[str]:
         """The columns mapped to ``target``, in header order."""
         return [c for c, s in self.columns.items() if s.target == target]
 
+    def combined(self) -> dict[str, list[str]]:
+        """target -> its columns, for the :data:`COMBINE` targets filled by several columns."""
+        out: dict[str, list[str]] = {}
+        for target in COMBINE:
+            cols = self.columns_for(target)
+            if len(cols) > 1:
+                out[target] = cols
+        return out
 
-def _unmapped_note(header: str) -> str:
+    def describe_source(self) -> str | None:
+        """``looks like a Salesforce contact export (6 of its headers)``, or None."""
+        if self.crm is None:
+            return None
+        if self.crm_origin == "detected":
+            return (f"looks like a {self.crm.label} ({self.crm_hits} of its headers); "
+                    "force another preset with --from NAME")  # fmt: skip
+        how = "--from" if self.crm_origin == "option" else "the mapping file"
+        return f"read as a {self.crm.label} ({how})"
+
+
+_FIELD_WORDS: dict[str, str] = {**_LOOKUP}
+
+
+def closest_field(header: str, custom_fields: Sequence[str] = ()) -> str | None:
+    """The API field (``state``) or custom field (``cf:Plan``) closest to ``header``, by
+    difflib over the synonyms, the field names and ``custom_fields``; None when nothing is
+    close (ratio below 0.6)."""
     key = normalize_header(header)
-    close = difflib.get_close_matches(key, list(_LOOKUP), n=1, cutoff=0.75) if key else []
-    if close:
-        guess = _LOOKUP[close[0]]
-        return f'no field matches; did you mean "{guess}"? (map it in a --map file)'
+    if not key:
+        return None
+    words = dict(_FIELD_WORDS)
+    for name in custom_fields:
+        words.setdefault(normalize_header(name), f"{CUSTOM_PREFIX}{name}")
+    close = difflib.get_close_matches(key, list(words), n=1, cutoff=0.6)
+    if not close and key.startswith("mailing"):
+        close = difflib.get_close_matches(key[7:], list(words), n=1, cutoff=0.6)
+    return words[close[0]] if close else None
+
+
+def _unmapped_note(header: str, custom_fields: Sequence[str] = ()) -> str:
+    guess = closest_field(header, custom_fields)
+    if guess is not None and guess.startswith(CUSTOM_PREFIX):
+        return (f'closest custom field: "{guess[len(CUSTOM_PREFIX):]}" (map it in a --map file: '
+                f'{{ custom_field = "{guess[len(CUSTOM_PREFIX):]}" }})')  # fmt: skip
+    if guess is not None:
+        return f'no field matches; closest API field: "{guess}" (map it in a --map file)'
     return (
         f'no standard field matches; map it in a --map file, e.g. {{ custom_field = "{header}" }}'
     )
@@ -217,10 +290,30 @@ def infer_mapping(headers: Sequence[str]) -> Mapping:
     return build_mapping(headers, None)
 
 
-def build_mapping(headers: Sequence[str], mapping_file: MappingFile | None) -> Mapping:
-    """Map ``headers``: the mapping file's explicit entries first, then synonyms for the rest.
+def _resolve_source(
+    headers: Sequence[str], mf: MappingFile, source: str | None
+) -> tuple[Source | None, int, str | None]:
+    name, origin = (source, "option") if source else (mf.source_name, "mapping")
+    if name and name != "auto":
+        try:
+            preset = get_source(name)
+        except KeyError:
+            raise InputError(f"unknown source {name!r}", path=mf.path if origin == "mapping"
+                             else None, hint="sources: " + ", ".join(source_names())) from None
+        return preset, preset.hits(headers), origin
+    found, hits = detect_source(headers)
+    return found, hits, "detected" if found else None
 
-    Raises InputError when the file names a column the headers do not have.
+
+def build_mapping(
+    headers: Sequence[str], mapping_file: MappingFile | None, *, source: str | None = None
+) -> Mapping:
+    """Map ``headers``: the mapping file's explicit entries first, then the rules of the
+    source preset (``source``: a :func:`~bulkio.clean.sources.source_names` name; None: the
+    mapping file's, else detected), then synonyms for the rest.
+
+    Raises InputError when the file names a column the headers do not have, or for an
+    unknown source name.
     """
     mf = mapping_file or MappingFile()
     present = set(headers)
@@ -237,6 +330,7 @@ def build_mapping(headers: Sequence[str], mapping_file: MappingFile | None) -> M
                 path=mf.path,
                 hint=hint,
             )
+    crm, hits, origin = _resolve_source(headers, mf, source)
     mapping = Mapping(
         headers=list(headers),
         constants=dict(mf.constants),
@@ -244,18 +338,23 @@ def build_mapping(headers: Sequence[str], mapping_file: MappingFile | None) -> M
         date_order=mf.date_order,
         tag_separator=mf.tag_separator,
         source=mf.path,
+        crm=crm,
+        crm_hits=hits,
+        crm_origin=origin,
     )
     taken: dict[str, str] = {}
     # explicit entries claim their targets before synonyms do, whatever the column order
     for name, spec in mf.columns.items():
         if spec.target is not None and spec.target != "tags":
-            if spec.target in taken:
+            if spec.target in taken and spec.target not in COMBINE:
                 raise InputError(
                     f'columns "{taken[spec.target]}" and "{name}" both map to {spec.target}',
                     path=mf.path,
                     hint="map one of them to a custom field or ignore it",
                 )
-            taken[spec.target] = name
+            taken.setdefault(spec.target, name)
+    # a field the mapping file fills explicitly takes no inferred column besides
+    explicit = set(taken)
     ignored = set(mf.ignore)
     for header in headers:
         if header in ignored:
@@ -268,19 +367,70 @@ def build_mapping(headers: Sequence[str], mapping_file: MappingFile | None) -> M
             ref = header[len(CUSTOM_PREFIX) :].strip()
             mapping.columns[header] = ColumnSpec(header, custom_field=ref, origin="header")
             continue
-        target = suggest_target(header)
+        rule = crm.rule(header) if crm is not None else None
+        if isinstance(rule, tuple):
+            mapping.unmapped[header] = f"{crm.label if crm else ''} column: {rule[1]}"
+            continue
+        target = rule if rule is not None else suggest_target(header)
         if target is None:
             if header.strip():
                 mapping.unmapped[header] = _unmapped_note(header)
             else:
                 mapping.unmapped[header] = "the column has no header; name it to map it"
-        elif target in taken and target != "tags":
+        elif target in taken and target != "tags" and (target not in COMBINE
+                                                         or target in explicit):
             mapping.unmapped[header] = _duplicate_note(target, taken[target])
         else:
             if target != "tags":
-                taken[target] = header
+                taken.setdefault(target, header)
             mapping.columns[header] = ColumnSpec(header, target=target)
     return mapping
+
+
+def adopt_custom_fields(mapping: Mapping, fields: Sequence[AbcMapping[str, Any]]) -> list[str]:
+    """Map the unmapped columns whose header is the name or key of one of the location's
+    custom ``fields`` (items of ``GET /locations/{id}/customFields``: ``name``,
+    ``fieldKey``) to that field, as a HighLevel export names them; refresh the other
+    unmapped columns' notes with the closest custom field. Returns the columns adopted.
+
+    Call it once the target location's fields are known (import), before resolving the
+    mapping's custom-field references.
+    """
+    by_key: dict[str, str] = {}
+    names: list[str] = []
+    for f in fields:
+        name = str(f.get("name") or "").strip()
+        key = str(f.get("fieldKey") or "").strip()
+        if not name and not key:
+            continue
+        ref = key or name
+        if name:
+            names.append(name)
+            by_key.setdefault(normalize_header(name), ref)
+        if key:
+            by_key.setdefault(normalize_header(key), ref)
+            by_key.setdefault(normalize_header(key.removeprefix("contact.")), ref)
+    adopted: list[str] = []
+    for header in list(mapping.unmapped):
+        found = by_key.get(normalize_header(header)) if header.strip() else None
+        if found is None:
+            continue
+        del mapping.unmapped[header]
+        mapping.columns[header] = ColumnSpec(header, custom_field=found, origin="header")
+        adopted.append(header)
+    if adopted:
+        # keep header order
+        mapping.columns = {h: mapping.columns[h] for h in mapping.headers if h in mapping.columns}
+    for header, note in list(mapping.unmapped.items()):
+        if header.strip() and note.startswith("no "):
+            mapping.unmapped[header] = _unmapped_note(header, names)
+    return adopted
+
+
+def unmapped_lines(mapping: Mapping) -> list[str]:
+    """One line a column that will not be sent, with its note (what check, map and import
+    print before sending)."""
+    return [f"{column}: {note}" for column, note in mapping.unmapped.items()]
 
 
 def _bad(path: Path, message: str, hint: str) -> InputError:
@@ -439,13 +589,20 @@ def load_mapping(path: str | Path) -> MappingFile:
     defaults = data.get("defaults", {})
     if not isinstance(defaults, dict):
         raise _bad(p, "[defaults] must be a table", 'default_region = "MX"')
-    bad_default = set(defaults) - {"default_region", "date_order", "tag_separator"}
+    bad_default = set(defaults) - {"default_region", "date_order", "tag_separator", "from"}
     if bad_default:
         raise _bad(
             p,
             f"[defaults] unknown option {sorted(bad_default)[0]!r}",
-            "options: default_region, date_order, tag_separator",
+            "options: default_region, date_order, tag_separator, from",
         )
+    source_name = defaults.get("from")
+    if source_name is not None:
+        try:
+            get_source(str(source_name))
+        except KeyError:
+            raise _bad(p, f"[defaults] from: unknown source {source_name!r}",
+                       "sources: " + ", ".join(source_names())) from None
     columns_raw = data.get("columns", {})
     if not isinstance(columns_raw, dict):
         raise _bad(p, "[columns] must be a table", '"Correo" = "email"')
@@ -477,6 +634,7 @@ def load_mapping(path: str | Path) -> MappingFile:
             if "tag_separator" in defaults
             else None
         ),
+        source_name=str(source_name) if source_name is not None else None,
     )
 
 
@@ -517,6 +675,10 @@ def render_mapping_toml(
         f"{_toml_str(mapping.date_order or 'DMY')}",
         f"{'' if mapping.tag_separator else '# '}tag_separator = "
         f"{_toml_str(mapping.tag_separator or ',')}",
+        f"{'' if mapping.crm else '# '}from = "
+        f"{_toml_str(mapping.crm.key if mapping.crm else 'auto')}"
+        + (f"  # {mapping.crm.label}" if mapping.crm else "  # source preset: "
+           + ", ".join(source_names())),
         "",
         "[columns]",
     ]

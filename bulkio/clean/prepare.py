@@ -24,8 +24,10 @@ API's upsert matching keys) fail with ``duplicate-in-file`` per the ``duplicates
 from __future__ import annotations
 
 import logging
+import re
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Mapping as AbcMapping
 from datetime import date
 from typing import Any, Literal
 
@@ -43,7 +45,14 @@ from bulkio.clean.columns import (
     plain_text,
     postal,
 )
-from bulkio.clean.mapping import Mapping, MappingFile, build_mapping
+from bulkio.clean.mapping import (
+    COMBINE,
+    Mapping,
+    MappingFile,
+    adopt_custom_fields,
+    build_mapping,
+    normalize_header,
+)
 from bulkio.clean.normalize import Result
 from bulkio.clean.normalize import country as n_country
 from bulkio.clean.normalize import dates as n_dates
@@ -76,6 +85,7 @@ class Preparation:
         date_order: str | None = None,
         duplicates: Duplicates = "first",
         today: date | None = None,
+        crm: str | None = None,
     ) -> None:
         if duplicates not in ("first", "last", "fail"):
             raise ValueError(f"duplicates must be first, last or fail, not {duplicates!r}")
@@ -84,7 +94,7 @@ class Preparation:
         self._first: Table | None = first
         self.table_info = first
         if not isinstance(mapping, Mapping):
-            mapping = build_mapping(first.headers, mapping)
+            mapping = build_mapping(first.headers, mapping, source=crm)
         self.mapping = mapping
         self.default_region = default_region or mapping.default_region or None
         if self.default_region:
@@ -97,7 +107,13 @@ class Preparation:
             delimiter=first.delimiter, sheet=first.sheet, header_row=first.header_row,
             mapped={c: s.label for c, s in mapping.columns.items()},
             unmapped=dict(mapping.unmapped), ignored=list(mapping.ignored),
+            source=mapping.crm.key if mapping.crm else None,
+            source_note=mapping.describe_source(), combined=mapping.combined(),
         )  # fmt: skip
+        # fallback fields filled by several columns: the first non-empty one is sent
+        self._fallback = {t: cols for t, cols in mapping.combined().items()
+                          if COMBINE[t] == "fallback"}  # fmt: skip
+        self._address_parts = {c: _address_part(c) for c in mapping.columns_for("address1")}
         # a contact id column alone is enough for updates by id (bulkio import --mode update)
         if not any(mapping.columns_for(t) for t in ("email", "phone", "contact_id")):
             raise InputError(
@@ -106,8 +122,6 @@ class Preparation:
                 hint="check --header-row, or name the columns in a --map file (`bulkio map FILE`)",
             )
         self._country_col = next(iter(mapping.columns_for("country")), None)
-        self._has_first_last = bool(mapping.columns_for("firstName")
-                                    or mapping.columns_for("lastName"))  # fmt: skip
         self._consumed = False
         # decided in pass 1
         self._column_orders: dict[str, str | None] = {}
@@ -128,6 +142,18 @@ class Preparation:
         # open, every phone is a possible duplicate key
         self._batches: PhoneBatches | None = None
         self._phones_open = True
+
+    def adopt_custom_fields(self, fields: Sequence[AbcMapping[str, Any]]) -> list[str]:
+        """Map the unmapped columns named like one of the location's custom ``fields`` (the
+        items of ``GET /locations/{id}/customFields``) to that field, as a HighLevel export
+        names them, and update the summary; call it before iterating. Returns the columns
+        adopted (see :func:`bulkio.clean.mapping.adopt_custom_fields`)."""
+        if self._consumed:
+            raise RuntimeError("adopt custom fields before iterating the preparation")
+        adopted = adopt_custom_fields(self.mapping, fields)
+        self.summary.mapped = {c: s.label for c, s in self.mapping.columns.items()}
+        self.summary.unmapped = dict(self.mapping.unmapped)
+        return adopted
 
     # -- planning ---------------------------------------------------------------------
 
@@ -227,7 +253,7 @@ class Preparation:
         phone_cols = self.mapping.columns_for("phone")
         email_col = email_cols[0] if email_cols else None
         phone_col = phone_cols[0] if phone_cols else None
-        phone_region = self.mapping.columns[phone_col].region if phone_col else None
+        specs = self.mapping.columns
         hashes: array[int] = array("q")
         rows: array[int] = array("q")
         row_numbers, phones = self._row_numbers, self._phones
@@ -253,16 +279,20 @@ class Preparation:
                     raw = values.get(column)
                     if raw and len(seen) < 200_000:
                         seen.add(raw.strip())
+                if len(email_cols) > 1:
+                    email_col = _first_filled(values, email_cols)
                 key = self._email_key(values, email_col)
                 if key is not None:
                     hashes.append(key)
                     rows.append(src.row)
                 # 0: no phone; the batch sets the code of a phone value
                 phones.append(0)
+                if len(phone_cols) > 1:
+                    phone_col = _first_filled(values, phone_cols)
                 if phone_col is not None:
                     raw = values.get(phone_col)
                     if raw and raw.strip():
-                        region = phone_region or self._row_region(values)
+                        region = specs[phone_col].region or self._row_region(values)
                         batches.add(index, raw.strip(), region)
             if self.duplicates == "first":
                 # "first" needs no look ahead: pass 2 starts while the phones of later
@@ -391,9 +421,13 @@ class Preparation:
         out = PreparedRow(src, contact, {}, tags, extras, issues, changes)
         region = self.default_region
         full_name: tuple[str, str] | None = None
+        whole_name: str | None = None
+        skip = self._fallback_skips(row, values, issues) if self._fallback else ()
         for plan in plans:
             raw = values.get(plan.column)
             if not raw:
+                continue
+            if skip and plan.column in skip:
                 continue
             text = raw.strip()
             if not text:
@@ -446,10 +480,15 @@ class Preparation:
                         # the value is dropped: the API would reject the whole row
                         changes.append(Change(row, plan.column, target, raw, None))
                         continue
+                if target == "lastName" and "lastName" in contact:
+                    # two surnames (Apellido Paterno + Apellido Materno) make the last name
+                    value = shown = f"{contact['lastName']} {value}"
                 (contact if dest == 0 else extras)[field_name] = value
                 if shown != raw:
                     changes.append(Change(row, plan.column, target, raw, shown))
             elif kind == "text" or kind == "extra-text":
+                if plan.target == "address1":
+                    text = self._address(contact.get("address1"), plan.column, text)
                 (contact if kind == "text" else extras)[plan.target] = text
                 if text != raw:
                     changes.append(Change(row, plan.column, plan.target, raw, text))
@@ -472,7 +511,13 @@ class Preparation:
                 else:
                     extras["followers"] = list(items)
             else:  # name
-                full_name = n_text.split_full_name(text)
+                full_name = n_text.split_name_if_unambiguous(text)
+                if full_name is None:
+                    whole_name = _WS.sub(" ", text)
+        if whole_name is not None and "firstName" not in contact and "lastName" not in contact:
+            # no unambiguous split and no first/last name on the row: the API's name
+            # field takes the full name whole
+            contact["name"] = whole_name
         if full_name is not None:
             name_col = self.mapping.columns_for("name")[0]
             for fld, part in zip(("firstName", "lastName"), full_name, strict=True):
@@ -491,6 +536,43 @@ class Preparation:
         return out
 
     _extra_targets = EXTRA_TARGETS
+
+    def _fallback_skips(self, row: int, values: dict[str, str | None],
+                        issues: list[RowIssue]) -> set[str]:
+        """Columns of fallback fields not sent on this row: all but the first non-empty one
+        of each field; a skipped value that differs from the sent one is a warning."""
+        skip: set[str] = set()
+        for target, cols in self._fallback.items():
+            chosen = _first_filled(values, cols)
+            for col in cols:
+                if col == chosen:
+                    continue
+                skip.add(col)
+                raw = values.get(col)
+                if chosen is None or not raw or not raw.strip():
+                    continue
+                if _same_value(target, raw, values.get(chosen) or ""):
+                    continue
+                issues.append(RowIssue(
+                    row, "extra-value",
+                    f"{col}: {raw.strip()!r} not sent ({target} comes from {chosen}); map "
+                    f"{col} to a custom field or a note to keep it", target, "warning"))
+        return skip
+
+    def _address(self, before: str | None, column: str, text: str) -> str:
+        """``text`` of address column ``column`` appended to the address so far, as Mexican
+        addresses are written: ``Av. Reforma 222 Int. 4, Col. Juárez``."""
+        part = self._address_parts.get(column)
+        folded = normalize_header(text)
+        if part == "colonia" and not folded.startswith(("col", "fracc", "barrio")):
+            text = f"Col. {text}"
+        elif part == "interior" and not folded.startswith(("int", "depto", "dept", "local")):
+            text = f"Int. {text}"
+        if not before:
+            return text
+        if part in ("exterior", "interior"):
+            return f"{before} {text}"
+        return f"{before}, {text}"
 
     def _apply_constants(self, out: PreparedRow) -> None:
         for key, value in self._constants.items():
@@ -560,6 +642,37 @@ class Preparation:
                     claimed.setdefault(key, row)
 
 
+_WS = re.compile(r"\s+")
+_DIGITS = re.compile(r"\D+")
+
+
+def _first_filled(values: dict[str, str | None], cols: list[str]) -> str | None:
+    for col in cols:
+        raw = values.get(col)
+        if raw and raw.strip():
+            return col
+    return None
+
+
+def _same_value(target: str, a: str, b: str) -> bool:
+    if target == "phone":
+        da, db = _DIGITS.sub("", a), _DIGITS.sub("", b)
+        return bool(da) and (da == db or (da.endswith(db[-10:]) and db.endswith(da[-10:])))
+    return a.strip().casefold() == b.strip().casefold()
+
+
+def _address_part(column: str) -> str:
+    """What an address1 column holds: exterior/interior number, colonia, or street."""
+    key = normalize_header(column)
+    if "colonia" in key or key in ("col", "fraccionamiento", "barrio"):
+        return "colonia"
+    if "interior" in key or key.endswith("int") or key in ("numint", "noint"):
+        return "interior"
+    if "exterior" in key or key.endswith("ext") or key in ("numero", "num", "no"):
+        return "exterior"
+    return "street"
+
+
 def prepare_rows(
     source: TableSource,
     mapping: Mapping | MappingFile | None = None,
@@ -568,12 +681,15 @@ def prepare_rows(
     date_order: str | None = None,
     duplicates: Duplicates = "first",
     today: date | None = None,
+    crm: str | None = None,
 ) -> Preparation:
     """Prepare every row of ``source`` (a Table factory, or a Table for small inputs).
 
     ``mapping`` is a resolved Mapping, a MappingFile (resolved against the headers) or
-    None (synonyms only). Iterate the result for PreparedRow records, then read its
-    ``summary``. Raises InputError when no column maps to email or phone.
+    None (synonyms only); ``crm`` forces a CRM preset (see
+    :mod:`bulkio.clean.sources`; default: the mapping file's, else detected). Iterate the
+    result for PreparedRow records, then read its ``summary``. Raises InputError when no
+    column maps to email or phone.
     """
     return Preparation(
         source,
@@ -582,4 +698,5 @@ def prepare_rows(
         date_order=date_order,
         duplicates=duplicates,
         today=today,
+        crm=crm,
     )

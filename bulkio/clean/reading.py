@@ -36,6 +36,9 @@ class ReadOptions:
     default_region: str | None = None
     date_order: str | None = None
     duplicates: Duplicates = "first"
+    #: CRM export preset (``salesforce``, see :mod:`bulkio.clean.sources`); None: the
+    #: mapping file's, else detected from the headers
+    source: str | None = None
 
     def open(self, path: Path) -> Table:
         """Open ``path`` afresh (a Table is single-use). Raises InputError."""
@@ -54,7 +57,7 @@ class ReadOptions:
         mapping_file = load_mapping(self.mapping) if self.mapping is not None else None
         return prepare_rows(factory, mapping_file, default_region=self.default_region,
                             date_order=self.date_order, duplicates=self.duplicates,
-                            today=today)
+                            today=today, crm=self.source)
 
     def to_json(self) -> dict[str, Any]:
         doc = dataclasses.asdict(self)

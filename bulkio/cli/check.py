@@ -8,7 +8,13 @@ from pathlib import Path
 
 import click
 
-from bulkio.clean.mapping import build_mapping, load_mapping, render_mapping_toml
+from bulkio.clean.mapping import (
+    COMBINE,
+    build_mapping,
+    load_mapping,
+    render_mapping_toml,
+    unmapped_lines,
+)
 from bulkio.clean.normalize.dates import detect_date_order
 from bulkio.cli import main
 from bulkio.cli.options import abort_on_errors
@@ -34,6 +40,8 @@ def _print_summary(result: CheckResult) -> None:
         read += f", sheet {s.sheet!r}"
     read += f", header row {s.header_row}"
     _echo(f"{s.path}: {read}")
+    if s.source_note:
+        _echo(s.source_note)
     _echo(f"rows read {s.rows_read}, ready {s.rows_ready}, failed {s.rows_failed}, "
           f"cells changed {s.changes}")  # fmt: skip
     for title, counts in (("errors", s.errors), ("warnings", s.warnings)):
@@ -44,8 +52,9 @@ def _print_summary(result: CheckResult) -> None:
     _echo("columns mapped:")
     for column, label in s.mapped.items():
         _echo(f"  {column} -> {label}")
+    _print_combined(s.combined)
     if s.unmapped:
-        _echo("columns NOT mapped (not sent; kept in the reports):")
+        _echo(f"columns NOT mapped ({len(s.unmapped)}; not sent, kept in the reports):")
         for column, note in s.unmapped.items():
             _echo(f"  {column}: {note}")
     if s.ignored:
@@ -62,6 +71,16 @@ def _print_summary(result: CheckResult) -> None:
     _echo(f"ready rows: {result.ready_path}")
     _echo(f"failures:   {result.failure_path}")
     _echo(f"changes:    {result.changes_path}")
+
+
+def _print_combined(combined: dict[str, list[str]]) -> None:
+    for target, cols in combined.items():
+        shown = " + ".join(cols)
+        if COMBINE[target] == "join":
+            _echo(f"  {target} joins {shown}")
+        else:
+            _echo(f"  {target} is the first non-empty of {shown} (the others are warned "
+                  "per row: extra-value)")  # fmt: skip
 
 
 @main.command()
@@ -123,9 +142,12 @@ def _date_orders(file: Path, reading: ReadOptions, columns: list[str]) -> dict[s
 @click.option(
     "-o",
     "--output",
+    "--write",
+    "output",
     type=click.Path(dir_okay=False, path_type=Path),
     metavar="FILE",
-    help="Write the mapping here (default: print it on stdout).",
+    help="Write the mapping here, to reuse with --map on the next file from the same source "
+    "(default: print it on stdout).",
 )
 @click.option("--force", is_flag=True, help="Overwrite --output if it exists.")
 def map_command(file: Path, *, reading: ReadOptions, output: Path | None, force: bool) -> None:
@@ -133,10 +155,12 @@ def map_command(file: Path, *, reading: ReadOptions, output: Path | None, force:
 
     \b
     Example:
-      bulkio map samples/contactos_mx.csv -o contactos.map.toml
+      bulkio map samples/crm/salesforce.csv --write salesforce.map.toml
 
     Every column is listed: mapped ones as `"Column" = "field"`, unmapped ones commented
-    out with a suggestion. Edit the file, then pass it to check or import with --map.
+    out with the closest field suggested (also listed on stderr). The CRM the file comes
+    from (detected, or --from) is saved as `from` in [defaults]. Edit the file, then pass
+    it to check or import with --map, for this file and the next export of the same CRM.
     With --map, the given mapping is the starting point. Date columns get the order their
     values prove (e.g. DMY when a day above 12 comes first).
     """
@@ -146,7 +170,7 @@ def map_command(file: Path, *, reading: ReadOptions, output: Path | None, force:
                              hint="pass --force to overwrite it, or choose another -o")  # fmt: skip
         mapping_file = load_mapping(reading.mapping) if reading.mapping else None
         table = reading.open(file)
-        mapping = build_mapping(table.headers, mapping_file)
+        mapping = build_mapping(table.headers, mapping_file, source=reading.source)
         if reading.default_region:
             mapping.default_region = reading.default_region
         if reading.date_order:
@@ -155,6 +179,14 @@ def map_command(file: Path, *, reading: ReadOptions, output: Path | None, force:
                      if s.target in _DATE_TARGETS and s.date_order is None]  # fmt: skip
         orders = {} if mapping.date_order else _date_orders(file, reading, date_cols)
         text = render_mapping_toml(mapping, file_name=file.name, date_orders=orders)
+        note = mapping.describe_source()
+        if note:
+            _echo(note)
+        _print_combined(mapping.combined())
+        if mapping.unmapped:
+            _echo(f"columns NOT mapped ({len(mapping.unmapped)}; not sent unless you map them):")
+            for line in unmapped_lines(mapping):
+                _echo(f"  {line}")
         if output is None:
             click.echo(text, nl=False)
         else:

@@ -23,6 +23,7 @@ import click
 from bulkio.clean.normalize.phone import phone_region
 from bulkio.clean.prepare import Preparation
 from bulkio.clean.reading import ReadOptions
+from bulkio.clean.sources import source_names
 
 __all__ = [
     "ReadOptions",
@@ -114,9 +115,14 @@ def reading_option_list(*, prepare: bool = True) -> list[Callable[[Any], Any]]:
                      default="first", show_default=True,
                      help="Rows sharing an email or phone: keep the first, the last, or fail "
                      "them all."),
+        click.option("--from", "source", type=click.Choice(["auto", *source_names()],
+                                                          case_sensitive=False),
+                     metavar="SOURCE",
+                     help="The CRM the file was exported from: auto (detected, the default), "
+                     + ", ".join(source_names()) + ". See docs/sources.md."),
     ]  # fmt: skip
     if not prepare:
-        del options[7], options[4]
+        del options[8], options[7], options[4]
     return options
 
 
@@ -131,7 +137,12 @@ def pop_read_options(kwargs: dict[str, Any]) -> ReadOptions:
         default_region=_region(kwargs.pop("default_region")),
         date_order=(kwargs.pop("date_order") or "").upper() or None,
         duplicates=kwargs.pop("duplicates", "first"),
+        source=_source(kwargs.pop("source", None)),
     )
+
+
+def _source(value: str | None) -> str | None:
+    return None if value is None or value.lower() == "auto" else value.lower()
 
 
 def reading_options(func: Callable[..., R]) -> Callable[..., R]:

@@ -108,12 +108,15 @@ def test_normalize_header_strips_accents_case_and_punctuation() -> None:
     assert normalize_header("AÑO-Nacimiento") == "anonacimiento"
 
 
-def test_second_phone_is_unmapped_with_a_note() -> None:
-    mapping = infer_mapping(["Teléfono", "Celular", "Correo", "Email (2)"])
-    assert mapping.columns_for("phone") == ["Teléfono"]
-    assert "additionalPhones" in mapping.unmapped["Celular"]
-    assert mapping.columns_for("email") == ["Correo"]
-    assert "additionalEmails" in mapping.unmapped["Email (2)"]
+def test_second_phone_and_email_are_fallbacks_and_a_second_website_is_unmapped() -> None:
+    mapping = infer_mapping(["Teléfono", "Celular", "Correo", "Email (2)", "Web", "Sitio"])
+    assert mapping.columns_for("phone") == ["Teléfono", "Celular"]
+    assert mapping.columns_for("email") == ["Correo", "Email (2)"]
+    assert mapping.combined() == {"phone": ["Teléfono", "Celular"],
+                                  "email": ["Correo", "Email (2)"]}  # fmt: skip
+    assert mapping.columns_for("website") == ["Web"]
+    assert mapping.unmapped["Sitio"] == (
+        'website already comes from "Web"; map this column elsewhere or ignore it')
 
 
 def test_unmapped_columns_are_listed_with_a_suggestion() -> None:
@@ -227,9 +230,12 @@ def test_mapping_naming_an_absent_column(tmp_path: Path) -> None:
 
 
 def test_two_explicit_columns_for_one_field(tmp_path: Path) -> None:
-    mf = load_mapping(_write(tmp_path, '[columns]\n"A" = "email"\n"B" = "email"'))
-    with pytest.raises(InputError, match="both map to email"):
+    mf = load_mapping(_write(tmp_path, '[columns]\n"A" = "website"\n"B" = "website"'))
+    with pytest.raises(InputError, match="both map to website"):
         build_mapping(["A", "B"], mf)
+    # fields that combine (join or first non-empty) take several explicit columns
+    mf = load_mapping(_write(tmp_path, '[columns]\n"A" = "email"\n"B" = "email"'))
+    assert build_mapping(["A", "B"], mf).combined() == {"email": ["A", "B"]}
 
 
 def test_rendered_mapping_round_trips(tmp_path: Path) -> None:

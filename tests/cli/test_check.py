@@ -199,3 +199,51 @@ def test_ambiguous_dates_fail_until_date_order_is_given(tmp_path: Path) -> None:
     assert second.exit_code == 0
     ready = read_csv(tmp_path / "fechas-check" / "fechas.ready.csv")
     assert [r["dateOfBirth"] for r in ready] == ["1990-04-03", "1980-06-05"]
+
+
+@pytest.fixture
+def salesforce(tmp_path: Path) -> Path:
+    shutil.copy(SAMPLES / "crm" / "salesforce.csv", tmp_path / "salesforce.csv")
+    return tmp_path / "salesforce.csv"
+
+
+def test_check_names_the_source_and_lists_unmapped_columns(salesforce: Path) -> None:
+    result = invoke("check", str(salesforce), "--default-region", "MX", "--json")
+    assert result.exit_code == 0, result.output
+    assert ("looks like a Salesforce contact export (10 of its headers); force another preset "
+            "with --from NAME") in result.stderr  # fmt: skip
+    assert "  Mailing Zip/Postal Code -> postalCode" in result.stderr
+    assert "  phone is the first non-empty of Business Phone + Mobile" in result.stderr
+    assert "columns NOT mapped (6; not sent, kept in the reports):" in result.stderr
+    assert "  Other Street: Salesforce contact export column: a second address set" in (
+        result.stderr)
+    doc = json.loads(result.stdout)
+    assert doc["source"] == "salesforce"
+    assert doc["warnings"] == {"extra-value": 1}
+    assert doc["combined"] == {"phone": ["Business Phone", "Mobile"]}
+
+
+def test_from_forces_a_preset_and_rejects_unknown_names(salesforce: Path) -> None:
+    result = invoke("check", str(salesforce), "--default-region", "MX", "--from", "zoho")
+    assert "read as a Zoho CRM contact export (--from)" in result.stderr
+    assert "  Other Street: Zoho CRM contact export column: a second address" in result.stderr
+    bad = CliRunner().invoke(main, ["check", str(salesforce), "--from", "sugarcrm"])
+    assert bad.exit_code == 2 and "--from" in bad.output
+
+
+def test_map_write_saves_the_mapping_for_the_next_file(salesforce: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sf.map.toml"
+    result = invoke("map", str(salesforce), "--write", str(out))
+    assert result.exit_code == 0, result.output
+    assert "columns NOT mapped (6; not sent unless you map them):" in result.stderr
+    text = out.read_text(encoding="utf-8")
+    assert 'from = "salesforce"  # Salesforce contact export' in text
+    assert '"Mobile" = "phone"' in text and '"Business Phone" = "phone"' in text
+    assert load_mapping(out).source_name == "salesforce"
+    # the next export of the same CRM, with the same columns, reads the same way
+    nxt = tmp_path / "salesforce-march.csv"
+    shutil.copy(salesforce, nxt)
+    again = invoke("check", str(nxt), "--map", str(out), "--default-region", "MX", "--json")
+    assert again.exit_code == 0, again.output
+    assert "read as a Salesforce contact export (the mapping file)" in again.stderr
+    assert json.loads(again.stdout)["mapped"]["Mailing Country"] == "country"

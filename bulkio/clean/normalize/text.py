@@ -19,6 +19,7 @@ __all__ = [
     "normalize_website",
     "parse_bool",
     "split_full_name",
+    "split_name_if_unambiguous",
     "split_tags",
 ]
 
@@ -208,6 +209,33 @@ def split_full_name(raw: str) -> tuple[str, str]:
             return first, last
     first, _, last = text.partition(" ")
     return first, last
+
+
+#: given names that are often the second half of a compound given name (María José, Juan
+#: Carlos): a two-word name ending in one of them may have no surname at all
+_COMPOUND_SECOND = frozenset({
+    "jose", "maria", "carlos", "luis", "antonio", "manuel", "fernanda", "guadalupe", "elena",
+    "isabel", "eugenia", "angel", "alberto", "pablo", "jesus", "francisco", "javier", "ignacio",
+    "andrea", "paula", "sofia", "teresa", "victoria", "camila", "alejandro", "eduardo",
+})  # fmt: skip
+
+
+def split_name_if_unambiguous(raw: str) -> tuple[str, str] | None:
+    """``(first, last)`` when a full name splits one way only, else None (send it whole
+    as the API's ``name``): ``Pérez García, Ana`` (comma form) and ``Ana Pérez`` (one given
+    name, one surname) split; ``Juan Carlos Pérez`` (compound given name?), ``Ana Pérez
+    García`` (two surnames?) and ``María José`` (a compound given name, no surname) do not,
+    since no rule tells them apart."""
+    text = _WHITESPACE.sub(" ", raw).strip(" ,")
+    if text.count(",") == 1:
+        last, first = (part.strip() for part in text.split(","))
+        if first and last:
+            return first, last
+        return None
+    words = text.split(" ")
+    if len(words) == 2 and "," not in text and _fold(words[1]) not in _COMPOUND_SECOND:
+        return words[0], words[1]
+    return None
 
 
 # --- DND ----------------------------------------------------------------------------
