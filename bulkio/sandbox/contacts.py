@@ -67,6 +67,8 @@ def _resolve_custom(store: Store, location_id: str, items: list[dict[str, Any]])
         if extra:
             raise unprocessable([f"property customFields.{sorted(extra)[0]} should not exist"])
         ref = item.get("id") or item.get("key")
+        if not isinstance(ref, str):
+            raise unprocessable(["customFields.id must be a string"])
         field = by_id.get(ref) if item.get("id") else by_key.get(ref)
         if field is None:
             raise unprocessable([f"customFields: no custom field with id or key {ref!r}"])

@@ -129,11 +129,10 @@ def build_api(store: Store, config: ApiConfig) -> Starlette:
         if not q.get("locationId"):
             raise unprocessable(["locationId should not be empty"])
         _same_location(q.get("locationId"), loc)
-        try:
-            limit = int(q.get("limit", "25"))
-            skip = int(q.get("skip", "0"))
-        except ValueError as exc:
-            raise bad_request("limit and skip must be numbers") from exc
+        limit_text, skip_text = q.get("limit", "25"), q.get("skip", "0")
+        if not all(t.isascii() and t.isdigit() and len(t) <= 9 for t in (limit_text, skip_text)):
+            raise bad_request("limit and skip must be numbers")
+        limit, skip = int(limit_text), int(skip_text)
         if not 1 <= limit <= 100:
             raise unprocessable(["limit must not be greater than 100"])
         filters: list[dict[str, Any]] = [
@@ -142,7 +141,8 @@ def build_api(store: Store, config: ApiConfig) -> Starlette:
         if q.get("startAfter"):
             # the listing's cursor is the dateAdded (epoch ms) of the last contact seen;
             # contacts added in that same millisecond come after it
-            if not q["startAfter"].isdigit():
+            text = q["startAfter"]
+            if not (text.isascii() and text.isdigit() and len(text) <= 16):
                 raise bad_request("startAfter must be a number")
             filters.append({"field": "dateAdded", "operator": "range",
                             "value": {"gt": int(q["startAfter"])}})  # fmt: skip
