@@ -35,8 +35,6 @@ class ApiConfig:
     """Tunables of the emulated API (changed at runtime through the admin endpoints)."""
 
     max_bulk_tag_ids: int = 500
-    #: search and duplicate lookups see a write only this long after it (0: at once)
-    search_lag_ms: int = 0
 
 
 @dataclass(frozen=True)

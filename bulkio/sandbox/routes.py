@@ -123,7 +123,7 @@ def build_api(store: Store, config: ApiConfig) -> Starlette:
             values["email"] = q["email"].strip()
         if q.get("number"):
             values["phone"] = check_contact_values({"phone": q["number"]}).get("phone")
-        found = C.find_duplicate(store, loc, values)
+        found = C.find_duplicate(store, loc, values, lagged=True)
         return 200, {"contact": C.render(found[0]) if found else None}
 
     async def list_contacts_v2(request: Request, ctx: Ctx) -> tuple[int, Any]:

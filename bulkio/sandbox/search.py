@@ -279,8 +279,9 @@ def search(store: Store, location_id: str, body: dict[str, Any]) -> dict[str, An
         compiler.params.extend([needle, needle, needle.replace(" ", ""), needle])
     keys = _sort_keys(body.get("sort"))
     base_params = [location_id, *compiler.params]
+    table = store.search_table()  # with a search lag, the writes that are due only
     total = store.query(
-        f"SELECT COUNT(*) FROM contacts WHERE location_id = ? AND {where}", base_params
+        f"SELECT COUNT(*) FROM {table} WHERE location_id = ? AND {where}", base_params
     )[0][0]
     # the id breaks ties in the direction of the last key, so a one-direction sort can
     # page with a row-value comparison that SQLite serves from the (date_added, id) index
@@ -309,7 +310,7 @@ def search(store: Store, location_id: str, body: dict[str, Any]) -> dict[str, An
                 "use searchAfter to fetch more."
             )
     rows = store.query(
-        f"SELECT data, {select_keys} FROM contacts WHERE location_id = ? AND {where} "
+        f"SELECT data, {select_keys} FROM {table} WHERE location_id = ? AND {where} "
         f"ORDER BY {order} LIMIT ? OFFSET ?",
         [*params, limit, offset],
     )
