@@ -335,6 +335,7 @@ def build_api(store: Store, config: ApiConfig) -> Starlette:
             await _json(request), TASK_FIELDS, required=("title", "dueDate", "completed")
         )
         task = {"id": new_id(), "contactId": cid, **body}
+        task = {k: v for k, v in task.items() if v is not None}  # as for contacts and notes
         store.add_child("tasks", loc, cid, task)
         return 201, {"task": task}
 
