@@ -24,7 +24,14 @@ from bulkio.export.filters import (
     parse_filter,
     parse_sort,
 )
-from bulkio.export.run import DEFAULT_OVERLAP, ExportResult, ExportSpec, expand_target, run_export
+from bulkio.export.run import (
+    DEFAULT_OVERLAP,
+    ExportResult,
+    ExportSpec,
+    expand_target,
+    next_run_number,
+    run_export,
+)
 from bulkio.files.export_writers import detect_format
 
 _DELIMITERS = {"tab": "\t", "\\t": "\t", "semicolon": ";", "comma": ",", "pipe": "|"}
@@ -91,7 +98,9 @@ class _Bar:
     required=True,
     metavar="FILE",
     help="Output file: .csv, .xlsx or .jsonl (by extension); '-' streams CSV to stdout. "
-    "{date} and {time} (UTC) are replaced, e.g. contacts-{date}.csv.",
+    "{date}, {time} (UTC, HHMMSS) and {run} (run number from --state) are replaced, e.g. "
+    "contacts-{date}-{time}.csv. With --state an existing file is never overwritten "
+    "(-2, -3... is added).",
 )
 @click.option(
     "--filter",
@@ -216,7 +225,7 @@ def export_command(
     include_kinds = _csv_list(include) or []
     if to_stdout and include_kinds:
         raise click.UsageError("--include writes sibling files; use -o FILE, not -o -")
-    target_name = expand_target(output)
+    target_name = expand_target(output, run=next_run_number(state))
     with abort_on_errors():
         fmt = detect_format(target_name)
     try:

@@ -14,7 +14,6 @@ import csv
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any, Literal, Protocol
@@ -23,6 +22,7 @@ import xlsxwriter
 
 from bulkio.errors import InputError
 from bulkio.files.formula import FORMULA_PREFIXES, neutralize
+from bulkio.files.safe_write import AtomicFile, write_error
 
 OutputFormat = Literal["csv", "xlsx", "jsonl"]
 FORMATS: dict[str, OutputFormat] = {".csv": "csv", ".xlsx": "xlsx", ".jsonl": "jsonl"}
@@ -81,40 +81,11 @@ class Output(Protocol):
     def abort(self) -> None: ...
 
 
-class _Temp:
+class _Temp(AtomicFile):
     """A temporary file beside ``final`` that becomes ``final`` on :meth:`replace`."""
 
-    def __init__(self, final: Path) -> None:
-        self.final = final
-        if final.is_dir():
-            raise InputError(
-                f"{final} is a folder",
-                path=final,
-                hint="give a file name, e.g. -o contacts.csv",
-            )
-        try:
-            fd, name = tempfile.mkstemp(
-                dir=final.parent, prefix=f".{final.name}.", suffix=".tmp"
-            )
-        except OSError as exc:
-            raise InputError(
-                f"cannot write in {final.parent}: {exc.strerror}",
-                path=final,
-                hint="check that the folder exists and is writable",
-            ) from exc
-        os.close(fd)
-        self.path = Path(name)
-
     def replace(self) -> None:
-        # mkstemp creates the file 0600; give it the permissions a normal file would get.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(self.path, 0o666 & ~umask)
-        os.replace(self.path, self.final)
-
-    def discard(self) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
+        self.commit()
 
 
 class _TextSheet:
@@ -128,8 +99,10 @@ class _TextSheet:
         fmt: OutputFormat,
         delimiter: str,
         raw: bool,
+        target: Path | None = None,
     ) -> None:
         self.rows = 0
+        self._target = target if target is not None else Path("-")
         self._stream = stream
         self._headers = list(headers)
         self._raw = raw
@@ -148,6 +121,12 @@ class _TextSheet:
         return [neutralize(c) if c[:1] in _TRIGGERS else c for c in row]
 
     def write_rows(self, rows: Iterable[Sequence[str]]) -> None:
+        try:
+            self._write_rows(rows)
+        except OSError as exc:
+            raise write_error(self._target, exc) from exc
+
+    def _write_rows(self, rows: Iterable[Sequence[str]]) -> None:
         if self._fmt == "csv":
             before = self.rows
             page = rows if isinstance(rows, list) else list(rows)
@@ -230,12 +209,11 @@ class TextOutput:
         final = self._path if first else sibling_path(self._path, name)
         temp = _Temp(final)
         encoding = "utf-8-sig" if self._bom and self._fmt == "csv" else "utf-8"
-        handle = open(  # noqa: SIM115
-            temp.path, "w", encoding=encoding, newline="", buffering=1 << 20
-        )
+        handle = temp.open_text(encoding=encoding, buffering=1 << 20)
         self._files.append((temp, handle))
         return _TextSheet(
-            handle, headers, fmt=self._fmt, delimiter=self._delimiter, raw=self._raw
+            handle, headers, fmt=self._fmt, delimiter=self._delimiter, raw=self._raw,
+            target=final,
         )
 
     def commit(self) -> list[Path]:
@@ -243,10 +221,14 @@ class TextOutput:
             assert self._stream is not None
             self._stream.flush()
             return []
-        for _temp, handle in self._files:
-            handle.flush()
-            os.fsync(handle.fileno())
-            handle.close()
+        for temp, handle in self._files:
+            try:
+                handle.flush()
+                os.fsync(handle.fileno())
+                handle.close()
+            except OSError as exc:
+                self.abort()
+                raise write_error(temp.final, exc) from exc
         for temp, _handle in self._files:
             temp.replace()
         return [temp.final for temp, _ in self._files]
@@ -300,6 +282,12 @@ class _XlsxSheet:
         ws.autofilter(0, 0, max(self._row, 1), max(len(self._headers) - 1, 0))
 
     def write_rows(self, rows: Iterable[Sequence[str]]) -> None:
+        try:
+            self._write_rows(rows)
+        except OSError as exc:
+            raise write_error(self._output.target, exc) from exc
+
+    def _write_rows(self, rows: Iterable[Sequence[str]]) -> None:
         widths = self._widths
         for row in rows:
             if self._row >= XLSX_MAX_ROWS:
@@ -326,7 +314,9 @@ class XlsxOutput:
     """One workbook (xlsxwriter ``constant_memory``); each sheet is a worksheet."""
 
     def __init__(self, path: Path) -> None:
+        self.target = path
         self._temp = _Temp(path)
+        self._temp.discard_fd()
         self.workbook: Any = xlsxwriter.Workbook(
             str(self._temp.path),
             {
@@ -350,9 +340,13 @@ class XlsxOutput:
     def commit(self) -> list[Path]:
         for sheet in self._sheets:
             sheet.close()
-        self.workbook.close()
-        with open(self._temp.path, "rb") as handle:
-            os.fsync(handle.fileno())
+        try:
+            self.workbook.close()
+            with open(self._temp.path, "rb") as handle:
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            self._temp.discard()
+            raise write_error(self._temp.final, exc) from exc
         self._temp.replace()
         return [self._temp.final]
 

@@ -1,8 +1,9 @@
 """Streaming sheet writers for report files: CSV (UTF-8 with BOM) and XLSX (xlsxwriter).
 
-Both write to a temporary file beside the target and rename it into place on
-:meth:`SheetWriter.close`, so a crash never leaves a half-written report under the final
-name, and a resume/retry simply overwrites the previous reports.
+Both write to a temporary file beside the target (:class:`bulkio.files.safe_write.AtomicFile`:
+exclusive, unpredictable name) and rename it into place on :meth:`SheetWriter.close`, so a
+crash, a full disk or a read-only folder never leaves a half-written report under the final
+name and the previous report stays; a resume/retry simply overwrites the previous reports.
 
 CSV: UTF-8 *with* BOM, because Excel (the tool most users open reports with) reads a BOM-less
 CSV as the ANSI code page and mangles accents (``José`` -> ``JosÃ©``); every other tool
@@ -19,6 +20,7 @@ optional ``Summary`` sheet.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -29,6 +31,7 @@ from typing import IO, Literal, Protocol
 import xlsxwriter
 
 from bulkio.files.formula import FORMULA_PREFIXES, neutralize
+from bulkio.files.safe_write import AtomicFile, write_error
 
 Cell = str | int | float | None
 ReportFormat = Literal["csv", "xlsx"]
@@ -56,10 +59,6 @@ class SheetWriter(Protocol):
         """Drop the temporary file; the target is left untouched."""
 
 
-def _tmp_path(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
-
-
 class CsvSheetWriter:
     """CSV in UTF-8 with BOM, the given delimiter, formula cells neutralized.
 
@@ -70,9 +69,8 @@ class CsvSheetWriter:
 
     def __init__(self, path: Path, headers: Sequence[str], *, delimiter: str = ",") -> None:
         self.path = path
-        self._tmp = _tmp_path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._fh: IO[str] = self._tmp.open("w", encoding="utf-8-sig", newline="")
+        self._tmp = AtomicFile(path, make_parent=True)
+        self._fh: IO[str] = self._tmp.open_text(encoding="utf-8-sig")
         self._buf = io.StringIO()
         self._csv = csv.writer(self._buf, delimiter=delimiter, lineterminator="\r\n")
         self._pending: list[list[Cell]] = [[neutralize(h) for h in headers]]
@@ -84,13 +82,20 @@ class CsvSheetWriter:
             ["'" + c if isinstance(c, str) and c[:1] in _TRIGGERS else c for c in cells]
         )
         if len(pending) >= _CSV_BATCH:
-            self._flush()
+            try:
+                self._flush()
+            except BaseException:
+                self.abort()
+                raise
 
     def _flush(self) -> None:
         buf = self._buf
         self._csv.writerows(self._pending)
         self._pending.clear()
-        self._fh.write(buf.getvalue())
+        try:
+            self._fh.write(buf.getvalue())
+        except OSError as exc:
+            raise write_error(self.path, exc) from exc
         buf.seek(0)
         buf.truncate()
 
@@ -98,15 +103,23 @@ class CsvSheetWriter:
         """Flush and rename into place (CSV has no summary sheet: see the JSON summary)."""
         try:
             self._flush()
-        finally:
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
             self._fh.close()
-        os.replace(self._tmp, self.path)
+        except OSError as exc:
+            self.abort()
+            raise write_error(self.path, exc) from exc
+        except BaseException:
+            self.abort()
+            raise
+        self._tmp.commit()
 
     def abort(self) -> None:
         """Drop the temporary file."""
         self._pending.clear()
-        self._fh.close()
-        self._tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            self._fh.close()
+        self._tmp.discard()
 
 
 class XlsxSheetWriter:
@@ -114,10 +127,10 @@ class XlsxSheetWriter:
 
     def __init__(self, path: Path, headers: Sequence[str], *, sheet_name: str = "Rows") -> None:
         self.path = path
-        self._tmp = _tmp_path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self._tmp = AtomicFile(path, make_parent=True)
+        self._tmp.discard_fd()
         self._book = xlsxwriter.Workbook(
-            str(self._tmp),
+            str(self._tmp.path),
             {
                 "constant_memory": True,
                 "strings_to_numbers": False,
@@ -131,15 +144,20 @@ class XlsxSheetWriter:
         self._pending: list[Sequence[Cell]] = []
         self._next_row = 1
         self._widths_set = False
+        self._closed = False
 
     def write(self, cells: Sequence[Cell]) -> None:
         """Append one row (the first rows are buffered to size the columns)."""
-        if not self._widths_set:
-            self._pending.append(cells)
-            if len(self._pending) >= _WIDTH_SAMPLE:
-                self._start()
-            return
-        self._put(cells)
+        try:
+            if not self._widths_set:
+                self._pending.append(cells)
+                if len(self._pending) >= _WIDTH_SAMPLE:
+                    self._start()
+                return
+            self._put(cells)
+        except OSError as exc:
+            self.abort()
+            raise write_error(self.path, exc) from exc
 
     def _start(self) -> None:
         widths = [len(h) + 2 for h in self._headers]
@@ -170,8 +188,12 @@ class XlsxSheetWriter:
 
     def close(self, summary: Sequence[tuple[str, Cell]] | None = None) -> None:
         """Add autofilter and the Summary sheet, save, rename into place."""
-        if not self._widths_set:
-            self._start()
+        try:
+            if not self._widths_set:
+                self._start()
+        except OSError as exc:
+            self.abort()
+            raise write_error(self.path, exc) from exc
         if self._headers:
             self._sheet.autofilter(0, 0, max(self._next_row - 1, 0), len(self._headers) - 1)
         if summary is not None:
@@ -184,15 +206,27 @@ class XlsxSheetWriter:
                     sheet.write_string(r, 1, value[:_XLSX_MAX_CHARS])
                 elif value is not None:
                     sheet.write_number(r, 1, value)
-        self._book.close()
-        os.replace(self._tmp, self.path)
+        self._closed = True
+        try:
+            self._book.close()
+        except OSError as exc:
+            self._tmp.discard()
+            raise write_error(self.path, exc) from exc
+        except BaseException:
+            self._tmp.discard()
+            raise
+        self._tmp.commit()
 
     def abort(self) -> None:
         """Drop the temporary file."""
+        if self._closed:
+            return
+        self._closed = True
         try:
-            self._book.close()
+            with contextlib.suppress(Exception):
+                self._book.close()
         finally:
-            self._tmp.unlink(missing_ok=True)
+            self._tmp.discard()
 
 
 def open_sheet_writer(

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -39,6 +38,7 @@ from typing import Any, Protocol
 from bulkio.clean.records import Change
 from bulkio.errors import CODES
 from bulkio.files.report_sheets import Cell, ReportFormat, open_sheet_writer
+from bulkio.files.safe_write import write_text_atomic
 from bulkio.files.table import SourceRow
 from bulkio.runs.kit import RequestStats
 
@@ -312,9 +312,7 @@ def write_reports(
         raise
     doc = report.to_json()
     doc["generated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-    tmp = summary_path.with_name(f".{summary_path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, summary_path)
+    write_text_atomic(summary_path, json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
     return report
 
 
