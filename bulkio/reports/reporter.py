@@ -18,7 +18,10 @@ once, in source order, joins every row on its number with its outcome, and write
     :meth:`Report.to_json`.
 
 Every source row lands in exactly one file: a row with no outcome (the run stopped first)
-or still ``pending`` is a failure with code ``not-processed``. A retry merges naturally:
+or still ``pending`` is a failure with code ``not-processed``. A run that processed no row
+at all (stopped before sending anything) leaves earlier reports of the same name as they
+were, instead of replacing a real result with a file of not-processed rows.
+A retry merges naturally:
 it replaces the failed rows' outcomes in the journal, and the reports are rewritten from
 the whole source. Formats: see :mod:`bulkio.files.report_sheets` (CSV is UTF-8 with BOM).
 """
@@ -246,6 +249,10 @@ def write_reports(
     """
     started = time.monotonic()
     success_path, failure_path, summary_path = report_paths(out_dir, stem, fmt)
+    if not _any_processed(states) and (success_path.exists() or failure_path.exists()):
+        return _kept_earlier(source_rows, states, command=command, run_id=run_id,
+                             paths=(success_path, failure_path, summary_path),
+                             requests=requests, duration_s=duration_s, started=started)
     user_cols = _user_columns(headers)
     id_col = _free_name("contact_id", user_cols)
     action_col = _free_name("action", user_cols)
@@ -314,6 +321,30 @@ def write_reports(
     doc["generated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     write_text_atomic(summary_path, json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
     return report
+
+
+def _any_processed(states: Mapping[int, RowOutcome]) -> bool:
+    """Whether any row has an outcome other than ``pending`` (stops at the first)."""
+    return any(st.status != "pending" for st in states.values())
+
+
+def _kept_earlier(
+    source_rows: Iterable[SourceRow], states: Mapping[int, RowOutcome], *, command: str,
+    run_id: str | None, paths: tuple[Path, Path, Path], requests: RequestStats | None,
+    duration_s: float | None, started: float,
+) -> Report:
+    """A run that processed no row: the earlier reports stay; its rows are not-processed."""
+    rows = sum(1 for _ in source_rows)
+    log.warning("no row was processed in this run: the earlier reports (%s, %s) are left "
+                "as they were", paths[0], paths[1])
+    return Report(
+        command=command, run_id=run_id,
+        by_error={"not-processed": rows} if rows else {},
+        success_path=paths[0], failure_path=paths[1], summary_path=paths[2],
+        requests=requests or RequestStats(),
+        duration_s=duration_s if duration_s is not None else time.monotonic() - started,
+        not_in_source=0 if not states else sum(1 for _ in states),
+    )
 
 
 def write_changes(

@@ -301,3 +301,26 @@ def test_csv_writer_abort_leaves_previous_file(tmp_path: Path) -> None:
     writer.abort()
     assert path.read_bytes() == b"previous"
     assert list(tmp_path.iterdir()) == [path]
+
+
+def test_a_run_that_processed_no_row_leaves_earlier_reports_alone(tmp_path: Path) -> None:
+    states = {r: Outcome("ok", action="created", contact_id=f"c{r}") for r in range(2, 6)}
+    write_reports(source_rows=_rows(4), headers=HEADERS, states=states, out_dir=tmp_path,
+                  stem="in", fmt="csv")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert len(_read_csv(tmp_path / "in.success.csv")) == 5
+    stopped = write_reports(source_rows=_rows(4), headers=HEADERS,
+                            states={2: Outcome("pending")}, out_dir=tmp_path, stem="in",
+                            fmt="csv")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert stopped.by_error == {"not-processed": 4} and stopped.succeeded == 0
+    assert stopped.failure_path == tmp_path / "in.failures.csv"
+
+
+def test_a_first_run_that_processed_no_row_still_writes_its_failure_file(
+    tmp_path: Path,
+) -> None:
+    write_reports(source_rows=_rows(2), headers=HEADERS, states={}, out_dir=tmp_path,
+                  stem="new", fmt="csv")
+    assert [r[:2] for r in _read_csv(tmp_path / "new.failures.csv")] == [
+        ["_row", "_error_code"], ["2", "not-processed"], ["3", "not-processed"]]
