@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 from tqdm import tqdm
 
 from bulkio.cli import main
@@ -32,7 +33,7 @@ from bulkio.export.run import (
     next_run_number,
     run_export,
 )
-from bulkio.files.export_writers import detect_format
+from bulkio.files.export_writers import detect_format, excel_delimiter, user_locale
 
 _DELIMITERS = {"tab": "\t", "\\t": "\t", "semicolon": ";", "comma": ",", "pipe": "|"}
 
@@ -160,6 +161,13 @@ class _Bar:
 @click.option("--business-id", metavar="ID", help="Export the contacts of this business.")
 @click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 BOM (for Excel).")
 @click.option(
+    "--excel",
+    is_flag=True,
+    help="CSV for Excel: UTF-8 with BOM and the delimiter Excel expects for your locale "
+    "(';' where the decimal sign is a comma: es_ES, pt_BR, fr_FR, de_DE...; ',' otherwise). "
+    "--delimiter overrides it.",
+)
+@click.option(
     "--delimiter",
     default=",",
     metavar="CHAR",
@@ -189,6 +197,7 @@ def export_command(
     include: str | None,
     business_id: str | None,
     bom: bool,
+    excel: bool,
     delimiter: str,
     raw: bool,
     as_json: bool,
@@ -202,14 +211,16 @@ def export_command(
     \b
     More:
       bulkio export -o - --columns id,email,phone --filter 'email exists'
-      bulkio export -o out/contacts.csv --since last --state out/export.state --bom
+      bulkio export -o out/contacts-{date}-{time}.csv --since last --state out/export.state
+      bulkio export -o contacts.csv --excel
       bulkio export -o clients.xlsx --filter 'Plan=Gold' --include notes,tasks
 
     The file is written to a temporary file beside the target and renamed into place
     when complete: readers never see half a file, and a failed run leaves the previous
-    export untouched. CSV cells starting with = + - @ tab or CR get a leading ' so
-    spreadsheets do not run them as formulas (--raw turns this off); XLSX cells are
-    always plain text cells.
+    export untouched. CSV cells starting with = + - @ tab, CR or LF get a leading ' so
+    spreadsheets do not run them as formulas (--raw turns this off), except plain
+    numbers such as +528102978753 that cannot be formulas; XLSX cells are always plain
+    text cells.
 
     \b
     Exit codes:
@@ -225,6 +236,11 @@ def export_command(
     include_kinds = _csv_list(include) or []
     if to_stdout and include_kinds:
         raise click.UsageError("--include writes sibling files; use -o FILE, not -o -")
+    if excel:
+        bom = True
+        ctx = click.get_current_context()
+        if ctx.get_parameter_source("delimiter") is ParameterSource.DEFAULT:
+            delimiter = excel_delimiter(user_locale())
     target_name = expand_target(output, run=next_run_number(state))
     with abort_on_errors():
         fmt = detect_format(target_name)

@@ -12,13 +12,16 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import locale
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, Literal, Protocol
 
 import xlsxwriter
+from babel import Locale, UnknownLocaleError
+from babel.numbers import get_decimal_symbol
 
 from bulkio.errors import InputError
 from bulkio.files.formula import FORMULA_PREFIXES, neutralize
@@ -40,6 +43,32 @@ _MARKED = (
     re.compile(_SEP + "[" + re.escape("".join(_TRIGGERS)) + "]") if _TRIGGERS is not None else None
 )
 _MAX_WIDTH = 60
+
+
+def user_locale(environ: Mapping[str, str] | None = None) -> str | None:
+    """The user's number locale: ``LC_ALL``, ``LC_NUMERIC``, ``LANG``, else the system's."""
+    env = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_NUMERIC", "LANG"):
+        value = env.get(name, "").split(".")[0].split("@")[0]
+        if value and value not in ("C", "POSIX"):
+            return value
+    if environ is not None:
+        return None
+    with contextlib.suppress(ValueError):
+        return locale.getlocale(locale.LC_NUMERIC)[0] or locale.getlocale()[0]
+    return None
+
+
+def excel_delimiter(locale_name: str | None) -> str:
+    """The CSV delimiter Excel expects for a locale: ``;`` where the decimal sign is a
+    comma (es_ES, pt_BR, fr_FR, de_DE, it_IT...), ``,`` otherwise (en_US, es_MX...)."""
+    if not locale_name:
+        return ","
+    try:
+        decimal = get_decimal_symbol(Locale.parse(locale_name.replace("-", "_")))
+    except (ValueError, TypeError, UnknownLocaleError):
+        return ","
+    return ";" if decimal == "," else ","
 
 
 def detect_format(target: str) -> OutputFormat:
@@ -163,9 +192,9 @@ def _neutralized(page: list[Sequence[str]]) -> list[Sequence[str]] | None:
         except TypeError:
             return None
         if text[:1] in _TRIGGERS or _MARKED.search(text) is not None:
-            # neutralize() inlined: with one-character prefixes, "c[:1] in _TRIGGERS" is
-            # exactly "c.startswith(FORMULA_PREFIXES)"
-            columns[i] = ["'" + c if c[:1] in _TRIGGERS else c for c in column]
+            # with one-character prefixes, "c[:1] in _TRIGGERS" is exactly
+            # "c.startswith(FORMULA_PREFIXES)": only those cells go through neutralize()
+            columns[i] = [neutralize(c) if c[:1] in _TRIGGERS else c for c in column]
             changed = True
     return list(zip(*columns, strict=True)) if changed else page
 

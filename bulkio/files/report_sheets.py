@@ -79,7 +79,7 @@ class CsvSheetWriter:
         """Append one row."""
         pending = self._pending
         pending.append(
-            ["'" + c if isinstance(c, str) and c[:1] in _TRIGGERS else c for c in cells]
+            [neutralize(c) if isinstance(c, str) and c[:1] in _TRIGGERS else c for c in cells]
         )
         if len(pending) >= _CSV_BATCH:
             try:

@@ -51,7 +51,7 @@ def test_check_sample_writes_three_files_and_exits_3(sample: Path) -> None:
     assert list(failures[0])[:3] == ["_row", "_error_code", "_error_message"]
     assert failures[0]["Nombre"] == "Francisco" and failures[0]["Plan"] == "Pro"
     assert ready[0]["cf:Plan"] == "Básico" and ready[0]["country"] == "MX"
-    assert ready[0]["phone"] == "'+525539986987"  # formula-safe CSV cell
+    assert ready[0]["phone"] == "+525539986987"  # E.164, no apostrophe
     changes = read_csv(out / "contactos_mx.changes.csv")
     assert {"row": "2", "column": "País", "field": "country", "before": "México",
             "after": "MX"} in changes  # fmt: skip
@@ -65,7 +65,7 @@ def test_check_clean_file_exits_0_with_out_dir(tmp_path: Path) -> None:
                    encoding="utf-8")  # fmt: skip
     result = invoke("check", str(src), "--out-dir", str(tmp_path / "out"), "--default-region", "mx")
     assert result.exit_code == 0, result.output
-    assert read_csv(tmp_path / "out" / "ok.ready.csv")[0]["phone"] == "'+525512345678"
+    assert read_csv(tmp_path / "out" / "ok.ready.csv")[0]["phone"] == "+525512345678"
     assert read_csv(tmp_path / "out" / "ok.failures.csv") == []
 
 

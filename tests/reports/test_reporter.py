@@ -124,8 +124,16 @@ INJECTIONS = ["=HYPERLINK(\"http://evil\",\"x\")", "+52+cmd|' /C calc'!A0", "-2+
     ("value", "expected"),
     [
         ("=1+1", "'=1+1"),
-        ("+5215512345678", "'+5215512345678"),
-        ("-5", "'-5"),
+        ("+5215512345678", "+5215512345678"),
+        ("+528102978753", "+528102978753"),
+        ("-5", "-5"),
+        ("-12.50", "-12.50"),
+        ("+52 55 1234 5678", "'+52 55 1234 5678"),
+        ("-2+3", "'-2+3"),
+        ("+1e5)", "'+1e5)"),
+        ("-", "'-"),
+        ("\nx", "'\nx"),
+        ("2026-01-31", "2026-01-31"),
         ("@cmd", "'@cmd"),
         ("\tx", "'\tx"),
         ("\rx", "'\rx"),
@@ -235,7 +243,7 @@ def test_changes_file(tmp_path: Path, fmt: str) -> None:
     if fmt == "csv":
         rows = _read_csv(path)
         assert rows[0] == ["row", "column", "field", "before", "after"]
-        assert rows[1] == ["2", "Teléfono", "phone", "55 1234 5678", "'+525512345678"]
+        assert rows[1] == ["2", "Teléfono", "phone", "55 1234 5678", "+525512345678"]
     else:
         ws = openpyxl.load_workbook(path)["Changes"]
         assert list(ws.iter_rows(values_only=True))[2] == (3, "Fecha", "dateOfBirth",
