@@ -199,3 +199,16 @@ def test_ambiguous_dates_fail_until_date_order_is_given(tmp_path: Path) -> None:
     assert second.exit_code == 0
     ready = read_csv(tmp_path / "fechas-check" / "fechas.ready.csv")
     assert [r["dateOfBirth"] for r in ready] == ["1990-04-03", "1980-06-05"]
+
+
+def test_invisible_characters_do_not_make_a_second_contact(tmp_path: Path) -> None:
+    src = tmp_path / "inv.csv"
+    src.write_text("Email,Teléfono\nana@example.com,+528102978753\n"
+                   "ana\u200b@example.com,+52 81\u200b0297 8754\n"
+                   "jose\u0301@ejemplo.mx,\n", encoding="utf-8")
+    result = invoke("check", str(src), "--out-dir", str(tmp_path / "out"), "--json")
+    failures = read_csv(tmp_path / "out" / "inv.failures.csv")
+    ready = read_csv(tmp_path / "out" / "inv.ready.csv")
+    assert [(f["_row"], f["_error_code"]) for f in failures] == [("3", "duplicate-in-file")]
+    assert [r["email"] for r in ready] == ["ana@example.com", "jos\u00e9@ejemplo.mx"]
+    assert result.exit_code == 3
