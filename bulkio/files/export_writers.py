@@ -2,7 +2,11 @@
 
 Every file is written to a temporary file in the target's own directory and moved into
 place with :func:`os.replace` only by :meth:`Output.commit`, so a reader never sees half
-a file and a failed run leaves the previous export untouched. CSV cells that could start
+a file and a failed run leaves the previous export untouched. XLSX limits are never silent: past
+1,048,575 data rows a sheet goes on in ``<name> (2)``, and a cell over 32,767 characters
+holds its start while the full text is kept in ``<stem>.long-cells.jsonl``
+(:class:`bulkio.files.safe_write.LongCells`; the file is listed with the export's files).
+CSV cells that could start
 a formula are neutralized with :func:`bulkio.files.formula.neutralize` unless ``raw`` is set;
 XLSX cells are always written with ``write_string`` (Excel never evaluates them).
 """
@@ -25,7 +29,7 @@ from babel.numbers import get_decimal_symbol
 
 from bulkio.errors import InputError
 from bulkio.files.formula import FORMULA_PREFIXES, neutralize
-from bulkio.files.safe_write import AtomicFile, write_error
+from bulkio.files.safe_write import XLSX_MAX_CHARS, AtomicFile, LongCells, write_error
 
 OutputFormat = Literal["csv", "xlsx", "jsonl"]
 FORMATS: dict[str, OutputFormat] = {".csv": "csv", ".xlsx": "xlsx", ".jsonl": "jsonl"}
@@ -283,6 +287,7 @@ class _XlsxSheet:
         self._part = 0
         self._widths = [min(max(len(h) + 2, 8), _MAX_WIDTH) for h in headers]
         self._ws: Any = None
+        self._title = name[:31]
         self._row = 0
         self._sampled = 0
         self._new_worksheet()
@@ -292,6 +297,7 @@ class _XlsxSheet:
             self._finish_worksheet()
         self._part += 1
         title = self._name[:31] if self._part == 1 else f"{self._name[:25]} ({self._part})"
+        self._title = title
         out = self._output
         self._ws = out.workbook.add_worksheet(title)
         for col, header in enumerate(self._headers):
@@ -328,6 +334,9 @@ class _XlsxSheet:
             for col, cell in enumerate(row):
                 if not cell:
                     continue
+                if len(cell) > XLSX_MAX_CHARS:
+                    cell = self._output.long.cut(cell, sheet=self._title, row=r, col=col,
+                                                 header=self._headers[col])
                 write(r, col, cell)
                 if sample and len(cell) + 2 > widths[col]:
                     widths[col] = min(len(cell) + 2, _MAX_WIDTH)
@@ -344,6 +353,7 @@ class XlsxOutput:
 
     def __init__(self, path: Path) -> None:
         self.target = path
+        self.long = LongCells(path)
         self._temp = _Temp(path)
         self._temp.discard_fd()
         self.workbook: Any = xlsxwriter.Workbook(
@@ -375,15 +385,18 @@ class XlsxOutput:
                 os.fsync(handle.fileno())
         except OSError as exc:
             self._temp.discard()
+            self.long.discard()
             raise write_error(self._temp.final, exc) from exc
+        sidecar = self.long.commit()
         self._temp.replace()
-        return [self._temp.final]
+        return [self._temp.final, *([sidecar] if sidecar else [])]
 
     def abort(self) -> None:
         # Closing writes the workbook; the temp file is then removed, never the target.
         with contextlib.suppress(Exception):
             self.workbook.close()
         self._temp.discard()
+        self.long.discard()
 
 
 def open_output(

@@ -15,7 +15,10 @@ row): a check of 200k rows writes ~750k report rows, so the per-row cost matters
 XLSX: ``constant_memory`` mode (one row in memory at a time), every text cell written with
 ``write_string`` so Excel never evaluates it (no prefix needed), frozen header row,
 autofilter over the data, column widths sized from the header and the first rows, and an
-optional ``Summary`` sheet.
+optional ``Summary`` sheet. Excel's limits are never silent: past 1,048,575 data rows the
+report goes on in ``<name> (2)``; a cell over 32,767 characters holds its start and the
+full text is kept in ``<stem>.long-cells.jsonl`` (:class:`bulkio.files.safe_write.LongCells`,
+logged as a warning).
 """
 
 from __future__ import annotations
@@ -31,12 +34,13 @@ from typing import IO, Literal, Protocol
 import xlsxwriter
 
 from bulkio.files.formula import FORMULA_PREFIXES, neutralize
-from bulkio.files.safe_write import AtomicFile, write_error
+from bulkio.files.safe_write import AtomicFile, LongCells, write_error
 
 Cell = str | int | float | None
 ReportFormat = Literal["csv", "xlsx"]
 
-_XLSX_MAX_CHARS = 32_767  # Excel's per-cell text limit
+#: Excel's row limit minus the header; longer reports continue on "<name> (2)"
+XLSX_MAX_ROWS = 1_048_575
 _WIDTH_SAMPLE = 200  # rows buffered to size the XLSX columns
 _MIN_WIDTH, _MAX_WIDTH = 6, 60
 _CSV_BATCH = 1024  # CSV rows buffered before one writerows + write
@@ -138,12 +142,17 @@ class XlsxSheetWriter:
                 "strings_to_urls": False,
             },
         )
-        self._sheet = self._book.add_worksheet(sheet_name[:31])
+        self._name = sheet_name
+        self._part = 1
+        self._title = sheet_name[:31]
+        self._sheet = self._book.add_worksheet(self._title)
         self._bold = self._book.add_format({"bold": True})
         self._headers = list(headers)
         self._pending: list[Sequence[Cell]] = []
         self._next_row = 1
         self._widths_set = False
+        self._widths: list[int] = []
+        self._long = LongCells(path)
         self._closed = False
 
     def write(self, cells: Sequence[Cell]) -> None:
@@ -165,23 +174,47 @@ class XlsxSheetWriter:
             for i, c in enumerate(cells[: len(widths)]):
                 if c is not None:
                     widths[i] = max(widths[i], len(str(c)) + 1)
-        for i, w in enumerate(widths):
-            self._sheet.set_column(i, i, max(_MIN_WIDTH, min(_MAX_WIDTH, w)))
-        self._sheet.freeze_panes(1, 0)
-        for i, h in enumerate(self._headers):
-            self._sheet.write_string(0, i, h, self._bold)
+        self._widths = [max(_MIN_WIDTH, min(_MAX_WIDTH, w)) for w in widths]
+        self._dress()
         self._widths_set = True
         pending, self._pending = self._pending, []
         for cells in pending:
             self._put(cells)
 
+    def _dress(self) -> None:
+        """Column widths, frozen bold header row on the current worksheet."""
+        for i, w in enumerate(self._widths):
+            self._sheet.set_column(i, i, w)
+        self._sheet.freeze_panes(1, 0)
+        for i, h in enumerate(self._headers):
+            self._sheet.write_string(0, i, h, self._bold)
+
+    def _next_sheet(self) -> None:
+        """Excel's row limit reached: filter this worksheet, go on in "<name> (n)"."""
+        self._filter()
+        self._part += 1
+        self._title = f"{self._name[:25]} ({self._part})"
+        self._sheet = self._book.add_worksheet(self._title)
+        self._dress()
+        self._next_row = 1
+
+    def _filter(self) -> None:
+        if self._headers:
+            self._sheet.autofilter(0, 0, max(self._next_row - 1, 0), len(self._headers) - 1)
+
     def _put(self, cells: Sequence[Cell]) -> None:
+        if self._next_row > XLSX_MAX_ROWS:
+            self._next_sheet()
         r = self._next_row
+        headers = self._headers
         for i, c in enumerate(cells):
             if c is None or c == "":
                 continue
             if isinstance(c, str):
-                self._sheet.write_string(r, i, c[:_XLSX_MAX_CHARS])
+                if len(c) > 32_767:
+                    c = self._long.cut(c, sheet=self._title, row=r, col=i,
+                                       header=headers[i] if i < len(headers) else "")
+                self._sheet.write_string(r, i, c)
             else:
                 self._sheet.write_number(r, i, c)
         self._next_row += 1
@@ -194,8 +227,7 @@ class XlsxSheetWriter:
         except OSError as exc:
             self.abort()
             raise write_error(self.path, exc) from exc
-        if self._headers:
-            self._sheet.autofilter(0, 0, max(self._next_row - 1, 0), len(self._headers) - 1)
+        self._filter()
         if summary is not None:
             sheet = self._book.add_worksheet("Summary")
             sheet.set_column(0, 0, 34)
@@ -203,7 +235,8 @@ class XlsxSheetWriter:
             for r, (label, value) in enumerate(summary):
                 sheet.write_string(r, 0, label, self._bold if value is None else None)
                 if isinstance(value, str):
-                    sheet.write_string(r, 1, value[:_XLSX_MAX_CHARS])
+                    sheet.write_string(r, 1, self._long.cut(value, sheet="Summary", row=r,
+                                                            col=1, header=label))
                 elif value is not None:
                     sheet.write_number(r, 1, value)
         self._closed = True
@@ -211,10 +244,13 @@ class XlsxSheetWriter:
             self._book.close()
         except OSError as exc:
             self._tmp.discard()
+            self._long.discard()
             raise write_error(self.path, exc) from exc
         except BaseException:
             self._tmp.discard()
+            self._long.discard()
             raise
+        self._long.commit()
         self._tmp.commit()
 
     def abort(self) -> None:
@@ -227,6 +263,7 @@ class XlsxSheetWriter:
                 self._book.close()
         finally:
             self._tmp.discard()
+            self._long.discard()
 
 
 def open_sheet_writer(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import logging
 import os
 import re
@@ -28,7 +29,10 @@ from typing import IO
 
 from bulkio.errors import InputError
 
-__all__ = ["AtomicFile", "clean_leftovers", "write_error", "write_text_atomic"]
+__all__ = [
+    "XLSX_MAX_CHARS", "AtomicFile", "LongCells", "clean_leftovers", "write_error",
+    "write_text_atomic",
+]
 
 log = logging.getLogger("bulkio.safe_write")
 
@@ -177,3 +181,74 @@ def write_text_atomic(final: Path, text: str) -> None:
         tmp.discard()
         raise
     tmp.commit()
+
+
+#: Excel's per-cell text limit (characters)
+XLSX_MAX_CHARS = 32_767
+
+
+class LongCells:
+    """The full text of XLSX cells past Excel's 32,767-character limit, kept beside the
+    workbook in ``<workbook stem>.long-cells.jsonl`` (one JSON object per cell: ``sheet``,
+    ``row`` and ``column`` as Excel shows them, ``header``, ``length``, ``value``).
+
+    The workbook cell holds the first 32,767 characters; the sidecar is created on the
+    first long cell only, written atomically and committed or discarded with the workbook.
+    """
+
+    def __init__(self, workbook: Path) -> None:
+        self.path = workbook.with_name(f"{workbook.stem}.long-cells.jsonl")
+        self.count = 0
+        self._tmp: AtomicFile | None = None
+        self._fh: IO[str] | None = None
+
+    def cut(self, value: str, *, sheet: str, row: int, col: int, header: str) -> str:
+        """``value`` as the cell can hold it; the full text goes to the sidecar."""
+        if len(value) <= XLSX_MAX_CHARS:
+            return value
+        if self._fh is None:
+            self._tmp = AtomicFile(self.path)
+            self._fh = self._tmp.open_text()
+        record = {"sheet": sheet, "row": row + 1, "column": _column_letter(col),
+                  "header": header, "length": len(value), "value": value}
+        try:
+            self._fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        except OSError as exc:
+            raise write_error(self.path, exc) from exc
+        self.count += 1
+        return value[:XLSX_MAX_CHARS]
+
+    def commit(self) -> Path | None:
+        """Move the sidecar into place (None when no cell was too long)."""
+        if self._fh is None or self._tmp is None:
+            return None
+        try:
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+            self._fh.close()
+        except OSError as exc:
+            self.discard()
+            raise write_error(self.path, exc) from exc
+        self._tmp.commit()
+        log.warning("%d cell(s) are longer than Excel's %d characters: the workbook holds "
+                    "their start, the full text is in %s", self.count, XLSX_MAX_CHARS,
+                    self.path)
+        return self.path
+
+    def discard(self) -> None:
+        """Drop the sidecar's temp file."""
+        if self._fh is not None:
+            with contextlib.suppress(OSError):
+                self._fh.close()
+        if self._tmp is not None:
+            self._tmp.discard()
+
+
+def _column_letter(col: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA."""
+    letters = ""
+    n = col + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
