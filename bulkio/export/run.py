@@ -544,7 +544,9 @@ async def _run(
             with contextlib.suppress(BaseException):
                 await pending
         output.abort()
-        raise write_error(target or Path("-"), exc) from exc
+        if target is None:  # stdout: a closed pipe is handled by the CLI's safety net
+            raise
+        raise write_error(target, exc) from exc
     except BaseException:
         if pending is not None:
             pending.cancel()

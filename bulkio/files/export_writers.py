@@ -136,6 +136,7 @@ class _TextSheet:
     ) -> None:
         self.rows = 0
         self._target = target if target is not None else Path("-")
+        self._to_stream = target is None
         self._stream = stream
         self._headers = list(headers)
         self._raw = raw
@@ -157,6 +158,8 @@ class _TextSheet:
         try:
             self._write_rows(rows)
         except OSError as exc:
+            if self._to_stream:  # stdout: a closed pipe (| head) is not a file error
+                raise
             raise write_error(self._target, exc) from exc
 
     def _write_rows(self, rows: Iterable[Sequence[str]]) -> None:
