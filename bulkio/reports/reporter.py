@@ -218,8 +218,21 @@ def _format_warnings(warnings: Iterable[tuple[str, str]]) -> str:
     return "; ".join(f"{code}: {message}" if message else code for code, message in warnings)
 
 
-def report_paths(out_dir: Path, stem: str, fmt: ReportFormat) -> tuple[Path, Path, Path]:
-    """(success, failures, summary) paths :func:`write_reports` writes."""
+def located_stem(stem: str, location_id: str | None) -> str:
+    """``stem`` with the location in it (``contacts`` + ``L1`` -> ``contacts.L1``), so the
+    reports of one file imported into two locations never overwrite each other."""
+    if not location_id:
+        return stem
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in location_id)
+    return f"{stem}.{safe}"
+
+
+def report_paths(
+    out_dir: Path, stem: str, fmt: ReportFormat, *, location_id: str | None = None
+) -> tuple[Path, Path, Path]:
+    """(success, failures, summary) paths :func:`write_reports` writes (``location_id``:
+    see :func:`located_stem`)."""
+    stem = located_stem(stem, location_id)
     return (
         out_dir / f"{stem}.success.{fmt}",
         out_dir / f"{stem}.failures.{fmt}",
@@ -240,15 +253,18 @@ def write_reports(
     run_id: str | None = None,
     requests: RequestStats | None = None,
     duration_s: float | None = None,
+    location_id: str | None = None,
 ) -> Report:
     """Write the success, failure and summary files for one run; return its Report.
 
     ``source_rows`` is the source re-read from the start (one pass, source order);
     ``states`` maps row numbers to outcomes (e.g. ``journal.row_states(run_id)``).
+    ``location_id`` puts the location in the file names (``<stem>.<location>.success.csv``).
     ``duration_s`` defaults to the time spent here.
     """
     started = time.monotonic()
-    success_path, failure_path, summary_path = report_paths(out_dir, stem, fmt)
+    success_path, failure_path, summary_path = report_paths(out_dir, stem, fmt,
+                                                            location_id=location_id)
     if not _any_processed(states) and (success_path.exists() or failure_path.exists()):
         return _kept_earlier(source_rows, states, command=command, run_id=run_id,
                              paths=(success_path, failure_path, summary_path),

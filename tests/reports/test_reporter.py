@@ -332,3 +332,12 @@ def test_a_first_run_that_processed_no_row_still_writes_its_failure_file(
                   stem="new", fmt="csv")
     assert [r[:2] for r in _read_csv(tmp_path / "new.failures.csv")] == [
         ["_row", "_error_code"], ["2", "not-processed"], ["3", "not-processed"]]
+
+
+def test_reports_of_two_locations_never_overwrite_each_other(tmp_path: Path) -> None:
+    for loc in ("LocA", "LocB"):
+        write_reports(source_rows=_rows(2), headers=HEADERS, states=_states(),
+                      out_dir=tmp_path, stem="in", fmt="csv", location_id=loc)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "in.LocA.failures.csv", "in.LocA.success.csv", "in.LocA.summary.json",
+        "in.LocB.failures.csv", "in.LocB.success.csv", "in.LocB.summary.json"]
