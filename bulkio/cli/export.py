@@ -236,6 +236,8 @@ def export_command(
     include_kinds = _csv_list(include) or []
     if to_stdout and include_kinds:
         raise click.UsageError("--include writes sibling files; use -o FILE, not -o -")
+    if "{run}" in output and state is None:
+        raise click.UsageError("{run} counts runs in the state file: add --state FILE")
     if excel:
         bom = True
         ctx = click.get_current_context()

@@ -144,3 +144,10 @@ def test_full_disk_export_keeps_previous_file_and_state(sandbox: Any, tmp_path: 
     assert target.read_bytes() == b"previous" and state.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["contacts.csv", "s.json",
                                                           "s.json.lock"]
+
+
+def test_run_placeholder_needs_a_state_file(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["export", "-o", str(tmp_path / "c-{run}.csv"),
+                                       "--sandbox"])
+    assert result.exit_code == 2
+    assert "{run} counts runs in the state file: add --state FILE" in result.output
