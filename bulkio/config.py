@@ -11,17 +11,32 @@ exist). Keys in the file are the setting names::
     api_version = "v3"           # or "2021-07-28"
     max_in_flight = 8
 
-The token never appears in ``repr``/``str`` of :class:`Settings`.
+The token never appears in ``repr``/``str`` of :class:`Settings`, and goes only where the
+user meant it to go:
+
+* the base URL must be ``https://``, or plain ``http://`` to a loopback address (127.0.0.0/8,
+  ``::1``, ``localhost``: the sandbox); anything else is refused before any connection;
+* a base URL other than the default is logged (a warning, so the CLI shows it on stderr
+  before the first request) with where it came from: ``--base-url``, ``BULKIO_BASE_URL``
+  or the config file's path;
+* a token holding whitespace (a space, tab or line break, e.g. pasted with a newline) is
+  refused with one line that never shows the token;
+* on POSIX, a config file holding a token that group or others can read gets a warning
+  with the fix (``chmod 600 <file>``).
 """
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import os
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bulkio.api.wire import API_VERSIONS, DEFAULT_BASE_URL
 from bulkio.errors import ConfigError
@@ -34,6 +49,8 @@ __all__ = [
     "find_config_file",
     "load_settings",
 ]
+
+log = logging.getLogger("bulkio.config")
 
 DEFAULT_MAX_IN_FLIGHT = 8
 _KNOWN_KEYS = frozenset({"token", "location_id", "base_url", "api_version", "max_in_flight"})
@@ -105,6 +122,59 @@ def _read_toml(path: Path) -> dict[str, Any]:
     return data
 
 
+def is_loopback_host(host: str) -> bool:
+    """True for ``localhost`` and loopback IP addresses (127.0.0.0/8, ``::1``)."""
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(url: str, *, origin: str) -> str:
+    """``url`` without a trailing slash, if the token may go there; else a ConfigError.
+
+    Allowed: ``https://host``, or ``http://`` to a loopback address (the sandbox).
+    """
+    parts = urlsplit(url)
+    scheme, host = parts.scheme.lower(), parts.hostname or ""
+    if scheme not in ("http", "https") or not host:
+        raise ConfigError(f"base URL from {origin} must be an https:// address: {url}",
+                          hint=f"e.g. --base-url {DEFAULT_BASE_URL}")
+    if scheme == "http" and not is_loopback_host(host):
+        raise ConfigError(
+            f"base URL from {origin} uses plain http to {host}: the token would travel "
+            "unencrypted; use https",
+            hint=f"write https://{host}... (plain http is allowed only to 127.0.0.1, "
+            "the sandbox)",
+        )
+    return url.rstrip("/")
+
+
+def check_token(token: str, *, origin: str) -> None:
+    """Refuse a token holding whitespace (one line, the token never shown)."""
+    if any(ch.isspace() for ch in token):
+        kind = "a line break" if any(ch in token for ch in "\r\n") else "a space or tab"
+        raise ConfigError(
+            f"the API token from {origin} contains {kind}",
+            hint="copy the token again without spaces or line breaks",
+        )
+
+
+def warn_if_readable(path: Path) -> None:
+    """Warn when a config file holding a token can be read by group or others (POSIX)."""
+    if os.name != "posix":
+        return
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        log.warning("%s holds the API token and other users can read it; fix: chmod 600 %s",
+                    path, path)
+
+
 def load_settings(
     *,
     location_id: str | None = None,
@@ -129,7 +199,18 @@ def load_settings(
                 return str(value).strip()
         return None
 
-    token = pick(None, "BULKIO_TOKEN", "token")
+    raw_token = env.get("BULKIO_TOKEN")
+    token_origin = "BULKIO_TOKEN"
+    if raw_token is None or not raw_token.strip():
+        raw_token = file.get("token")
+        token_origin = str(path)
+    if raw_token is not None and raw_token.strip():
+        # only a shell's trailing newline is forgiven; whitespace inside is refused
+        raw_token = raw_token.strip() if token_origin == "BULKIO_TOKEN" else raw_token
+        check_token(raw_token, origin=token_origin)
+    token = raw_token if raw_token is not None and raw_token.strip() else None
+    if path is not None and file.get("token"):
+        warn_if_readable(path)
     where = f" or token in {path}" if path is not None else " or a config file"
     if token is None:
         raise ConfigError(
@@ -143,12 +224,15 @@ def load_settings(
             "no location id",
             hint="pass --location-id, set BULKIO_LOCATION_ID, or add location_id to the config",
         )
-    url = pick(base_url, "BULKIO_BASE_URL", "base_url") or DEFAULT_BASE_URL
-    if not url.startswith(("http://", "https://")):
-        raise ConfigError(
-            f"base URL must start with http:// or https://: {url}",
-            hint=f"e.g. --base-url {DEFAULT_BASE_URL}",
-        )
+    url, url_origin = DEFAULT_BASE_URL, "the default"
+    for value, origin in ((base_url, "--base-url"), (env.get("BULKIO_BASE_URL"),
+                          "BULKIO_BASE_URL"), (file.get("base_url"), str(path))):
+        if value is not None and str(value).strip():
+            url, url_origin = str(value).strip(), origin
+            break
+    url = check_base_url(url, origin=url_origin)
+    if url != DEFAULT_BASE_URL.rstrip("/"):
+        log.warning("API at %s (base URL from %s)", url, url_origin)
     version = pick(api_version, "BULKIO_API_VERSION", "api_version") or "v3"
     if version not in API_VERSIONS:
         raise ConfigError(
@@ -166,7 +250,7 @@ def load_settings(
     return Settings(
         token=token,
         location_id=loc,
-        base_url=url.rstrip("/"),
+        base_url=url,
         api_version=version,
         max_in_flight=inflight,
         config_path=path,

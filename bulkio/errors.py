@@ -132,6 +132,8 @@ CODES: dict[str, str] = {
     "missing-identifier": "the row has neither a valid email nor a valid phone, so it cannot "
     "be matched or upserted",
     "invalid-email": "the email address is not syntactically valid",
+    "invisible-characters": "invisible or control characters (zero-width space, soft hyphen, "
+    "bidi marks, line breaks) were removed from the email or phone; check the source cell",
     "invalid-phone": "the phone number cannot be a valid number in its region",
     "unknown-country": "the country is not a name or code the API accepts",
     "invalid-date": "the value is not a date bulkio can read",

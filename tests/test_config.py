@@ -40,24 +40,24 @@ def write(path: Path, text: str) -> Path:
 
 def test_flags_win_over_env_which_win_over_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
     write(Path("bulkio.toml"), f'token = "{TOKEN}"\nlocation_id = "from-file"\n'
-          'base_url = "http://file.test"\napi_version = "2021-07-28"\nmax_in_flight = 4\n')
+          'base_url = "https://file.test"\napi_version = "2021-07-28"\nmax_in_flight = 4\n')
     s = load_settings()
     assert (s.token, s.location_id, s.base_url, s.api_version, s.max_in_flight) == (
-        TOKEN, "from-file", "http://file.test", "2021-07-28", 4)
+        TOKEN, "from-file", "https://file.test", "2021-07-28", 4)
     assert s.config_path == Path("bulkio.toml")
 
     monkeypatch.setenv("BULKIO_LOCATION_ID", "from-env")
-    monkeypatch.setenv("BULKIO_BASE_URL", "http://env.test/")
+    monkeypatch.setenv("BULKIO_BASE_URL", "https://env.test/")
     monkeypatch.setenv("BULKIO_API_VERSION", "v3")
     monkeypatch.setenv("BULKIO_TOKEN", "pit-env-token")
     s = load_settings()
     assert (s.token, s.location_id, s.base_url, s.api_version) == (
-        "pit-env-token", "from-env", "http://env.test", "v3")
+        "pit-env-token", "from-env", "https://env.test", "v3")
 
-    s = load_settings(location_id="from-flag", base_url="http://flag.test",
+    s = load_settings(location_id="from-flag", base_url="https://flag.test",
                       api_version="2021-07-28")
     assert (s.location_id, s.base_url, s.api_version) == (
-        "from-flag", "http://flag.test", "2021-07-28")
+        "from-flag", "https://flag.test", "2021-07-28")
 
 
 def test_defaults_when_only_token_and_location_are_given(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -88,7 +88,7 @@ def test_config_file_search_order(isolated: Path, monkeypatch: pytest.MonkeyPatc
         (f'token = "{TOKEN}"\nlocation_id = "L"\napi_version = "2019"\n', {},
          "unsupported API version"),
         (f'token = "{TOKEN}"\nlocation_id = "L"\nbase_url = "services.example"\n', {},
-         "must start with http"),
+         "must be an https:// address"),
         ('token = "unterminated\n', {}, "not valid TOML"),
         (f'token = "{TOKEN}"\nlocation = "L"\n', {}, "unknown setting(s) location"),
         (f'token = "{TOKEN}"\nlocation_id = 42\n', {}, "location_id must be a string"),

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 from tqdm import tqdm
 
 from bulkio.cli import main
@@ -24,8 +25,15 @@ from bulkio.export.filters import (
     parse_filter,
     parse_sort,
 )
-from bulkio.export.run import DEFAULT_OVERLAP, ExportResult, ExportSpec, expand_target, run_export
-from bulkio.files.export_writers import detect_format
+from bulkio.export.run import (
+    DEFAULT_OVERLAP,
+    ExportResult,
+    ExportSpec,
+    expand_target,
+    next_run_number,
+    run_export,
+)
+from bulkio.files.export_writers import detect_format, excel_delimiter, user_locale
 
 _DELIMITERS = {"tab": "\t", "\\t": "\t", "semicolon": ";", "comma": ",", "pipe": "|"}
 
@@ -91,7 +99,9 @@ class _Bar:
     required=True,
     metavar="FILE",
     help="Output file: .csv, .xlsx or .jsonl (by extension); '-' streams CSV to stdout. "
-    "{date} and {time} (UTC) are replaced, e.g. contacts-{date}.csv.",
+    "{date}, {time} (UTC, HHMMSS) and {run} (run number from --state) are replaced, e.g. "
+    "contacts-{date}-{time}.csv. With --state an existing file is never overwritten "
+    "(-2, -3... is added).",
 )
 @click.option(
     "--filter",
@@ -151,6 +161,13 @@ class _Bar:
 @click.option("--business-id", metavar="ID", help="Export the contacts of this business.")
 @click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 BOM (for Excel).")
 @click.option(
+    "--excel",
+    is_flag=True,
+    help="CSV for Excel: UTF-8 with BOM and the delimiter Excel expects for your locale "
+    "(';' where the decimal sign is a comma: es_ES, pt_BR, fr_FR, de_DE...; ',' otherwise). "
+    "--delimiter overrides it.",
+)
+@click.option(
     "--delimiter",
     default=",",
     metavar="CHAR",
@@ -180,6 +197,7 @@ def export_command(
     include: str | None,
     business_id: str | None,
     bom: bool,
+    excel: bool,
     delimiter: str,
     raw: bool,
     as_json: bool,
@@ -193,14 +211,16 @@ def export_command(
     \b
     More:
       bulkio export -o - --columns id,email,phone --filter 'email exists'
-      bulkio export -o out/contacts.csv --since last --state out/export.state --bom
+      bulkio export -o out/contacts-{date}-{time}.csv --since last --state out/export.state
+      bulkio export -o contacts.csv --excel
       bulkio export -o clients.xlsx --filter 'Plan=Gold' --include notes,tasks
 
     The file is written to a temporary file beside the target and renamed into place
     when complete: readers never see half a file, and a failed run leaves the previous
-    export untouched. CSV cells starting with = + - @ tab or CR get a leading ' so
-    spreadsheets do not run them as formulas (--raw turns this off); XLSX cells are
-    always plain text cells.
+    export untouched. CSV cells starting with = + - @ tab, CR or LF get a leading ' so
+    spreadsheets do not run them as formulas (--raw turns this off), except plain
+    numbers such as +528102978753 that cannot be formulas; XLSX cells are always plain
+    text cells.
 
     \b
     Exit codes:
@@ -216,7 +236,14 @@ def export_command(
     include_kinds = _csv_list(include) or []
     if to_stdout and include_kinds:
         raise click.UsageError("--include writes sibling files; use -o FILE, not -o -")
-    target_name = expand_target(output)
+    if "{run}" in output and state is None:
+        raise click.UsageError("{run} counts runs in the state file: add --state FILE")
+    if excel:
+        bom = True
+        ctx = click.get_current_context()
+        if ctx.get_parameter_source("delimiter") is ParameterSource.DEFAULT:
+            delimiter = excel_delimiter(user_locale())
+    target_name = expand_target(output, run=next_run_number(state))
     with abort_on_errors():
         fmt = detect_format(target_name)
     try:

@@ -9,8 +9,15 @@ written. All requests go through :class:`bulkio.api.client.Client`, paced like i
 
 Incremental exports (``since="last"`` with a state file) select ``dateUpdated`` after the
 watermark of the last successful run minus :data:`DEFAULT_OVERLAP` (search results may lag
-writes by a few seconds, so a small window is exported twice rather than lost). The new
-watermark is the latest ``dateUpdated`` exported, saved only after the files are in place.
+writes by a few seconds, so a small window is exported twice rather than lost).
+
+The new watermark is read from the server's own clock *before* the first page: the
+``dateUpdated`` of the most recently updated contact (one ``pageLimit: 1`` search sorted by
+``dateUpdated`` descending). Every update made after that probe is stamped by the server at
+or after it, so the next run (``dateUpdated > watermark - overlap``) selects it however long
+this run took; updates the search index had not seen yet at the probe are within the overlap.
+The state file is written only after the files are renamed into place; with a state file
+(a scheduled export) an existing file is never overwritten (see :func:`unused_path`).
 """
 
 from __future__ import annotations
@@ -19,8 +26,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -53,6 +58,7 @@ from bulkio.export.filters import (
     build_sort,
 )
 from bulkio.files.export_writers import OutputFormat, Sheet, open_output
+from bulkio.files.safe_write import write_error, write_text_atomic
 
 __all__ = [
     "BUSINESS_PAGE_LIMIT",
@@ -131,12 +137,39 @@ class ExportResult:
 # -- output names and the state file ----------------------------------------------------
 
 
-def expand_target(template: str, *, now: datetime | None = None) -> str:
-    """Replace ``{date}`` (YYYY-MM-DD) and ``{time}`` (HHMMSS), both UTC, in an output name."""
+def expand_target(template: str, *, now: datetime | None = None, run: int = 1) -> str:
+    """Replace ``{date}`` (YYYY-MM-DD), ``{time}`` (HHMMSS), both UTC, and ``{run}`` (the
+    run number kept in the state file, 1 for the first run) in an output name."""
     moment = (now or datetime.now(UTC)).astimezone(UTC)
-    return template.replace("{date}", moment.strftime("%Y-%m-%d")).replace(
-        "{time}", moment.strftime("%H%M%S")
+    return (
+        template.replace("{date}", moment.strftime("%Y-%m-%d"))
+        .replace("{time}", moment.strftime("%H%M%S"))
+        .replace("{run}", str(run))
     )
+
+
+def next_run_number(state: Path | None) -> int:
+    """The number of the coming run: the state file's ``runs`` + 1 (1 without a state)."""
+    if state is None:
+        return 1
+    try:
+        data = json.loads(state.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return 1
+    runs = data.get("runs") if isinstance(data, dict) else None
+    return runs + 1 if isinstance(runs, int) and runs >= 0 else 1
+
+
+def unused_path(path: Path) -> Path:
+    """``path``, or ``<stem>-2<suffix>``, ``-3``... : the first name no file holds yet."""
+    if not path.exists() and not path.is_symlink():
+        return path
+    n = 2
+    while True:
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        if not candidate.exists() and not candidate.is_symlink():
+            return candidate
+        n += 1
 
 
 def parse_since(text: str) -> datetime:
@@ -182,27 +215,16 @@ def load_watermark(path: Path) -> datetime | None:
 
 
 def save_watermark(path: Path, watermark: datetime | None, *, result: ExportResult) -> None:
-    """Write the state file atomically (temp file + ``os.replace``)."""
+    """Write the state file atomically (:func:`bulkio.files.safe_write.write_text_atomic`)."""
     data = {
         "version": 1,
         "watermark": _iso(watermark) if watermark else None,
         "last_run": _iso(datetime.now(UTC)),
+        "runs": next_run_number(path),
         "rows": result.rows,
         "files": [str(p) for p in result.files],
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    write_text_atomic(path, json.dumps(data, indent=2) + "\n")
 
 
 def _parse_stamp(value: Any) -> datetime | None:
@@ -319,6 +341,17 @@ class _BusinessPager:
 
 
 # -- the run ----------------------------------------------------------------------------
+
+
+async def _server_now(client: Client) -> datetime | None:
+    """The newest ``dateUpdated`` in the location (server clock), None when it is empty."""
+    data = await client.search(
+        {"pageLimit": 1, "page": 1, "sort": [{"field": "dateUpdated", "direction": "desc"}]}
+    )
+    contacts = data.get("contacts") or []
+    if not contacts or not isinstance(contacts[0], dict):
+        return None
+    return _parse_stamp(contacts[0].get("dateUpdated"))
 
 
 def _window(spec: ExportSpec) -> tuple[datetime | None, datetime | None]:
@@ -440,6 +473,16 @@ async def _run(
     custom = CustomFieldIndex.from_api(await client.custom_fields())
     columns: list[Column] = resolve_columns(spec.columns, custom)
     result.columns = [c.header for c in columns]
+    start_mark: datetime | None = None
+    if spec.state is not None:
+        # the watermark is taken now, from the server's stamps (see the module docstring)
+        probe = await _server_now(client)
+        start_mark = probe if probe is not None else previous
+        if target is not None:
+            free = unused_path(target)
+            if free != target:
+                log.warning("%s exists (an earlier export): writing %s instead", target, free)
+            target = free
     pager: _SearchPager | _BusinessPager
     if spec.business_id:
         pager = _BusinessPager(client, spec.business_id, spec.query)
@@ -474,7 +517,6 @@ async def _run(
             kind: output.add_sheet(kind, RELATED_COLUMNS[kind]) for kind in spec.include
         }
         fmt_row = row_formatter(columns)
-        newest = previous
         pending = asyncio.ensure_future(pager.fetch())
         while pending is not None:
             data = await pending
@@ -488,10 +530,6 @@ async def _run(
             if not pager.done:
                 pending = asyncio.ensure_future(pager.fetch())
             main_sheet.write_rows([fmt_row(c) for c in contacts])
-            for contact in contacts:
-                stamp = _parse_stamp(contact.get("dateUpdated"))
-                if stamp is not None and (newest is None or stamp > newest):
-                    newest = stamp
             for kind, sheet in related.items():
                 rows = await _related(client, kind, contacts)
                 sheet.write_rows(rows)
@@ -500,6 +538,15 @@ async def _run(
             if progress is not None:
                 progress(len(contacts), result.total)
         result.files = output.commit()
+    except OSError as exc:
+        if pending is not None:
+            pending.cancel()
+            with contextlib.suppress(BaseException):
+                await pending
+        output.abort()
+        if target is None:  # stdout: a closed pipe is handled by the CLI's safety net
+            raise
+        raise write_error(target, exc) from exc
     except BaseException:
         if pending is not None:
             pending.cancel()
@@ -508,8 +555,8 @@ async def _run(
         output.abort()
         raise
     if spec.state is not None:
-        save_watermark(spec.state, newest, result=result)
-        result.watermark = _iso(newest) if newest else None
+        save_watermark(spec.state, start_mark, result=result)
+        result.watermark = _iso(start_mark) if start_mark else None
     result.requests = client.stats.total_requests - requests_before
     result.duration_s = time.monotonic() - started
     return result

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import deque
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,45 +146,114 @@ def _text_lines(
                              hint="omit --encoding to let bulkio detect it") from None
 
 
+class _Lines:
+    """The physical lines fed to ``csv.reader``, numbered, with the ones of the current
+    record kept in :attr:`taken` and a queue of lines to read again (:meth:`push_back`)."""
+
+    __slots__ = ("_src", "back", "n", "taken")
+
+    def __init__(self, src: Iterator[str]) -> None:
+        self._src = src
+        self.n = 0
+        self.taken: list[tuple[int, str]] = []
+        self.back: deque[tuple[int, str]] = deque()
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self.back:
+            item = self.back.popleft()
+        else:
+            line = next(self._src)
+            self.n += 1
+            item = (self.n, line)
+        self.taken.append(item)
+        return item[1]
+
+    def push_back(self, items: list[tuple[int, str]]) -> None:
+        self.back.extendleft(reversed(items))
+
+
+def _unbalanced(taken: list[tuple[int, str]], cells: list[str], width: int,
+                delimiter: str) -> bool:
+    """A multi-line record that an unbalanced quote made: it swallowed lines that look like
+    rows, or it ran to the end of the file with the quote still open (odd quote count)."""
+    if width and _swallowed_rows(cells, width, delimiter):
+        return True
+    return sum(line.count('"') for _, line in taken) % 2 == 1
+
+
+def _recovered(
+    taken: list[tuple[int, str]], delimiter: str, end: int, reason: str
+) -> tuple[list[str], RowIssue]:
+    """The first line of a broken record read on its own (quotes as plain characters)."""
+    start, first = taken[0]
+    cells = next(csv.reader([first.rstrip("\r\n")], delimiter=delimiter,
+                            quoting=csv.QUOTE_NONE), [])
+    return cells, RowIssue(
+        start, "unbalanced-quote",
+        f"line {start} opens a double quote that is never closed ({reason} lines "
+        f"{start}-{end} into one row); this row is line {start} alone, reading went on at "
+        f"line {start + 1}: fix the quote and import this row again")
+
+
 def _records(
     path: Path, sn: Sniffed, *, forced: bool, width: int = 0
 ) -> Generator[Record, None, None]:
     """Every record of the file with the physical line it starts on (blank ones too).
 
-    With the header's ``width`` known, multi-line records are checked for swallowed rows.
+    A multi-line record that an unbalanced quote made (see :func:`_unbalanced`), or one the
+    csv module cannot parse, becomes its first line alone with an ``unbalanced-quote``
+    error naming the lines it spanned, and reading resumes on the next line.
     """
     csv.field_size_limit(FIELD_LIMIT)
     state = _LineState()
     if sn.ascii_compatible and not sn.cr_only:
         f = path.open("rb")
-        lines: Iterator[str] = _binary_lines(f, path, sn.encoding, forced=forced, state=state)
+        raw_lines: Iterator[str] = _binary_lines(f, path, sn.encoding, forced=forced,
+                                                 state=state)
     else:
         f = None
-        lines = _text_lines(path, sn.encoding, forced=forced, state=state)
+        raw_lines = _text_lines(path, sn.encoding, forced=forced, state=state)
+    lines = _Lines(raw_lines)
+    taken = lines.taken
     try:
         reader = csv.reader(lines, delimiter=sn.delimiter)
-        prev = 0
         while True:
+            broken: str | None = None
             try:
                 cells = next(reader)
             except StopIteration:
-                return
+                if not taken:
+                    return
+                broken, cells = "the end of the file came inside a quote, reading", []
             except csv.Error as exc:
-                raise InputError(
-                    f"cannot parse the record starting on line {prev + 1}: {exc}",
-                    path=path,
-                    hint="look for an unbalanced double quote (\") on or after that line",
-                ) from None
-            start, end = prev + 1, reader.line_num
-            prev = end
+                if not taken:
+                    raise InputError(f"cannot parse the file: {exc}", path=path) from None
+                broken, cells = f"the csv reader stopped ({exc}) after reading", []
+            if not taken:  # pragma: no cover - csv returns no record without reading a line
+                return
+            start, end = taken[0][0], taken[-1][0]
             issues: tuple[RowIssue, ...] = ()
+            if broken is None and end > start and _unbalanced(taken, cells, width,
+                                                              sn.delimiter):
+                broken = "it joined"
+            if broken is not None and end > start:
+                cells, issue = _recovered(taken, sn.delimiter, end, broken)
+                lines.push_back(taken[1:])
+                end = start
+                issues = (issue,)
+                reader = csv.reader(lines, delimiter=sn.delimiter)
+            elif broken is not None:
+                cells = next(csv.reader([taken[0][1].rstrip("\r\n")], delimiter=sn.delimiter,
+                                        quoting=csv.QUOTE_NONE), [])
+                issues = (RowIssue(start, "unbalanced-quote",
+                                   f"line {start} opens a double quote that is never "
+                                   "closed; fix the quote and import this row again"),)
+            taken.clear()
             if state.nul or state.fallback:
-                issues = _line_issues(state, start, end)
-            if end > start and width and _swallowed_rows(cells, width, sn.delimiter):
-                issues = (*issues, RowIssue(
-                    start, "unbalanced-quote",
-                    f"lines {start}-{end} were read as one row because of a double quote; "
-                    "lines inside it look like rows of their own"))
+                issues = (*_line_issues(state, start, end), *issues)
             # once per cell of the file: keep it a comprehension
             yield start, [c if c and not c.isspace() else None for c in cells], issues
     finally:

@@ -68,6 +68,15 @@ def _open_workbook(path: Path) -> pc.CalamineWorkbook:
     if not magic:
         raise InputError("the file is empty (0 bytes)", path=path,
                          hint="save the workbook again from Excel")
+    if magic.startswith(_OLE2) and path.suffix.lower() == ".xls":
+        try:
+            return pc.CalamineWorkbook.from_path(str(path))
+        except pc.PasswordError:
+            raise InputError("the workbook is password-protected", path=path,
+                             hint="remove the password in Excel and save it again") from None
+        except (pc.CalamineError, ValueError, OSError) as exc:
+            raise InputError(f"the .xls workbook cannot be read ({exc})", path=path,
+                             hint="open it in Excel and save it as .xlsx") from None
     if magic.startswith(_OLE2):
         raise InputError("the workbook is password-protected (encrypted) or a legacy .xls",
                          path=path,

@@ -2,7 +2,11 @@
 
 Every file is written to a temporary file in the target's own directory and moved into
 place with :func:`os.replace` only by :meth:`Output.commit`, so a reader never sees half
-a file and a failed run leaves the previous export untouched. CSV cells that could start
+a file and a failed run leaves the previous export untouched. XLSX limits are never silent: past
+1,048,575 data rows a sheet goes on in ``<name> (2)``, and a cell over 32,767 characters
+holds its start while the full text is kept in ``<stem>.long-cells.jsonl``
+(:class:`bulkio.files.safe_write.LongCells`; the file is listed with the export's files).
+CSV cells that could start
 a formula are neutralized with :func:`bulkio.files.formula.neutralize` unless ``raw`` is set;
 XLSX cells are always written with ``write_string`` (Excel never evaluates them).
 """
@@ -12,17 +16,20 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import locale
 import os
 import re
-import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, Literal, Protocol
 
 import xlsxwriter
+from babel import Locale, UnknownLocaleError
+from babel.numbers import get_decimal_symbol
 
 from bulkio.errors import InputError
 from bulkio.files.formula import FORMULA_PREFIXES, neutralize
+from bulkio.files.safe_write import XLSX_MAX_CHARS, AtomicFile, LongCells, write_error
 
 OutputFormat = Literal["csv", "xlsx", "jsonl"]
 FORMATS: dict[str, OutputFormat] = {".csv": "csv", ".xlsx": "xlsx", ".jsonl": "jsonl"}
@@ -40,6 +47,32 @@ _MARKED = (
     re.compile(_SEP + "[" + re.escape("".join(_TRIGGERS)) + "]") if _TRIGGERS is not None else None
 )
 _MAX_WIDTH = 60
+
+
+def user_locale(environ: Mapping[str, str] | None = None) -> str | None:
+    """The user's number locale: ``LC_ALL``, ``LC_NUMERIC``, ``LANG``, else the system's."""
+    env = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_NUMERIC", "LANG"):
+        value = env.get(name, "").split(".")[0].split("@")[0]
+        if value and value not in ("C", "POSIX"):
+            return value
+    if environ is not None:
+        return None
+    with contextlib.suppress(ValueError):
+        return locale.getlocale(locale.LC_NUMERIC)[0] or locale.getlocale()[0]
+    return None
+
+
+def excel_delimiter(locale_name: str | None) -> str:
+    """The CSV delimiter Excel expects for a locale: ``;`` where the decimal sign is a
+    comma (es_ES, pt_BR, fr_FR, de_DE, it_IT...), ``,`` otherwise (en_US, es_MX...)."""
+    if not locale_name:
+        return ","
+    try:
+        decimal = get_decimal_symbol(Locale.parse(locale_name.replace("-", "_")))
+    except (ValueError, TypeError, UnknownLocaleError):
+        return ","
+    return ";" if decimal == "," else ","
 
 
 def detect_format(target: str) -> OutputFormat:
@@ -81,40 +114,11 @@ class Output(Protocol):
     def abort(self) -> None: ...
 
 
-class _Temp:
+class _Temp(AtomicFile):
     """A temporary file beside ``final`` that becomes ``final`` on :meth:`replace`."""
 
-    def __init__(self, final: Path) -> None:
-        self.final = final
-        if final.is_dir():
-            raise InputError(
-                f"{final} is a folder",
-                path=final,
-                hint="give a file name, e.g. -o contacts.csv",
-            )
-        try:
-            fd, name = tempfile.mkstemp(
-                dir=final.parent, prefix=f".{final.name}.", suffix=".tmp"
-            )
-        except OSError as exc:
-            raise InputError(
-                f"cannot write in {final.parent}: {exc.strerror}",
-                path=final,
-                hint="check that the folder exists and is writable",
-            ) from exc
-        os.close(fd)
-        self.path = Path(name)
-
     def replace(self) -> None:
-        # mkstemp creates the file 0600; give it the permissions a normal file would get.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(self.path, 0o666 & ~umask)
-        os.replace(self.path, self.final)
-
-    def discard(self) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
+        self.commit()
 
 
 class _TextSheet:
@@ -128,8 +132,11 @@ class _TextSheet:
         fmt: OutputFormat,
         delimiter: str,
         raw: bool,
+        target: Path | None = None,
     ) -> None:
         self.rows = 0
+        self._target = target if target is not None else Path("-")
+        self._to_stream = target is None
         self._stream = stream
         self._headers = list(headers)
         self._raw = raw
@@ -148,6 +155,14 @@ class _TextSheet:
         return [neutralize(c) if c[:1] in _TRIGGERS else c for c in row]
 
     def write_rows(self, rows: Iterable[Sequence[str]]) -> None:
+        try:
+            self._write_rows(rows)
+        except OSError as exc:
+            if self._to_stream:  # stdout: a closed pipe (| head) is not a file error
+                raise
+            raise write_error(self._target, exc) from exc
+
+    def _write_rows(self, rows: Iterable[Sequence[str]]) -> None:
         if self._fmt == "csv":
             before = self.rows
             page = rows if isinstance(rows, list) else list(rows)
@@ -184,9 +199,9 @@ def _neutralized(page: list[Sequence[str]]) -> list[Sequence[str]] | None:
         except TypeError:
             return None
         if text[:1] in _TRIGGERS or _MARKED.search(text) is not None:
-            # neutralize() inlined: with one-character prefixes, "c[:1] in _TRIGGERS" is
-            # exactly "c.startswith(FORMULA_PREFIXES)"
-            columns[i] = ["'" + c if c[:1] in _TRIGGERS else c for c in column]
+            # with one-character prefixes, "c[:1] in _TRIGGERS" is exactly
+            # "c.startswith(FORMULA_PREFIXES)": only those cells go through neutralize()
+            columns[i] = [neutralize(c) if c[:1] in _TRIGGERS else c for c in column]
             changed = True
     return list(zip(*columns, strict=True)) if changed else page
 
@@ -230,12 +245,11 @@ class TextOutput:
         final = self._path if first else sibling_path(self._path, name)
         temp = _Temp(final)
         encoding = "utf-8-sig" if self._bom and self._fmt == "csv" else "utf-8"
-        handle = open(  # noqa: SIM115
-            temp.path, "w", encoding=encoding, newline="", buffering=1 << 20
-        )
+        handle = temp.open_text(encoding=encoding, buffering=1 << 20)
         self._files.append((temp, handle))
         return _TextSheet(
-            handle, headers, fmt=self._fmt, delimiter=self._delimiter, raw=self._raw
+            handle, headers, fmt=self._fmt, delimiter=self._delimiter, raw=self._raw,
+            target=final,
         )
 
     def commit(self) -> list[Path]:
@@ -243,10 +257,14 @@ class TextOutput:
             assert self._stream is not None
             self._stream.flush()
             return []
-        for _temp, handle in self._files:
-            handle.flush()
-            os.fsync(handle.fileno())
-            handle.close()
+        for temp, handle in self._files:
+            try:
+                handle.flush()
+                os.fsync(handle.fileno())
+                handle.close()
+            except OSError as exc:
+                self.abort()
+                raise write_error(temp.final, exc) from exc
         for temp, _handle in self._files:
             temp.replace()
         return [temp.final for temp, _ in self._files]
@@ -272,6 +290,7 @@ class _XlsxSheet:
         self._part = 0
         self._widths = [min(max(len(h) + 2, 8), _MAX_WIDTH) for h in headers]
         self._ws: Any = None
+        self._title = name[:31]
         self._row = 0
         self._sampled = 0
         self._new_worksheet()
@@ -281,6 +300,7 @@ class _XlsxSheet:
             self._finish_worksheet()
         self._part += 1
         title = self._name[:31] if self._part == 1 else f"{self._name[:25]} ({self._part})"
+        self._title = title
         out = self._output
         self._ws = out.workbook.add_worksheet(title)
         for col, header in enumerate(self._headers):
@@ -300,6 +320,12 @@ class _XlsxSheet:
         ws.autofilter(0, 0, max(self._row, 1), max(len(self._headers) - 1, 0))
 
     def write_rows(self, rows: Iterable[Sequence[str]]) -> None:
+        try:
+            self._write_rows(rows)
+        except OSError as exc:
+            raise write_error(self._output.target, exc) from exc
+
+    def _write_rows(self, rows: Iterable[Sequence[str]]) -> None:
         widths = self._widths
         for row in rows:
             if self._row >= XLSX_MAX_ROWS:
@@ -311,6 +337,9 @@ class _XlsxSheet:
             for col, cell in enumerate(row):
                 if not cell:
                     continue
+                if len(cell) > XLSX_MAX_CHARS:
+                    cell = self._output.long.cut(cell, sheet=self._title, row=r, col=col,
+                                                 header=self._headers[col])
                 write(r, col, cell)
                 if sample and len(cell) + 2 > widths[col]:
                     widths[col] = min(len(cell) + 2, _MAX_WIDTH)
@@ -326,7 +355,10 @@ class XlsxOutput:
     """One workbook (xlsxwriter ``constant_memory``); each sheet is a worksheet."""
 
     def __init__(self, path: Path) -> None:
+        self.target = path
+        self.long = LongCells(path)
         self._temp = _Temp(path)
+        self._temp.discard_fd()
         self.workbook: Any = xlsxwriter.Workbook(
             str(self._temp.path),
             {
@@ -350,17 +382,24 @@ class XlsxOutput:
     def commit(self) -> list[Path]:
         for sheet in self._sheets:
             sheet.close()
-        self.workbook.close()
-        with open(self._temp.path, "rb") as handle:
-            os.fsync(handle.fileno())
+        try:
+            self.workbook.close()
+            with open(self._temp.path, "rb") as handle:
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            self._temp.discard()
+            self.long.discard()
+            raise write_error(self._temp.final, exc) from exc
+        sidecar = self.long.commit()
         self._temp.replace()
-        return [self._temp.final]
+        return [self._temp.final, *([sidecar] if sidecar else [])]
 
     def abort(self) -> None:
         # Closing writes the workbook; the temp file is then removed, never the target.
         with contextlib.suppress(Exception):
             self.workbook.close()
         self._temp.discard()
+        self.long.discard()
 
 
 def open_output(

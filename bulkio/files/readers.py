@@ -1,7 +1,8 @@
 """Readers: any real-world spreadsheet in, a lazy stream of :class:`SourceRow` out.
 
 ``open_table`` picks the reader from the extension (``.csv``/``.tsv``/``.txt`` ->
-:mod:`bulkio.files.delimited`, ``.xlsx``/``.xlsm`` -> :mod:`bulkio.files.excel`),
+:mod:`bulkio.files.delimited`; ``.xlsx``/``.xlsm`` and legacy ``.xls`` ->
+:mod:`bulkio.files.excel`, through python-calamine; reports of an ``.xls`` are ``.xlsx``),
 reads the header eagerly (so bad input fails before any work) and streams the rows.
 Row and header rules are in :mod:`bulkio.files.headers`.
 """
@@ -17,7 +18,7 @@ from bulkio.files.headers import EXTRA_KEY
 from bulkio.files.table import Table
 
 TEXT_EXTENSIONS = frozenset({".csv", ".tsv", ".txt", ".tab"})
-EXCEL_EXTENSIONS = frozenset({".xlsx", ".xlsm"})
+EXCEL_EXTENSIONS = frozenset({".xlsx", ".xlsm", ".xls"})
 
 __all__ = ["EXCEL_EXTENSIONS", "EXTRA_KEY", "TEXT_EXTENSIONS", "open_table"]
 
@@ -30,7 +31,7 @@ def open_table(
     sheet: str | int | None = None,
     header_row: int | None = None,
 ) -> Table:
-    """Open a CSV/TSV/TXT or XLSX/XLSM file as a Table whose rows stream lazily.
+    """Open a CSV/TSV/TXT or XLSX/XLSM/XLS file as a Table whose rows stream lazily.
 
     ``encoding``/``delimiter`` force the CSV codec and separator (detected otherwise);
     ``sheet`` is a sheet name or 1-based index (default: the first visible sheet);
@@ -59,8 +60,5 @@ def open_table(
     except PermissionError:
         raise InputError("permission denied", path=p,
                          hint="close the file in Excel or check its permissions") from None
-    if ext == ".xls":
-        hint = "open it in Excel and save it as .xlsx (legacy .xls is not supported)"
-    else:
-        hint = "save the sheet as .csv (UTF-8) or .xlsx"
+    hint = "save the sheet as .csv (UTF-8) or .xlsx"
     raise InputError(f"unsupported file type {ext or '(no extension)'!r}", path=p, hint=hint)

@@ -18,7 +18,10 @@ once, in source order, joins every row on its number with its outcome, and write
     :meth:`Report.to_json`.
 
 Every source row lands in exactly one file: a row with no outcome (the run stopped first)
-or still ``pending`` is a failure with code ``not-processed``. A retry merges naturally:
+or still ``pending`` is a failure with code ``not-processed``. A run that processed no row
+at all (stopped before sending anything) leaves earlier reports of the same name as they
+were, instead of replacing a real result with a file of not-processed rows.
+A retry merges naturally:
 it replaces the failed rows' outcomes in the journal, and the reports are rewritten from
 the whole source. Formats: see :mod:`bulkio.files.report_sheets` (CSV is UTF-8 with BOM).
 """
@@ -27,7 +30,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -39,6 +41,7 @@ from typing import Any, Protocol
 from bulkio.clean.records import Change
 from bulkio.errors import CODES
 from bulkio.files.report_sheets import Cell, ReportFormat, open_sheet_writer
+from bulkio.files.safe_write import write_text_atomic
 from bulkio.files.table import SourceRow
 from bulkio.runs.kit import RequestStats
 
@@ -215,8 +218,21 @@ def _format_warnings(warnings: Iterable[tuple[str, str]]) -> str:
     return "; ".join(f"{code}: {message}" if message else code for code, message in warnings)
 
 
-def report_paths(out_dir: Path, stem: str, fmt: ReportFormat) -> tuple[Path, Path, Path]:
-    """(success, failures, summary) paths :func:`write_reports` writes."""
+def located_stem(stem: str, location_id: str | None) -> str:
+    """``stem`` with the location in it (``contacts`` + ``L1`` -> ``contacts.L1``), so the
+    reports of one file imported into two locations never overwrite each other."""
+    if not location_id:
+        return stem
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in location_id)
+    return f"{stem}.{safe}"
+
+
+def report_paths(
+    out_dir: Path, stem: str, fmt: ReportFormat, *, location_id: str | None = None
+) -> tuple[Path, Path, Path]:
+    """(success, failures, summary) paths :func:`write_reports` writes (``location_id``:
+    see :func:`located_stem`)."""
+    stem = located_stem(stem, location_id)
     return (
         out_dir / f"{stem}.success.{fmt}",
         out_dir / f"{stem}.failures.{fmt}",
@@ -237,15 +253,22 @@ def write_reports(
     run_id: str | None = None,
     requests: RequestStats | None = None,
     duration_s: float | None = None,
+    location_id: str | None = None,
 ) -> Report:
     """Write the success, failure and summary files for one run; return its Report.
 
     ``source_rows`` is the source re-read from the start (one pass, source order);
     ``states`` maps row numbers to outcomes (e.g. ``journal.row_states(run_id)``).
+    ``location_id`` puts the location in the file names (``<stem>.<location>.success.csv``).
     ``duration_s`` defaults to the time spent here.
     """
     started = time.monotonic()
-    success_path, failure_path, summary_path = report_paths(out_dir, stem, fmt)
+    success_path, failure_path, summary_path = report_paths(out_dir, stem, fmt,
+                                                            location_id=location_id)
+    if not _any_processed(states) and (success_path.exists() or failure_path.exists()):
+        return _kept_earlier(source_rows, states, command=command, run_id=run_id,
+                             paths=(success_path, failure_path, summary_path),
+                             requests=requests, duration_s=duration_s, started=started)
     user_cols = _user_columns(headers)
     id_col = _free_name("contact_id", user_cols)
     action_col = _free_name("action", user_cols)
@@ -312,10 +335,32 @@ def write_reports(
         raise
     doc = report.to_json()
     doc["generated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-    tmp = summary_path.with_name(f".{summary_path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, summary_path)
+    write_text_atomic(summary_path, json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
     return report
+
+
+def _any_processed(states: Mapping[int, RowOutcome]) -> bool:
+    """Whether any row has an outcome other than ``pending`` (stops at the first)."""
+    return any(st.status != "pending" for st in states.values())
+
+
+def _kept_earlier(
+    source_rows: Iterable[SourceRow], states: Mapping[int, RowOutcome], *, command: str,
+    run_id: str | None, paths: tuple[Path, Path, Path], requests: RequestStats | None,
+    duration_s: float | None, started: float,
+) -> Report:
+    """A run that processed no row: the earlier reports stay; its rows are not-processed."""
+    rows = sum(1 for _ in source_rows)
+    log.warning("no row was processed in this run: the earlier reports (%s, %s) are left "
+                "as they were", paths[0], paths[1])
+    return Report(
+        command=command, run_id=run_id,
+        by_error={"not-processed": rows} if rows else {},
+        success_path=paths[0], failure_path=paths[1], summary_path=paths[2],
+        requests=requests or RequestStats(),
+        duration_s=duration_s if duration_s is not None else time.monotonic() - started,
+        not_in_source=0 if not states else sum(1 for _ in states),
+    )
 
 
 def write_changes(

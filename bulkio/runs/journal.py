@@ -209,17 +209,21 @@ class Journal:
                 # IMMEDIATE: take the write lock now (waiting busy_timeout), never mid-transaction
                 self._conn.execute("BEGIN IMMEDIATE")
             self._conn.execute(sql, params)
-        except sqlite3.OperationalError as exc:
+        except sqlite3.IntegrityError:
+            raise
+        except sqlite3.DatabaseError as exc:  # disk full, I/O error, read-only, locked
             raise self._write_error(exc) from exc
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
         try:
             yield
-        except sqlite3.OperationalError as exc:
+        except sqlite3.IntegrityError:
+            raise
+        except sqlite3.DatabaseError as exc:  # disk full, I/O error, read-only, locked
             raise self._write_error(exc) from exc
 
-    def _write_error(self, exc: sqlite3.OperationalError) -> InputError:
+    def _write_error(self, exc: sqlite3.DatabaseError) -> InputError:
         """SQLite write failures (locked, disk full, I/O) as one clear InputError."""
         return InputError(
             f"cannot write the run journal: {exc}",

@@ -64,3 +64,27 @@ def test_invalid_addresses(raw: str) -> None:
 
 def test_typos_are_not_corrected() -> None:
     assert normalize_email("ana@gmial.com").value == "ana@gmial.com"
+
+
+@pytest.mark.parametrize(("raw", "value", "names"), [
+    ("ana\u200b@example.com", "ana@example.com", "U+200B"),
+    ("ana@exam\u00adple.com", "ana@example.com", "U+00AD"),
+    ("\u202eana@example.com\u202c", "ana@example.com", "U+202E, U+202C"),
+    ("\ufeffana@example.com", "ana@example.com", "U+FEFF"),
+    ("ana@example.com\x07", "ana@example.com", "U+0007"),
+])
+def test_invisible_characters_removed_and_flagged(raw: str, value: str, names: str) -> None:
+    got = normalize_email(raw)
+    assert (got.value, got.code, got.warning) == (value, "invisible-characters", True)
+    assert got.message == f"removed invisible characters ({names})"
+
+
+def test_only_invisible_characters_is_invalid() -> None:
+    assert normalize_email("\u200b\u200b").code == "invalid-email"
+
+
+def test_emails_are_compared_and_sent_in_nfc() -> None:
+    nfd, nfc = "jose\u0301@ejemplo.mx", "jos\u00e9@ejemplo.mx"
+    assert normalize_email(nfd).value == nfc
+    assert normalize_email(nfc).value == nfc
+    assert normalize_email("Jose\u0301@E\u0301jemplo.MX").value == "Jos\u00e9@\u00e9jemplo.mx"

@@ -120,3 +120,14 @@ def test_region_is_case_insensitive_and_results_are_deterministic() -> None:
 def test_missing_region_message_says_what_to_do() -> None:
     result = normalize_phone("5512345678", region=None)
     assert "country code" in result.message
+
+
+@pytest.mark.parametrize(("raw", "names"), [
+    ("+52 81\u200b0297 8753", "U+200B"),
+    ("\u2066+528102978753\u2069", "U+2066, U+2069"),
+    ("81\u00ad0297\u00ad8753", "U+00AD"),
+])
+def test_invisible_characters_in_phones_removed_and_flagged(raw: str, names: str) -> None:
+    got = normalize_phone(raw, region="MX")
+    assert (got.value, got.code, got.warning) == ("+528102978753", "invisible-characters", True)
+    assert got.message == f"removed invisible characters ({names})"

@@ -51,7 +51,7 @@ def test_check_sample_writes_three_files_and_exits_3(sample: Path) -> None:
     assert list(failures[0])[:3] == ["_row", "_error_code", "_error_message"]
     assert failures[0]["Nombre"] == "Francisco" and failures[0]["Plan"] == "Pro"
     assert ready[0]["cf:Plan"] == "Básico" and ready[0]["country"] == "MX"
-    assert ready[0]["phone"] == "'+525539986987"  # formula-safe CSV cell
+    assert ready[0]["phone"] == "+525539986987"  # E.164, no apostrophe
     changes = read_csv(out / "contactos_mx.changes.csv")
     assert {"row": "2", "column": "País", "field": "country", "before": "México",
             "after": "MX"} in changes  # fmt: skip
@@ -65,7 +65,7 @@ def test_check_clean_file_exits_0_with_out_dir(tmp_path: Path) -> None:
                    encoding="utf-8")  # fmt: skip
     result = invoke("check", str(src), "--out-dir", str(tmp_path / "out"), "--default-region", "mx")
     assert result.exit_code == 0, result.output
-    assert read_csv(tmp_path / "out" / "ok.ready.csv")[0]["phone"] == "'+525512345678"
+    assert read_csv(tmp_path / "out" / "ok.ready.csv")[0]["phone"] == "+525512345678"
     assert read_csv(tmp_path / "out" / "ok.failures.csv") == []
 
 
@@ -247,3 +247,16 @@ def test_map_write_saves_the_mapping_for_the_next_file(salesforce: Path, tmp_pat
     assert again.exit_code == 0, again.output
     assert "read as a Salesforce contact export (the mapping file)" in again.stderr
     assert json.loads(again.stdout)["mapped"]["Mailing Country"] == "country"
+
+
+def test_invisible_characters_do_not_make_a_second_contact(tmp_path: Path) -> None:
+    src = tmp_path / "inv.csv"
+    src.write_text("Email,Teléfono\nana@example.com,+528102978753\n"
+                   "ana\u200b@example.com,+52 81\u200b0297 8754\n"
+                   "jose\u0301@ejemplo.mx,\n", encoding="utf-8")
+    result = invoke("check", str(src), "--out-dir", str(tmp_path / "out"), "--json")
+    failures = read_csv(tmp_path / "out" / "inv.failures.csv")
+    ready = read_csv(tmp_path / "out" / "inv.ready.csv")
+    assert [(f["_row"], f["_error_code"]) for f in failures] == [("3", "duplicate-in-file")]
+    assert [r["email"] for r in ready] == ["ana@example.com", "jos\u00e9@ejemplo.mx"]
+    assert result.exit_code == 3

@@ -275,3 +275,25 @@ def test_scheduled_export_templates_run_as_written(
     if "--since" in args:
         assert summary["since"] is not None and summary["watermark"] is not None
     assert any((tmp_path / "out").iterdir())
+
+
+@pytest.mark.parametrize(("env", "extra", "first_line"), [
+    ({"LC_ALL": "es_ES.UTF-8"}, [], b"\xef\xbb\xbfid;firstName;phone\r\n"),
+    ({"LC_ALL": "en_US.UTF-8"}, [], b"\xef\xbb\xbfid,firstName,phone\r\n"),
+    ({"LC_ALL": "de_DE.UTF-8"}, ["--delimiter", "tab"], b"\xef\xbb\xbfid\tfirstName\tphone\r\n"),
+])
+def test_excel_csv_bom_locale_delimiter_and_plain_phones(
+    sandbox: Any, tmp_path: Path, env: dict[str, str], extra: list[str], first_line: bytes
+) -> None:
+    sandbox.admin.seed(sandbox.location_id, contacts=[
+        {"firstName": "Muñoz", "phone": "+528102978753"}])
+    target = tmp_path / "c.csv"
+    result = CliRunner().invoke(main, [
+        "export", "-o", str(target), "--excel", "--columns", "id,firstName,phone", *extra,
+        "--base-url", sandbox.url, "--location-id", sandbox.location_id],
+        env={"BULKIO_TOKEN": sandbox.token, "LANG": "", "LC_NUMERIC": "", **env})
+    assert result.exit_code == 0, result.output
+    data = target.read_bytes()
+    assert data.startswith(first_line)
+    sep = first_line[len(b"\xef\xbb\xbfid"):][:1]
+    assert data.endswith(sep + b"Mu\xc3\xb1oz" + sep + b"+528102978753\r\n")

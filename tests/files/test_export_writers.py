@@ -47,8 +47,8 @@ def test_csv_neutralizes_formula_cells_unless_raw(tmp_path: Path, raw: bool) -> 
     if raw:
         assert got[1:] == ROWS
     else:
-        assert got[1] == ["1", "'=HYPERLINK(\"http://x\")", "'+5215512345678", "06700"]
-        assert got[2] == ["2", "'@SUM(A1)", "'-3", "'\tlead"]
+        assert got[1] == ["1", "'=HYPERLINK(\"http://x\")", "+5215512345678", "06700"]
+        assert got[2] == ["2", "'@SUM(A1)", "-3", "'\tlead"]
         assert got[3] == ROWS[2]
 
 

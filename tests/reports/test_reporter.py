@@ -124,8 +124,16 @@ INJECTIONS = ["=HYPERLINK(\"http://evil\",\"x\")", "+52+cmd|' /C calc'!A0", "-2+
     ("value", "expected"),
     [
         ("=1+1", "'=1+1"),
-        ("+5215512345678", "'+5215512345678"),
-        ("-5", "'-5"),
+        ("+5215512345678", "+5215512345678"),
+        ("+528102978753", "+528102978753"),
+        ("-5", "-5"),
+        ("-12.50", "-12.50"),
+        ("+52 55 1234 5678", "'+52 55 1234 5678"),
+        ("-2+3", "'-2+3"),
+        ("+1e5)", "'+1e5)"),
+        ("-", "'-"),
+        ("\nx", "'\nx"),
+        ("2026-01-31", "2026-01-31"),
         ("@cmd", "'@cmd"),
         ("\tx", "'\tx"),
         ("\rx", "'\rx"),
@@ -235,7 +243,7 @@ def test_changes_file(tmp_path: Path, fmt: str) -> None:
     if fmt == "csv":
         rows = _read_csv(path)
         assert rows[0] == ["row", "column", "field", "before", "after"]
-        assert rows[1] == ["2", "Teléfono", "phone", "55 1234 5678", "'+525512345678"]
+        assert rows[1] == ["2", "Teléfono", "phone", "55 1234 5678", "+525512345678"]
     else:
         ws = openpyxl.load_workbook(path)["Changes"]
         assert list(ws.iter_rows(values_only=True))[2] == (3, "Fecha", "dateOfBirth",
@@ -301,3 +309,35 @@ def test_csv_writer_abort_leaves_previous_file(tmp_path: Path) -> None:
     writer.abort()
     assert path.read_bytes() == b"previous"
     assert list(tmp_path.iterdir()) == [path]
+
+
+def test_a_run_that_processed_no_row_leaves_earlier_reports_alone(tmp_path: Path) -> None:
+    states = {r: Outcome("ok", action="created", contact_id=f"c{r}") for r in range(2, 6)}
+    write_reports(source_rows=_rows(4), headers=HEADERS, states=states, out_dir=tmp_path,
+                  stem="in", fmt="csv")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert len(_read_csv(tmp_path / "in.success.csv")) == 5
+    stopped = write_reports(source_rows=_rows(4), headers=HEADERS,
+                            states={2: Outcome("pending")}, out_dir=tmp_path, stem="in",
+                            fmt="csv")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert stopped.by_error == {"not-processed": 4} and stopped.succeeded == 0
+    assert stopped.failure_path == tmp_path / "in.failures.csv"
+
+
+def test_a_first_run_that_processed_no_row_still_writes_its_failure_file(
+    tmp_path: Path,
+) -> None:
+    write_reports(source_rows=_rows(2), headers=HEADERS, states={}, out_dir=tmp_path,
+                  stem="new", fmt="csv")
+    assert [r[:2] for r in _read_csv(tmp_path / "new.failures.csv")] == [
+        ["_row", "_error_code"], ["2", "not-processed"], ["3", "not-processed"]]
+
+
+def test_reports_of_two_locations_never_overwrite_each_other(tmp_path: Path) -> None:
+    for loc in ("LocA", "LocB"):
+        write_reports(source_rows=_rows(2), headers=HEADERS, states=_states(),
+                      out_dir=tmp_path, stem="in", fmt="csv", location_id=loc)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "in.LocA.failures.csv", "in.LocA.success.csv", "in.LocA.summary.json",
+        "in.LocB.failures.csv", "in.LocB.success.csv", "in.LocB.summary.json"]

@@ -8,6 +8,7 @@ distinct input value.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,3 +39,34 @@ def accept(value: Any) -> Result:
 def reject(code: str, message: str) -> Result:
     """An invalid value: the field cannot be sent."""
     return Result(value=None, code=code, message=message)
+
+
+#: Unicode categories removed from identifiers (emails, phones): Cc control characters,
+#: Cf format characters (zero-width space U+200B, soft hyphen U+00AD, bidi controls U+200E/F,
+#: U+202A-E, U+2066-9, the BOM U+FEFF...), Zl/Zp line and paragraph separators.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+
+
+def strip_invisible(text: str) -> tuple[str, list[str]]:
+    """``text`` without invisible and control characters, and their ``U+XXXX`` names."""
+    if text.isascii() and text.isprintable():
+        return text, []
+    kept: list[str] = []
+    removed: list[str] = []
+    for ch in text:
+        if unicodedata.category(ch) in _INVISIBLE_CATEGORIES:
+            removed.append(f"U+{ord(ch):04X}")
+        else:
+            kept.append(ch)
+    return ("".join(kept), removed) if removed else (text, [])
+
+
+def flag_invisible(result: Result, removed: list[str]) -> Result:
+    """``result`` turned into an ``invisible-characters`` warning when characters were
+    removed and the value is valid (a rejection stays a rejection)."""
+    if not removed or result.code is not None or result.value is None:
+        return result
+    names = ", ".join(dict.fromkeys(removed))
+    note = f"; {result.message}" if result.message else ""
+    return Result(value=result.value, code="invisible-characters",
+                  message=f"removed invisible characters ({names}){note}", warning=True)

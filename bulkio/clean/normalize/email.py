@@ -3,14 +3,21 @@
 Validation is practical, not RFC 5322: one ``@``, no spaces, a local part without
 consecutive or edge dots, a domain of dot-separated labels ending in a letters-only TLD.
 Typos (``gmial.com``) are not corrected: bulkio never guesses an address.
+
+Invisible and control characters (zero-width space, soft hyphen, bidi controls, line
+breaks: :func:`bulkio.clean.normalize.strip_invisible`) are removed and the value is kept
+with an ``invisible-characters`` warning, so ``ana\u200b@x.com`` is not a second contact.
+Addresses are compared and sent in Unicode NFC: ``jose\u0301@x.mx`` (NFD, as macOS
+writes it) is ``jos\u00e9@x.mx``.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
-from bulkio.clean.normalize import Result, accept, reject
+from bulkio.clean.normalize import Result, accept, flag_invisible, reject, strip_invisible
 
 __all__ = ["normalize_email"]
 
@@ -31,14 +38,23 @@ _PLAIN = re.compile(
 
 def normalize_email(raw: str) -> Result:
     """``Ana.Perez@Example.COM`` -> ``Ana.Perez@example.com``; invalid -> ``invalid-email``."""
-    if len(raw) <= 254 and _PLAIN.fullmatch(raw):
+    if len(raw) <= 254 and raw.isascii() and raw.isprintable() and _PLAIN.fullmatch(raw):
         return accept(raw)
     return _normalize(raw)
 
 
 @lru_cache(maxsize=65_536)
 def _normalize(raw: str) -> Result:
-    text = raw.strip()
+    text, removed = strip_invisible(raw)
+    text = unicodedata.normalize("NFC", text)
+    if removed and not text.strip():
+        return reject("invalid-email", f"{raw!r} holds only invisible characters")
+    result = _checked(raw, text)
+    return flag_invisible(result, removed)
+
+
+def _checked(raw: str, text: str) -> Result:
+    text = text.strip()
     wrapped = _ANGLE.match(text)
     if wrapped:
         text = wrapped.group(1).strip()

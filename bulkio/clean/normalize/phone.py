@@ -4,6 +4,8 @@ Mexico retired its dialling prefixes in August 2019 (``044``/``045`` for mobiles
 for long distance, the ``1`` after ``+52`` for mobiles); spreadsheets are full of them, so
 they are rewritten to today's 10-digit national number before ``phonenumbers`` validates
 it. A number that ``phonenumbers`` does not consider valid is rejected, never guessed.
+Invisible and control characters (zero-width space, soft hyphen, bidi marks) are removed
+first and flagged with an ``invisible-characters`` warning on the valid number.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from functools import lru_cache
 
 import phonenumbers
 
-from bulkio.clean.normalize import Result, accept, reject
+from bulkio.clean.normalize import Result, accept, flag_invisible, reject, strip_invisible
 
 __all__ = ["e164_code", "e164_codes", "normalize_phone", "phone_region"]
 
@@ -86,7 +88,12 @@ def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
 
 
 def _normalize_uncached(raw: str, region: str | None) -> Result:
-    text = _from_excel(raw.strip())
+    clean, removed = strip_invisible(raw)
+    return flag_invisible(_normalize_visible(raw, clean, region), removed)
+
+
+def _normalize_visible(raw: str, clean: str, region: str | None) -> Result:
+    text = _from_excel(clean.strip())
     extension = ""
     found = _EXTENSION.search(text)
     if found and len(_NON_DIGITS.sub("", text[: found.start()])) >= 7:
