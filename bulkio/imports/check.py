@@ -70,7 +70,7 @@ def check_paths(path: Path, out_dir: Path | None, fmt: str) -> tuple[Path, Path,
 
 
 _FIELD_ORDER = (
-    "firstName", "lastName", "email", "phone", "address1", "city", "state", "postalCode",
+    "name", "firstName", "lastName", "email", "phone", "address1", "city", "state", "postalCode",
     "country", "website", "timezone", "dateOfBirth", "companyName", "source", "gender", "dnd",
     "dndSettings", "assignedTo",
 )  # fmt: skip

@@ -260,3 +260,15 @@ def test_invisible_characters_do_not_make_a_second_contact(tmp_path: Path) -> No
     assert [(f["_row"], f["_error_code"]) for f in failures] == [("3", "duplicate-in-file")]
     assert [r["email"] for r in ready] == ["ana@example.com", "jos\u00e9@ejemplo.mx"]
     assert result.exit_code == 3
+
+
+def test_ready_file_shows_a_full_name_sent_whole(tmp_path: Path) -> None:
+    src = tmp_path / "nombres.csv"
+    src.write_text("Nombre completo,Correo\nJuan Carlos Pérez,jc@example.mx\n"
+                   "Ana López,ana@example.mx\n", encoding="utf-8")
+    result = invoke("check", str(src))
+    assert result.exit_code == 0, result.output
+    with (tmp_path / "nombres-check" / "nombres.ready.csv").open(encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["name"], r["firstName"], r["lastName"]) for r in rows] == [
+        ("Juan Carlos Pérez", "", ""), ("", "Ana", "López")]
