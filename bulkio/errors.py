@@ -159,6 +159,11 @@ CODES: dict[str, str] = {
     "unknown-custom-field": "the column maps to a custom field the location does not have",
     "missing-value": "a cell the bulk command needs is empty (tags, business id, note text, "
     "task title or due date, follower ids)",
+    "not-stored": "the API answered 200 but did not store a field as sent (field, sent, "
+    "stored): e.g. a phone owned by another contact (#37), the gender of an existing contact "
+    "(#313), an email that was an additional email (#337); --strict makes it a failure",
+    "split-match": "the row's email belongs to one contact and its phone to another: an "
+    "upsert updates the email's contact and drops the phone (--on-split-match skip|send)",
     "cannot-revert": "undo cannot restore this change: the run kept no previous values "
     "(import without --snapshot), or it deleted a contact or removed it from a workflow",
     # runs

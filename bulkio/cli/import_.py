@@ -123,6 +123,13 @@ def _finish(result: ImportResult, *, as_json: bool, quiet: bool, resume_hint: st
 @click.option("--snapshot", is_flag=True,
               help="Save each pre-existing contact before updating it, for `bulkio undo` "
               "(+1 search request per 50 rows).")
+@click.option("--strict", is_flag=True,
+              help="A field the API answered 200 for but did not store as sent fails the row "
+              "(code not-stored, exit 3) instead of a warning in the success file.")
+@click.option("--on-split-match", type=click.Choice(["send", "skip"]), default="send",
+              show_default=True,
+              help="A row whose email and phone belong to two different contacts (seen by "
+              "--snapshot's lookup): send it with a split-match warning, or skip it as failed.")
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="Folder for the reports (default: the input's folder).")
 @click.option("--journal", "journal", type=click.Path(dir_okay=False, path_type=Path),
@@ -131,7 +138,8 @@ def _finish(result: ImportResult, *, as_json: bool, quiet: bool, resume_hint: st
 def import_(
     file: Path, *, reading: ReadOptions, api: ApiOptions, mode: str, tags_mode: str,
     tag_chunk: int, dry_run: bool, resume: bool, force: bool, snapshot: bool,
-    out_dir: Path | None, journal: Path | None, as_json: bool,
+    strict: bool, on_split_match: str, out_dir: Path | None, journal: Path | None,
+    as_json: bool,
 ) -> None:
     """Import contacts from a CSV/XLSX file: every row reported, none sent twice.
 
@@ -154,7 +162,8 @@ def import_(
     """
     options = ImportOptions(mode=mode, tags_mode=tags_mode,  # type: ignore[arg-type]
                             dry_run=dry_run, force=force, snapshot=snapshot,
-                            tag_chunk=tag_chunk, out_dir=out_dir)
+                            tag_chunk=tag_chunk, out_dir=out_dir, strict=strict,
+                            on_split_match=on_split_match)  # type: ignore[arg-type]
     with abort_on_errors(), _target(api, optional=dry_run) as target, \
             progress_bar(api, "import") as progress:
         result = run_import(file, read=reading, options=options, target=target,

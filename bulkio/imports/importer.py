@@ -110,7 +110,7 @@ class _Run:
 
 def _settle(ctx: _Run) -> Callable[[RowWork], None]:
     def settle(work: RowWork) -> None:
-        warnings = warning_pairs(work.plan.warnings)
+        warnings = warning_pairs(work.plan.warnings) + work.warnings
         if work.failure is not None:
             code, message, http = work.failure
             ctx.journal.record_row(ctx.run.id, work.row, status="failed", action=work.action,
@@ -137,7 +137,8 @@ async def _execute(
     opts = ctx.opts
     runner = RowRunner(client=client, journal=ctx.journal, run_id=ctx.run.id, mode=opts.mode,
                        tag_chunk=opts.tag_chunk, on_settled=_settle(ctx),
-                       run_started=datetime.fromisoformat(ctx.run.started_at))
+                       run_started=datetime.fromisoformat(ctx.run.started_at),
+                       strict=opts.strict, on_split_match=opts.on_split_match)
     n_workers = opts.workers or max(4, client.max_in_flight * 2)
     queue: asyncio.Queue[RowWork | None] = asyncio.Queue(maxsize=n_workers * 2)
 
@@ -378,6 +379,7 @@ def _options_doc(read: ReadOptions, opts: ImportOptions, out_dir: Path, stem: st
         "read": read.to_json(), "mode": opts.mode, "tags_mode": opts.tags_mode,
         "force": opts.force, "snapshot": opts.snapshot, "tag_chunk": opts.tag_chunk,
         "out_dir": str(out_dir.resolve()), "stem": stem,
+        "strict": opts.strict, "on_split_match": opts.on_split_match,
     }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from bulkio.clean.records import PreparedRow
 from bulkio.errors import BulkioError, RowIssue
@@ -30,6 +30,10 @@ class ImportOptions:
     tag_chunk: int = DEFAULT_TAG_CHUNK
     out_dir: Path | None = None
     workers: int | None = None
+    #: a field the API did not store as sent fails the row (``not-stored``)
+    strict: bool = False
+    #: a row whose email and phone belong to two contacts (seen by --snapshot): send or skip
+    on_split_match: Literal["send", "skip"] = "send"
 
 
 @dataclass

@@ -46,6 +46,7 @@ from bulkio.plan.batcher import (
     TagBatcher,
     bulk_tag_detail,
 )
+from bulkio.plan.verify import not_stored, split_match
 from bulkio.runs.journal import Journal, RowState
 
 log = logging.getLogger("bulkio.phases")
@@ -79,6 +80,8 @@ class RowWork:
     #: None when unknown (the contact answer did not say, or the phase was done earlier)
     had_tags: frozenset[str] | None = None
     had_followers: frozenset[str] | None = None
+    #: set by the snapshot lookup when the email and phone belong to two contacts (#37)
+    split: str | None = None
 
     @property
     def row(self) -> int:
@@ -135,6 +138,8 @@ class RowRunner:
         tag_chunk: int,
         on_settled: Callable[[RowWork], None],
         run_started: datetime | None = None,
+        strict: bool = False,
+        on_split_match: str = "send",
     ) -> None:
         self.client = client
         self.journal = journal
@@ -145,6 +150,9 @@ class RowRunner:
         self.on_settled = on_settled
         #: contacts added at or after this instant were created by this run
         self.run_started = run_started
+        #: a field not stored as sent fails the row instead of warning
+        self.strict = strict
+        self.on_split_match = on_split_match
         self._works: dict[int, RowWork] = {}
         self._outages = 0
         self.fatal: ApiError | None = None
@@ -174,6 +182,12 @@ class RowRunner:
 
     async def run_row(self, work: RowWork) -> None:
         """Contact phase, follow-ups, then queue the bulk phases; settles the row if done."""
+        if work.split is not None and not work.prior_done(self.mode):
+            if self.on_split_match == "skip":
+                work.fail("split-match", work.split)
+                self._settle(work)
+                return
+            work.warnings.append(("split-match", work.split))
         if not await self._contact_phase(work):
             self._settle(work)
             return
@@ -208,8 +222,10 @@ class RowRunner:
             work.action = "created" if step.detail.get("new") else "updated"
             work.had_tags = _had(step.detail.get("had_tags"))
             work.had_followers = _had(step.detail.get("had_followers"))
+            work.warnings += [("not-stored", m) for m in step.detail.get("not_stored") or ()]
             if work.contact_id:
                 return True
+        answered = True  # False when an update answer carries no contact to check
         try:
             if self.mode == "upsert":
                 data = await self.client.upsert_contact(work.plan.body)
@@ -225,6 +241,7 @@ class RowRunner:
                     return False
                 data = await self.client.update_contact(found, work.plan.body)
                 contact = data.get("contact") or {"id": found}
+                answered = bool(data.get("contact"))
                 new = False
         except ApiError as err:
             self._check_fatal(err)
@@ -241,7 +258,16 @@ class RowRunner:
         work.action = "created" if new else "updated"
         detail: dict[str, Any] = {"new": new}
         detail.update(_already_had(work, contact))
+        # read-after-write: the answer is the stored contact; a value not stored as sent
+        # is a warning (a failure with --strict), see bulkio.plan.verify
+        missed = [m.message for m in not_stored(work.plan.body, contact)] if answered else []
+        if missed:
+            detail["not_stored"] = missed
         self.journal.record_step(self.run_id, work.row, phase, contact_id=cid, detail=detail)
+        if missed and self.strict:
+            work.fail("not-stored", "; ".join(missed))
+            return False
+        work.warnings += [("not-stored", m) for m in missed]
         return True
 
     def _created_during_run(self, contact: dict[str, Any]) -> bool:
@@ -494,8 +520,10 @@ async def snapshot_batch(client: Client, journal: Journal, run_id: str,
             continue
         email = w.plan.lookup_email
         found = by_email.get(email.casefold()) if email else None
-        if found is None and w.plan.lookup_phone:
-            found = by_phone.get(w.plan.lookup_phone)
+        phone_owner = by_phone.get(w.plan.lookup_phone) if w.plan.lookup_phone else None
+        w.split = split_match(found, phone_owner)
+        if found is None:
+            found = phone_owner
         if found is not None and found.get("id"):
             journal.save_snapshot(run_id, str(found["id"]), found)
 
