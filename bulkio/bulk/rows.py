@@ -24,7 +24,8 @@ from bulkio.errors import InputError
 Op = Literal[
     "tags-add", "tags-remove", "business-assign", "business-remove", "notes-add", "tasks-add",
     "workflow-add", "workflow-remove", "campaign-add", "campaign-remove", "followers-add",
-    "followers-remove", "delete",
+    "followers-remove", "delete", "notes-update", "tasks-update", "tasks-complete",
+    "campaign-remove-all",
 ]  # fmt: skip
 
 #: the journal's ``command`` of each operation (what ``bulkio runs`` shows)
@@ -36,6 +37,8 @@ COMMANDS: dict[str, str] = {
     "campaign-add": "campaign add", "campaign-remove": "campaign remove",
     "followers-add": "followers add", "followers-remove": "followers remove",
     "delete": "delete",
+    "notes-update": "notes update", "tasks-update": "tasks update",
+    "tasks-complete": "tasks complete", "campaign-remove-all": "campaign remove --all",
 }  # fmt: skip
 OPS_BY_COMMAND = {v: k for k, v in COMMANDS.items()}
 
@@ -57,6 +60,8 @@ COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = {
     "assigned": ("assignedto", "asignadoa", "asignado", "responsable", "owner"),
     "start": ("eventstarttime", "starttime", "start", "inicio", "fechainicio"),
     "followers": ("followers", "follower", "seguidores", "seguidor", "followerids"),
+    "note_id": ("noteid", "idnota", "notaid"),
+    "task_id": ("taskid", "idtarea", "tareaid"),
 }  # fmt: skip
 
 _LIST_SPLIT = re.compile(r"\s*[;,|\n]\s*")
@@ -127,6 +132,14 @@ def _roles_for(settings: OpSettings) -> list[tuple[str, bool]]:
         return [("start", False)]
     if op.startswith("followers-"):
         return [] if settings.followers else [("followers", True)]
+    if op == "notes-update":
+        return [("note_id", False), ("note_title", False), ("note_body", False),
+                ("pinned", False), ("user", False), ("color", False)]
+    if op == "tasks-update":
+        return [("task_id", False), ("task_title", False), ("task_body", False),
+                ("due", False), ("completed", False), ("assigned", False)]
+    if op == "tasks-complete":
+        return [("task_id", False), ("task_title", False), ("completed", False)]
     return []
 
 
@@ -270,7 +283,58 @@ def _payload(
         if not followers:
             return ("missing-value", "the row has no follower user ids")
         return {"followers": followers}
+    if op in ("notes-update", "tasks-update", "tasks-complete"):
+        return edit_payload(op, cell, date_order)
     return {}
+
+
+def edit_payload(op: str, cell: Callable[[str], str],
+                 date_order: str | None) -> dict[str, Any] | Failure:
+    """A notes/tasks edit: which item (``id``, else ``match_title``) and the fields to set.
+
+    With an id column the title column is a new title; without one it names the item (the
+    contact's only note or task with that title) and is not changed.
+    """
+    kind = "note" if op == "notes-update" else "task"
+    item_id = cell(f"{kind}_id")
+    title = cell("note_title" if kind == "note" else "task_title")
+    if not item_id and not title:
+        return ("missing-value", f"the row has neither a {kind} id nor a {kind} title")
+    changes: dict[str, Any] = {}
+    if item_id and title:
+        changes["title"] = title
+    if op == "tasks-complete":
+        done = _bool(cell("completed"), True)
+        if isinstance(done, tuple):
+            return done
+        changes = {"completed": done}
+    elif kind == "note":
+        for role, key in (("note_body", "body"), ("user", "userId"), ("color", "color")):
+            if cell(role):
+                changes[key] = cell(role)
+        if cell("pinned"):
+            pinned = _bool(cell("pinned"), False)
+            if isinstance(pinned, tuple):
+                return pinned
+            changes["pinned"] = pinned
+    else:
+        for role, key in (("task_body", "body"), ("assigned", "assignedTo")):
+            if cell(role):
+                changes[key] = cell(role)
+        if cell("due"):
+            due = iso_instant(cell("due"), order=date_order)
+            if isinstance(due, tuple):
+                return due
+            changes["dueDate"] = due
+        if cell("completed"):
+            done = _bool(cell("completed"), False)
+            if isinstance(done, tuple):
+                return done
+            changes["completed"] = done
+    if not changes:
+        return ("missing-value", f"the row changes nothing in the {kind}")
+    target = {"id": item_id} if item_id else {"match_title": title}
+    return {kind: target, "changes": changes}
 
 
 def _note(cell: Callable[[str], str]) -> dict[str, Any] | Failure:

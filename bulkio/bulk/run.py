@@ -224,6 +224,11 @@ _SINGLE_ENDPOINT = {
     "followers-add": "POST /contacts/{contactId}/followers",
     "followers-remove": "DELETE /contacts/{contactId}/followers",
     "delete": "DELETE /contacts/{contactId}",
+    # an edit reads its note/task first (GET by id, or the contact's list by title)
+    "notes-update": "PUT /contacts/{contactId}/notes/{id}",
+    "tasks-update": "PUT /contacts/{contactId}/tasks/{taskId}",
+    "tasks-complete": "PUT /contacts/{contactId}/tasks/{taskId}/completed",
+    "campaign-remove-all": "DELETE /contacts/{contactId}/campaigns/remove-all",
 }
 
 

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from bulkio.api.client import Client
 from bulkio.api.wire import row_error, same_instant
+from bulkio.bulk.edits import EDIT_OPS, EditFailure, apply_edit
 from bulkio.bulk.resolve import ContactResolver
 from bulkio.bulk.rows import Failure, OpSettings, RowJob
 from bulkio.errors import ApiError, AuthError, RateLimitedError, ServerError, TransportError
@@ -37,6 +38,8 @@ ACTIONS = {
     "workflow-add": "enrolled", "workflow-remove": "unenrolled", "campaign-add": "enrolled",
     "campaign-remove": "unenrolled", "followers-add": "followers-added",
     "followers-remove": "followers-removed", "delete": "deleted",
+    "notes-update": "note-updated", "tasks-update": "task-updated",
+    "tasks-complete": "task-completed", "campaign-remove-all": "unenrolled",
 }  # fmt: skip
 
 
@@ -89,11 +92,13 @@ class BulkRunner:
         if self.progress is not None:
             self.progress(Progress(self._done, self._failed))
 
-    def ok(self, row: int, cid: str, *, action: str | None = None, skipped: bool = False) -> None:
+    def ok(self, row: int, cid: str, *, action: str | None = None, skipped: bool = False,
+           warnings: list[tuple[str, str]] | None = None) -> None:
         self._outages = 0
         self.touched.add(cid)
         self.journal.record_row(self.run_id, row, status="skipped" if skipped else "ok",
-                                action=action or ACTIONS[self.op], contact_id=cid)
+                                action=action or ACTIONS[self.op], contact_id=cid,
+                                warnings=warnings or [])
         self._tick(False)
 
     def fail(self, row: int, code: str, message: str, *, http: int | None = None,
@@ -198,6 +203,16 @@ class BulkRunner:
             return
         if op == "tasks-add":
             await self._once(job, cid, prior, "task")
+            return
+        if op in EDIT_OPS:
+            try:
+                edit = await apply_edit(c, op, cid, job.payload)
+            except EditFailure as err:
+                self.fail(row, err.code, str(err), cid=cid)
+                return
+            self.journal.record_step(self.run_id, row, edit.phase, contact_id=cid,
+                                     detail=edit.detail)
+            self.ok(row, cid, warnings=[("not-stored", m.message) for m in edit.not_stored])
             return
         detail: dict[str, Any]
         if op == "workflow-add":

@@ -349,6 +349,59 @@ def tasks_add(file: Path, *, force: bool, read: ReadOptions, api: ApiOptions, **
     _run(file, OpSettings(op="tasks-add"), read=read, api=api, force=force, **run)
 
 
+@notes.command("update")
+@bulk_options
+def notes_update(file: Path, *, read: ReadOptions, api: ApiOptions, **run: Any) -> None:
+    """Change existing notes from FILE (by note_id or title).
+
+    \b
+    Example:
+      bulkio notes update notas.csv --sandbox
+
+    \b
+    A row names its note by a note_id column, or by its title (the contact's only note
+    with that title); columns body/nota, pinned/fijada, color, user_id set its fields.
+    With a note_id, a title column sets a new title. Each note is read
+    before it is changed (its previous values are journaled) and the answer is checked:
+    a field not stored as sent is a not-stored warning.
+    """
+    _run(file, OpSettings(op="notes-update"), read=read, api=api, **run)
+
+
+@tasks.command("update")
+@bulk_options
+def tasks_update(file: Path, *, read: ReadOptions, api: ApiOptions, **run: Any) -> None:
+    """Change existing tasks from FILE (by task_id or title).
+
+    \b
+    Example:
+      bulkio tasks update tareas.csv --sandbox --date-order DMY
+
+    \b
+    A row names its task by a task_id column, or by its title (the contact's only task
+    with that title); columns body, due date/vence, completed, assigned_to set its fields.
+    With a task_id, a title column sets a new title. The due date is read
+    like `tasks add`. The answer is checked field by field (not-stored warnings).
+    """
+    _run(file, OpSettings(op="tasks-update"), read=read, api=api, **run)
+
+
+@tasks.command("complete")
+@bulk_options
+def tasks_complete(file: Path, *, read: ReadOptions, api: ApiOptions, **run: Any) -> None:
+    """Mark tasks completed from FILE (by task_id or title).
+
+    \b
+    Example:
+      bulkio tasks complete tareas.csv --sandbox
+
+    \b
+    Without a completed column every named task is marked completed; a completed cell
+    of no / false / 0 reopens it.
+    """
+    _run(file, OpSettings(op="tasks-complete"), read=read, api=api, **run)
+
+
 # -- workflow, campaign, followers ----------------------------------------------------------
 
 
@@ -420,16 +473,24 @@ def campaign_add(file: Path, *, campaign_id: str, read: ReadOptions, api: ApiOpt
 
 
 @campaign.command("remove")
-@click.option("--campaign-id", required=True, metavar="ID", help="The campaign.")
+@click.option("--campaign-id", metavar="ID", help="The campaign.")
+@click.option("--all", "all_campaigns", is_flag=True,
+              help="Remove each contact from every campaign it is in (instead of --campaign-id).")
 @bulk_options
-def campaign_remove(file: Path, *, campaign_id: str, read: ReadOptions, api: ApiOptions,
-                    **run: Any) -> None:
-    """Remove the contacts of FILE from a campaign (one request per contact).
+def campaign_remove(file: Path, *, campaign_id: str | None, all_campaigns: bool,
+                    read: ReadOptions, api: ApiOptions, **run: Any) -> None:
+    """Remove the contacts of FILE from a campaign, or from every campaign.
 
     \b
     Example:
       bulkio campaign remove samples/bulk_tags.csv --campaign-id camp_1 --sandbox
+      bulkio campaign remove samples/bulk_tags.csv --all --sandbox
     """
+    if bool(campaign_id) == all_campaigns:
+        raise click.UsageError("give either --campaign-id ID or --all")
+    if all_campaigns:
+        _run(file, OpSettings(op="campaign-remove-all"), read=read, api=api, **run)
+        return
     _run(file, OpSettings(op="campaign-remove", campaign_id=campaign_id), read=read, api=api,
          **run)
 

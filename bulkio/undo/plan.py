@@ -160,6 +160,12 @@ def _entry_actions(entry: UndoEntry, *, exact: bool) -> tuple[list[UndoAction], 
         if detail is not None:
             cannot.append(f"removed from {what} {detail.get(f'{what}_id')}: re-enroll with "
                           f"`bulkio {what} add` if wanted (it would start again)")
+    for phase, what in (("note_updated", "note"), ("task_updated", "task"),
+                        ("task_completed", "task"), ("campaigns_removed", "campaigns")):
+        if _done(entry, phase) is not None:
+            cannot.append(f"the {what} change is not undone; the journal keeps its previous "
+                          "values (bulkio runs)" if what != "campaigns" else
+                          "removed from every campaign: re-enroll with `bulkio campaign add`")
     if _done(entry, "delete") is not None:
         cannot.append("the contact was deleted; it cannot be brought back")
     return acts, cannot
