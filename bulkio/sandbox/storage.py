@@ -300,6 +300,16 @@ class Store:
         )
         return dict(json.loads(rows[0][0])) if rows else None
 
+    def find_by_additional_email(self, location_id: str, email: str) -> dict[str, Any] | None:
+        """The oldest contact holding ``email`` among its additionalEmails (case-insensitive)."""
+        rows = self.query(
+            "SELECT data FROM contacts WHERE location_id = ? AND EXISTS (SELECT 1 FROM "
+            "json_each(COALESCE(json_extract(data, '$.additionalEmails'), '[]')) "
+            "WHERE lower(value) = ?) ORDER BY date_added, id LIMIT 1",
+            (location_id, email.lower()),
+        )
+        return dict(json.loads(rows[0][0])) if rows else None
+
     def save_contact(self, contact: dict[str, Any], conn: sqlite3.Connection | None = None) -> None:
         """Insert or replace a contact document (inside ``tx`` when conn is given)."""
         email = contact.get("email")
