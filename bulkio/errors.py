@@ -164,6 +164,9 @@ CODES: dict[str, str] = {
     "(#313), an email that was an additional email (#337); --strict makes it a failure",
     "split-match": "the row's email belongs to one contact and its phone to another: an "
     "upsert updates the email's contact and drops the phone (--on-split-match skip|send)",
+    "email-swapped": "the row's email was an additional email of an existing contact: the "
+    "upsert made it the primary email and the previous primary was lost (#337; seen with "
+    "--snapshot)",
     "item-not-found": "the contact has no note or task with the row's id or title",
     "ambiguous-item": "several notes or tasks of the contact have the row's title; add a "
     "note_id / task_id column",

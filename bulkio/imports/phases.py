@@ -82,6 +82,11 @@ class RowWork:
     had_followers: frozenset[str] | None = None
     #: set by the snapshot lookup when the email and phone belong to two contacts (#37)
     split: str | None = None
+    #: what the snapshot lookup saw before the write: None = no lookup was made; else the
+    #: contact owning the row's email as its primary email (or {} when none did)
+    email_owner: dict[str, Any] | None = None
+    #: the contact the lookup matched (for the previous values in messages)
+    before: dict[str, Any] | None = None
 
     @property
     def row(self) -> int:
@@ -261,6 +266,9 @@ class RowRunner:
         # read-after-write: the answer is the stored contact; a value not stored as sent
         # is a warning (a failure with --strict), see bulkio.plan.verify
         missed = [m.message for m in not_stored(work.plan.body, contact)] if answered else []
+        swap = _email_swap(work, contact, new) if self.mode == "upsert" else None
+        if swap is not None:
+            work.warnings.append(("email-swapped", swap))
         if missed:
             detail["not_stored"] = missed
         self.journal.record_step(self.run_id, work.row, phase, contact_id=cid, detail=detail)
@@ -522,10 +530,30 @@ async def snapshot_batch(client: Client, journal: Journal, run_id: str,
         found = by_email.get(email.casefold()) if email else None
         phone_owner = by_phone.get(w.plan.lookup_phone) if w.plan.lookup_phone else None
         w.split = split_match(found, phone_owner)
+        w.email_owner = found or {}
+        w.before = found or phone_owner
         if found is None:
             found = phone_owner
         if found is not None and found.get("id"):
             journal.save_snapshot(run_id, str(found["id"]), found)
+
+
+def _email_swap(work: RowWork, contact: Mapping[str, Any], new: bool) -> str | None:
+    """#337: the upsert matched a contact whose *additional* email is the row's email.
+
+    Seen when the snapshot lookup found no contact with this primary email, yet the upsert
+    updated an existing contact that now has it as primary: the API made the additional
+    email the primary one and the previous primary email is lost.
+    """
+    email = work.plan.lookup_email
+    if new or not email or work.email_owner is None or work.email_owner:
+        return None
+    if str(contact.get("email") or "").casefold() != email.casefold():
+        return None
+    before = work.before if work.before and work.before.get("id") == contact.get("id") else None
+    lost = f" {before['email']!r}" if before and before.get("email") else ""
+    return (f"{email} was an additional email of contact {contact.get('id')}: the API made "
+            f"it the primary email and the previous primary email{lost} is lost")
 
 
 # -- what undo needs: which tags / followers the run really added -------------------------

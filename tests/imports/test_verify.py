@@ -104,3 +104,51 @@ def test_values_stored_as_sent_raise_no_warning(sandbox: Any, tmp_path: Path) ->
     assert json.loads(result.stdout)["warnings"] == {}
     [ana] = sandbox.admin.contacts(sandbox.location_id)
     assert ana["tags"] == ["vip"] and ana["dateOfBirth"].startswith("1990-03-15")
+
+
+def test_gender_313_kept_on_upsert_of_existing_contact_is_not_stored(sandbox: Any,
+                                                                    tmp_path: Path) -> None:
+    """#313: the upsert answers 200 and keeps the stored gender; the warning names both."""
+    sandbox.admin.seed(sandbox.location_id,
+                       contacts=[{"email": "gala@ejemplo.mx", "gender": "female"}])
+    path = tmp_path / "g.csv"
+    path.write_text("Email,Gender\ngala@ejemplo.mx,male\n", encoding="utf-8")
+    result = _run(sandbox, "import", str(path))
+    assert result.exit_code == 0, result.output
+    [row] = _read(tmp_path / "g.success.csv")
+    assert row["_warnings"] == "not-stored: gender: sent 'male', stored 'female'"
+    strict = _run(sandbox, "import", str(path), "--strict", "--force")
+    assert strict.exit_code == 3
+    assert json.loads(strict.stdout)["by_error"] == {"not-stored": 1}
+
+
+def test_additional_email_337_swap_is_reported_with_snapshot(sandbox: Any,
+                                                            tmp_path: Path) -> None:
+    """#337: the row's email was an additional email; it became primary, the old one lost."""
+    [cid] = sandbox.admin.seed(sandbox.location_id, contacts=[
+        {"email": "vieja@ejemplo.mx", "additionalEmails": ["nueva@ejemplo.mx"],
+         "phone": PHONE}])  # fmt: skip
+    path = tmp_path / "e.csv"
+    path.write_text(f"Email,Phone,Nombre\nnueva@ejemplo.mx,{PHONE},Eva\n", encoding="utf-8")
+    result = _run(sandbox, "import", str(path), "--snapshot")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["warnings"] == {"email-swapped": 1}
+    [row] = _read(tmp_path / "e.success.csv")
+    assert row["_warnings"] == (
+        f"email-swapped: nueva@ejemplo.mx was an additional email of contact {cid}: the API "
+        "made it the primary email and the previous primary email 'vieja@ejemplo.mx' is lost")
+    [stored] = sandbox.admin.contacts(sandbox.location_id)
+    assert stored["email"] == "nueva@ejemplo.mx"
+
+
+def test_additional_email_337_without_phone(sandbox: Any, tmp_path: Path) -> None:
+    """#337 when no lookup finds the contact: reported without the lost value."""
+    [cid] = sandbox.admin.seed(sandbox.location_id, contacts=[
+        {"email": "vieja@ejemplo.mx", "additionalEmails": ["nueva@ejemplo.mx"]}])
+    path = tmp_path / "e.csv"
+    path.write_text("Email,Nombre\nnueva@ejemplo.mx,Eva\n", encoding="utf-8")
+    result = _run(sandbox, "import", str(path), "--snapshot")
+    assert result.exit_code == 0, result.output
+    [row] = _read(tmp_path / "e.success.csv")
+    assert row["_warnings"].endswith(f"of contact {cid}: the API made it the primary email "
+                                     "and the previous primary email is lost")
