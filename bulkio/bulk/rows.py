@@ -84,6 +84,8 @@ class OpSettings:
     campaign_id: str | None = None
     start_time: str | None = None
     followers: tuple[str, ...] = ()
+    #: tags through the per-contact endpoints (``/contacts/{id}/tags``), not the bulk one
+    per_contact: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -182,7 +182,12 @@ class BulkRunner:
             self.fail(job.row, res.code or "contact-not-found", res.message)
             return
         cid = res.contact_id
-        if self.op.startswith("tags-"):
+        if self.op.startswith("tags-") and self.settings.per_contact:
+            try:
+                await self._contact_tags(job, cid)
+            except ApiError as err:
+                self.api_failure([(job.row, cid)], err)
+        elif self.op.startswith("tags-"):
             key = tuple(sorted({t.casefold() for t in job.payload.get("tags", [])}))
             self._spawn_all(self.tags.add(key, job.row, cid))
         elif self.op.startswith("business-"):
@@ -193,6 +198,20 @@ class BulkRunner:
                 await self._single(job, cid, prior)
             except ApiError as err:
                 self.api_failure([(job.row, cid)], err)
+
+    async def _contact_tags(self, job: RowJob, cid: str) -> None:
+        """``--per-contact``: ``POST``/``DELETE /contacts/{contactId}/tags`` for one row."""
+        tags = list(job.payload.get("tags", []))
+        if self.op == "tags-add":
+            await self.client.add_tags(cid, tags)
+            phase = "tags"
+        else:
+            await self.client.remove_tags(cid, tags)
+            phase = "tags_removed"
+        kind: Literal["add", "remove"] = "add" if self.op == "tags-add" else "remove"
+        self.journal.record_step(self.run_id, job.row, phase, contact_id=cid,
+                                 detail=bulk_tag_detail(kind, tags, None))
+        self.ok(job.row, cid)
 
     # -- one request per row ---------------------------------------------------------------
 

@@ -187,10 +187,12 @@ def tags() -> None:
 def _tags_command(kind: str) -> Callable[..., None]:
     def command(file: Path, *, tags_opt: str | None, tag_column: str | None,
                 chunk_size: int, read: ReadOptions, api: ApiOptions, all_tags: bool = False,
-                **run: Any) -> None:
+                per_contact: bool = False, **run: Any) -> None:
+        if per_contact and all_tags:
+            raise click.UsageError("--all needs the bulk endpoint: drop --per-contact")
         settings = OpSettings(op="tags-add" if kind == "add" else "tags-remove",
                               tags=_split_option(tags_opt), tag_column=tag_column,
-                              all_tags=all_tags)
+                              all_tags=all_tags, per_contact=per_contact)
         _run(file, settings, read=read, api=api, tag_chunk=chunk_size, **run)
 
     return command
@@ -221,6 +223,10 @@ for _kind, _verb, _extra in (
                                     extra=_extra, exit_codes=_EXIT_CODES)
     _cmd = click.option("--chunk-size", type=click.IntRange(min=1), default=DEFAULT_TAG_CHUNK,
                         show_default=True, help="Contacts per bulk tags call.")(_cmd)
+    _cmd = click.option("--per-contact", is_flag=True,
+                        help=f"One {'POST' if _kind == 'add' else 'DELETE'} "
+                        "/contacts/{contactId}/tags per contact instead of the bulk endpoint "
+                        "(for tokens without the bulk scope; slower).")(_cmd)
     if _kind == "remove":  # `tags add` has no --all: not in its help, nor in its suggestions
         _cmd = click.option("--all", "all_tags", is_flag=True,
                             help="Remove every tag of the listed contacts.")(_cmd)

@@ -109,3 +109,20 @@ def test_campaign_remove_all(sandbox: Any, tmp_path: Path) -> None:
             if m.get("kind") == "campaign"] == []
     usage = _run(sandbox, "campaign", "remove", str(path))
     assert usage.exit_code == 2 and "--campaign-id ID or --all" in usage.output
+
+
+def test_tags_per_contact_uses_the_contact_endpoints(sandbox: Any, tmp_path: Path) -> None:
+    _contact(sandbox)
+    path = _csv(tmp_path / "t.csv", "email,tags\nana@ejemplo.mx,vip; 2026\n")
+    result = _run(sandbox, "tags", "add", str(path), "--per-contact")
+    assert result.exit_code == 0, result.output
+    endpoints = json.loads(result.stdout)["requests"]["by_endpoint"]
+    assert endpoints["POST /contacts/{contactId}/tags"] == 1
+    assert "POST /contacts/bulk/tags/update/{type}" not in endpoints
+    [ana] = sandbox.admin.contacts(sandbox.location_id)
+    assert sorted(ana["tags"]) == ["2026", "vip"]
+    path = _csv(tmp_path / "r.csv", "email,tags\nana@ejemplo.mx,vip\n")
+    result = _run(sandbox, "tags", "remove", str(path), "--per-contact")
+    assert result.exit_code == 0, result.output
+    [ana] = sandbox.admin.contacts(sandbox.location_id)
+    assert ana["tags"] == ["2026"]
