@@ -145,8 +145,9 @@ class _Bar:
 )
 @click.option(
     "--include",
-    metavar="notes,tasks",
-    help="Related data: XLSX sheets, or sibling files <stem>.notes.csv / <stem>.tasks.csv.",
+    metavar="notes,tasks,appointments",
+    help="Related data: XLSX sheets, or sibling files <stem>.notes.csv / <stem>.tasks.csv / "
+    "<stem>.appointments.csv (one request per contact and kind).",
 )
 @click.option("--business-id", metavar="ID", help="Export the contacts of this business.")
 @click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 BOM (for Excel).")

@@ -337,9 +337,13 @@ def row_formatter(columns: Sequence[Column]) -> RowFormatter:
 
 #: Columns of the related-data sheets/files written by ``--include``.
 RELATED_COLUMNS: dict[str, tuple[str, ...]] = {
-    "notes": ("contactId", "id", "body", "userId", "dateAdded"),
+    "notes": ("contactId", "id", "body", "userId", "dateAdded", "title", "pinned", "color"),
     "tasks": ("contactId", "id", "title", "body", "dueDate", "completed", "assignedTo"),
+    "appointments": ("contactId", "id", "calendarId", "title", "status", "appointmentStatus",
+                     "startTime", "endTime", "assignedUserId", "address", "notes", "dateAdded",
+                     "dateUpdated"),
 }
+_RELATED_TIMES = frozenset({"dateAdded", "dateUpdated", "dueDate", "startTime", "endTime"})
 
 
 def related_row(kind: str, contact_id: str, item: Mapping[str, Any]) -> list[str]:
@@ -348,7 +352,7 @@ def related_row(kind: str, contact_id: str, item: Mapping[str, Any]) -> list[str
     for key in RELATED_COLUMNS[kind]:
         if key == "contactId":
             row.append(str(item.get("contactId") or contact_id))
-        elif key in {"dateAdded", "dueDate"}:
+        elif key in _RELATED_TIMES:
             row.append(format_datetime(item.get(key)))
         else:
             row.append(_text(item.get(key)))

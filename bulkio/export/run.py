@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
+from bulkio.api import operations
 from bulkio.api.client import Client
 
 try:
@@ -75,7 +76,7 @@ SEARCH_PAGE_LIMIT = 500
 BUSINESS_PAGE_LIMIT = 100
 #: Re-read window before the watermark, for search results that lag writes.
 DEFAULT_OVERLAP = timedelta(minutes=5)
-RELATED_KINDS = ("notes", "tasks")
+RELATED_KINDS = ("notes", "tasks", "appointments")
 
 Progress = Callable[[int, int | None], None]
 
@@ -342,7 +343,8 @@ def _check_spec(spec: ExportSpec) -> None:
     unknown = [k for k in spec.include if k not in RELATED_KINDS]
     if unknown:
         raise FilterError(
-            f"cannot include {', '.join(unknown)}", hint="--include takes notes, tasks or both"
+            f"cannot include {', '.join(unknown)}",
+            hint="--include takes notes, tasks, appointments (comma-separated)",
         )
     if spec.business_id and (spec.filters or spec.raw_filters or spec.sort or spec.since):
         raise FilterError(
@@ -359,6 +361,8 @@ async def _related(
     async def one(contact_id: str) -> list[list[str]]:
         if kind == "notes":
             items = (await client.list_notes(contact_id)).get("notes", [])
+        elif kind == "appointments":
+            items = await operations.appointments(client, contact_id)
         else:
             items = (await client.list_tasks(contact_id)).get("tasks", [])
         return [related_row(kind, contact_id, i) for i in items if isinstance(i, dict)]
