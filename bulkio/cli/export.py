@@ -119,9 +119,10 @@ class _Bar:
 @click.option(
     "--columns",
     metavar="LIST",
-    help="Comma-separated columns, in order (standard fields or custom field names). "
-    "Default: id, names, email, phone, company, address, dateOfBirth, tags, source, dates "
-    "and every custom field.",
+    help="Comma-separated columns, in order (standard fields, nested ones such as "
+    "dndSettings.sms or attributionSource.utmSource, or custom field names), or 'all' "
+    "(every field of the contact schema). Default: id, names, email, phone, company, "
+    "address, dateOfBirth, tags, source, dates and every custom field.",
 )
 @click.option(
     "--since",
@@ -164,6 +165,13 @@ class _Bar:
     is_flag=True,
     help="CSV: do not neutralize cells starting with = + - @ tab or CR (formula injection).",
 )
+@click.option(
+    "--jsonl-raw",
+    "jsonl_raw",
+    is_flag=True,
+    help="Write the API's objects as they came, one per line, nested fields kept (output "
+    ".jsonl or -o -; --include items too, each with its contactId).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @api_options
 def export_command(
@@ -183,6 +191,7 @@ def export_command(
     bom: bool,
     delimiter: str,
     raw: bool,
+    jsonl_raw: bool,
     as_json: bool,
 ) -> None:
     """Export contacts to CSV, XLSX or JSONL: filtered, incremental, atomic.
@@ -196,6 +205,8 @@ def export_command(
       bulkio export -o - --columns id,email,phone --filter 'email exists'
       bulkio export -o out/contacts.csv --since last --state out/export.state --bom
       bulkio export -o clients.xlsx --filter 'Plan=Gold' --include notes,tasks
+      bulkio export -o todo.csv --columns all --include appointments
+      bulkio export -o objetos.jsonl --jsonl-raw --include notes
 
     The file is written to a temporary file beside the target and renamed into place
     when complete: readers never see half a file, and a failed run leaves the previous
@@ -220,6 +231,8 @@ def export_command(
     target_name = expand_target(output)
     with abort_on_errors():
         fmt = detect_format(target_name)
+    if jsonl_raw and not to_stdout and fmt != "jsonl":
+        raise click.UsageError("--jsonl-raw writes JSON lines; name the output .jsonl or use -o -")
     try:
         raw_filters = load_filter_file(filter_file) if filter_file else []
     except FilterError as exc:
@@ -235,6 +248,7 @@ def export_command(
         overlap=timedelta(seconds=overlap),
         include=include_kinds,
         business_id=business_id,
+        objects=jsonl_raw,
     )
     target = None if to_stdout else Path(target_name)
     stream = sys.stdout if to_stdout else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import json
 from pathlib import Path
 from typing import Any
 
@@ -50,3 +51,58 @@ def test_include_appointments_and_note_fields(sandbox: Any, tmp_path: Path) -> N
     assert appt["startTime"].startswith("2026-12-03T16:00:00")
     [n] = _read(tmp_path / "c.notes.csv")
     assert (n["body"], n["title"], n["pinned"], n["color"]) == ("hola", "Saludo", "true", "#ff0")
+
+
+CONTACT: dict[str, Any] = {
+    "email": "eva@ejemplo.mx", "firstName": "Eva", "gender": "female",
+    "dndSettings": {"sms": {"status": "active"}, "email": {"status": "inactive"}},
+    "additionalEmails": ["eva.trabajo@ejemplo.mx", "eva2@ejemplo.mx"],
+    "followers": ["user_1", "user_2"], "assignedTo": "user_9", "businessId": "biz_1",
+}  # fmt: skip
+
+
+def test_every_contact_field_can_be_a_column(sandbox: Any, tmp_path: Path) -> None:
+    [cid] = sandbox.admin.seed(sandbox.location_id, contacts=[CONTACT])
+    cols = ("id,gender,dndSettings.sms,dndSettings.email,dndSettings.call,additionalEmails,"
+            "followers,assignedTo,businessId,attributionSource.utmSource")
+    _export(sandbox, tmp_path / "c.csv", ExportSpec(columns=cols.split(",")))
+    [row] = _read(tmp_path / "c.csv")
+    assert row == {
+        "id": cid, "gender": "female", "dndSettings.sms": "active",
+        "dndSettings.email": "inactive", "dndSettings.call": "",
+        "additionalEmails": "eva.trabajo@ejemplo.mx, eva2@ejemplo.mx",
+        "followers": "user_1, user_2", "assignedTo": "user_9", "businessId": "biz_1",
+        "attributionSource.utmSource": "",
+    }  # fmt: skip
+    result = _export(sandbox, tmp_path / "all.csv", ExportSpec(columns=["all"]))
+    for name in ("gender", "businessName", "additionalPhones", "inboundDndSettings.all",
+                 "dndSettings.whatsApp", "attributionSource.gclid",
+                 "lastAttributionSource.url"):
+        assert name in result.columns
+
+
+def test_jsonl_raw_writes_the_api_objects_unflattened(sandbox: Any, tmp_path: Path) -> None:
+    [cid] = sandbox.admin.seed(sandbox.location_id, contacts=[CONTACT])
+    result = _export(sandbox, tmp_path / "o.jsonl", ExportSpec(objects=True, include=("notes",)),
+                     fmt="jsonl")
+    assert result.files == [tmp_path / "o.jsonl", tmp_path / "o.notes.jsonl"]
+    [line] = (tmp_path / "o.jsonl").read_text(encoding="utf-8").splitlines()
+    obj = json.loads(line)
+    assert obj["id"] == cid
+    assert obj["dndSettings"] == {"sms": {"status": "active"}, "email": {"status": "inactive"}}
+    assert obj["additionalEmails"] == ["eva.trabajo@ejemplo.mx", "eva2@ejemplo.mx"]
+    assert "searchAfter" not in obj
+    assert (tmp_path / "o.notes.jsonl").read_text(encoding="utf-8") == ""
+
+
+def test_jsonl_raw_needs_a_jsonl_target(sandbox: Any, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from bulkio.cli import main
+
+    result = CliRunner().invoke(main, [
+        "export", "-o", str(tmp_path / "x.csv"), "--jsonl-raw", "--base-url", sandbox.url,
+        "--location-id", sandbox.location_id], env={"BULKIO_TOKEN": sandbox.token})
+    assert result.exit_code == 2
+    assert "name the output .jsonl or use -o -" in result.output
+    assert not (tmp_path / "x.csv").exists()
