@@ -167,6 +167,10 @@ CODES: dict[str, str] = {
     "email-swapped": "the row's email was an additional email of an existing contact: the "
     "upsert made it the primary email and the previous primary was lost (#337; seen with "
     "--snapshot)",
+    "unknown-business": "no business of the location has this name or id; "
+    "--create-businesses creates the missing ones",
+    "ambiguous-business": "several businesses of the location have this name (case and "
+    "accents ignored); use the business id",
     "item-not-found": "the contact has no note or task with the row's id or title",
     "ambiguous-item": "several notes or tasks of the contact have the row's title; add a "
     "note_id / task_id column",

@@ -13,4 +13,6 @@ Public names:
   ``api_message``, ``row_error`` (an API error as a row's code and message)
 - :mod:`~bulkio.api.operations`: ``get_note``, ``update_note``, ``get_task``,
   ``update_task``, ``complete_task``, ``remove_from_all_campaigns``, ``appointments``
+- :mod:`~bulkio.api.lookups`: ``BusinessDirectory`` (company name -> business id, cached per
+  run), ``delete_business``
 """

@@ -46,6 +46,8 @@ OPS_BY_COMMAND = {v: k for k, v in COMMANDS.items()}
 COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = {
     "tags": ("tags", "tag", "etiquetas", "etiqueta"),
     "business": ("businessid", "business", "empresaid", "idempresa", "negocioid"),
+    "business_name": ("businessname", "empresa", "company", "companyname", "negocio",
+                      "nombreempresa", "nombredeempresa", "compania"),
     "note_body": ("body", "note", "notes", "nota", "notas", "texto", "comentario",
                   "comentarios", "cuerpo"),
     "note_title": ("title", "titulo", "asunto"),
@@ -86,6 +88,8 @@ class OpSettings:
     followers: tuple[str, ...] = ()
     #: tags through the per-contact endpoints (``/contacts/{id}/tags``), not the bulk one
     per_contact: bool = False
+    #: ``business assign``: create the businesses a name column names and none has
+    create_businesses: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +127,7 @@ def _roles_for(settings: OpSettings) -> list[tuple[str, bool]]:
             return []  # --tags alone: the same tags for every row, no column read
         return [("tags", not settings.tags and not settings.all_tags)]
     if op == "business-assign":
-        return [("business", settings.business_id is None)]
+        return [("business", False), ("business_name", False)]
     if op == "notes-add":
         return [("note_body", True), ("note_title", False), ("pinned", False), ("user", False),
                 ("color", False)]
@@ -168,13 +172,19 @@ def find_columns(headers: Sequence[str], settings: OpSettings) -> Columns:
                              hint=_option_hint(role))
         if column is not None and column not in roles.values():
             roles[role] = column
+    if (settings.op == "business-assign" and settings.business_id is None
+            and not {"business", "business_name"} & set(roles)):
+        raise InputError("the business-assign command needs a column named like businessid, "
+                         "business, empresaid (ids) or empresa, company (names)",
+                         hint=_option_hint("business"))
     return Columns(ref=ref, roles=roles)
 
 
 def _option_hint(role: str) -> str:
     return {
         "tags": "add a tags column or pass --tags a,b",
-        "business": "add a business_id column or pass --business-id",
+        "business": "add a business_id (or empresa / company name) column or pass "
+        "--business-id",
         "followers": "add a followers column (user ids) or pass --followers",
     }.get(role, "rename the column, or see `bulkio <command> --help`")
 
@@ -267,9 +277,11 @@ def _payload(
         return {"tags": tags}
     if op == "business-assign":
         business = cell("business") or settings.business_id
-        if not business:
-            return ("missing-value", "the row has no business id")
-        return {"business_id": business}
+        if business:
+            return {"business_id": business}
+        if cell("business_name"):
+            return {"business_name": cell("business_name")}
+        return ("missing-value", "the row has no business id or name")
     if op == "notes-add":
         return _note(cell)
     if op == "tasks-add":

@@ -197,7 +197,9 @@ def _dry_run(path: Path, settings: OpSettings, read: ReadOptions, options: BulkO
         if op.startswith("tags-") and not settings.per_contact:
             groups["|".join(sorted(t.casefold() for t in item.payload.get("tags", [])))] += 1
         elif op.startswith("business-"):
-            groups[str(item.payload.get("business_id"))] += 1
+            groups[str(item.payload.get("business_id") or item.payload.get("business_name"))] += 1
+            if item.payload.get("business_name"):
+                requests["GET /businesses/"] = 1  # names resolved with one list per run
         else:
             requests[_SINGLE_ENDPOINT[op]] += 1
     if emails or phones:

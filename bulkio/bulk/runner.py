@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from bulkio.api.client import Client
+from bulkio.api.lookups import BusinessDirectory
 from bulkio.api.wire import row_error, same_instant
 from bulkio.bulk.edits import EDIT_OPS, EditFailure, apply_edit
 from bulkio.bulk.resolve import ContactResolver
@@ -75,6 +76,9 @@ class BulkRunner:
         self.tags: ChunkBatcher[tuple[str, ...]] = ChunkBatcher(chunk_size=tag_chunk)
         self.business: ChunkBatcher[str] = ChunkBatcher(chunk_size=BUSINESS_CHUNK)
         self.resolver = ContactResolver(client)
+        #: business names -> ids, one lookup per run (``business assign``)
+        self.businesses = BusinessDirectory(client, client.location_id,
+                                            create=settings.create_businesses)
         self.abort: ApiError | None = None
         #: contact ids this run changed (their skip-unchanged fingerprints are dropped)
         self.touched: set[str] = set()
@@ -191,8 +195,22 @@ class BulkRunner:
             key = tuple(sorted({t.casefold() for t in job.payload.get("tags", [])}))
             self._spawn_all(self.tags.add(key, job.row, cid))
         elif self.op.startswith("business-"):
-            self._spawn_all(self.business.add(str(job.payload.get("business_id") or ""),
-                                              job.row, cid))
+            business = str(job.payload.get("business_id") or "")
+            name = job.payload.get("business_name")
+            if name:
+                try:
+                    match = await self.businesses.resolve(str(name))
+                except ApiError as err:
+                    self.api_failure([(job.row, cid)], err)
+                    return
+                if match.business_id is None:
+                    self.fail(job.row, match.code or "unknown-business", match.message, cid=cid)
+                    return
+                business = match.business_id
+                if match.created:
+                    self.journal.record_step(self.run_id, job.row, "business_created",
+                                             contact_id=cid, detail={"business_id": business})
+            self._spawn_all(self.business.add(business, job.row, cid))
         else:
             try:
                 await self._single(job, cid, prior)

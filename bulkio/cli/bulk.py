@@ -252,15 +252,20 @@ def business() -> None:
 
 
 @business.command("assign")
-@click.option("--business-id", metavar="ID", help="Business for every row.")
+@click.option("--business-id", metavar="ID", help="Business for every row (an id or a name).")
 @click.option("--business-column", metavar="COLUMN",
-              help="Column holding each row's business id (default: business_id/empresa_id).")
+              help="Column holding each row's business id or name (default: business_id, "
+              "empresa, company...).")
+@click.option("--create-businesses", is_flag=True,
+              help="Create the businesses a row names and the location does not have "
+              "(journaled: `bulkio undo` deletes only those).")
 @click.option("--no-previous", is_flag=True,
               help="Skip looking up each contact's previous business (one search per 50 "
               "contacts); undo then cannot restore it.")
 @bulk_options
 def business_assign(file: Path, *, business_id: str | None, business_column: str | None,
-                    no_previous: bool, read: ReadOptions, api: ApiOptions, **run: Any) -> None:
+                    create_businesses: bool, no_previous: bool, read: ReadOptions,
+                    api: ApiOptions, **run: Any) -> None:
     """Assign the contacts of FILE to a business (bulk API calls of 50 contacts).
 
     \b
@@ -272,9 +277,15 @@ def business_assign(file: Path, *, business_id: str | None, business_column: str
     The business comes from --business-id or a column (--business-column, default
     business_id). Before each call the contacts' current business is looked up (one
     POST /contacts/search per 50) so that `bulkio undo` can put it back.
+
+    \b
+    A company name resolves to its business (GET /businesses/ once per run): exact name,
+    then ignoring case and accents; unknown or ambiguous names fail their rows
+    (unknown-business, ambiguous-business) unless --create-businesses.
     """
     settings = OpSettings(op="business-assign", business_id=business_id,
-                          business_column=business_column)
+                          business_column=business_column,
+                          create_businesses=create_businesses)
     _run(file, settings, read=read, api=api, previous_business=not no_previous, **run)
 
 

@@ -1,0 +1,129 @@
+"""Names where users have names: a company name in a spreadsheet -> a ``businessId``.
+
+:class:`BusinessDirectory` lists the location's businesses once per run
+(``GET /businesses/?locationId=``, 100 per page) and resolves each distinct value once: a
+business id as is, else the name matched exactly, then case-, accent- and space-
+insensitively. No match, or several, is a row issue (``unknown-business``,
+``ambiguous-business``); with ``create`` a missing business is created
+(``POST /businesses/``) once, however many rows name it, and reported as created so the
+run can journal it (``bulkio undo`` deletes only the businesses a run created). A
+24-hex-digit HighLevel id needs no lookup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from bulkio.api.client import Client
+
+__all__ = ["BusinessDirectory", "BusinessMatch", "delete_business", "fold_name"]
+
+_PAGE = 100
+
+
+def fold_name(text: str) -> str:
+    """``  Café  Pérez S.A. `` -> ``cafe perez s.a.``: no case, accents or extra spaces."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.split())
+
+
+@dataclass(frozen=True, slots=True)
+class BusinessMatch:
+    """How one value resolved: ``business_id``, or ``code`` + ``message`` (a row issue)."""
+
+    business_id: str | None = None
+    created: bool = False
+    code: str | None = None
+    message: str = ""
+
+
+class BusinessDirectory:
+    """The location's businesses, looked up once per run, resolved once per distinct value."""
+
+    def __init__(self, client: Client, location_id: str, *, create: bool = False) -> None:
+        self.client = client
+        self.location_id = location_id
+        self.create = create
+        self._items: list[dict[str, Any]] | None = None
+        self._load = asyncio.Lock()
+        self._cache: dict[str, asyncio.Future[BusinessMatch]] = {}
+        #: ids of the businesses this run created
+        self.created: list[str] = []
+
+    async def _businesses(self) -> list[dict[str, Any]]:
+        async with self._load:
+            if self._items is None:
+                items: list[dict[str, Any]] = []
+                skip = 0
+                while True:
+                    data = await self.client.request(
+                        "GET", "/businesses/", idempotent=True, endpoint="GET /businesses/",
+                        params={"locationId": self.location_id, "limit": _PAGE, "skip": skip})
+                    page = [b for b in (data or {}).get("businesses") or []
+                            if isinstance(b, dict) and b.get("id")]
+                    items += page
+                    if len(page) < _PAGE:
+                        break
+                    skip += _PAGE
+                self._items = items
+            return self._items
+
+    async def resolve(self, value: str) -> BusinessMatch:
+        """The business named (or identified) by ``value``; one lookup per distinct value."""
+        key = fold_name(value)
+        future = self._cache.get(key)
+        if future is None:
+            future = asyncio.get_running_loop().create_future()
+            self._cache[key] = future
+            try:
+                future.set_result(await self._resolve(value.strip()))
+            except BaseException as exc:
+                del self._cache[key]
+                future.set_exception(exc)
+                raise
+        return await future
+
+    async def _resolve(self, value: str) -> BusinessMatch:
+        if re.fullmatch(r"[0-9a-f]{24}", value):
+            return BusinessMatch(value)  # a HighLevel business id: no lookup needed
+        items = await self._businesses()
+        if any(str(b["id"]) == value for b in items):
+            return BusinessMatch(value)
+        for matches in ([b for b in items if str(b.get("name") or "").strip() == value],
+                        [b for b in items if fold_name(str(b.get("name") or ""))
+                         == fold_name(value)]):
+            if len(matches) == 1:
+                return BusinessMatch(str(matches[0]["id"]))
+            if len(matches) > 1:
+                ids = ", ".join(str(b["id"]) for b in matches)
+                return BusinessMatch(code="ambiguous-business",
+                                     message=f"{len(matches)} businesses are named like "
+                                     f"{value!r} ({ids}): use the business id")
+        if not self.create:
+            return BusinessMatch(code="unknown-business",
+                                 message=f"no business of the location is named {value!r} "
+                                 "(--create-businesses creates it)")
+        data = await self.client.request(
+            "POST", "/businesses/", idempotent=False, endpoint="POST /businesses/",
+            json={"name": value, "locationId": self.location_id})
+        doc = data or {}
+        # the API spells the key "buiseness" (businesses-v3: UpdateBusinessResponseDto)
+        made = doc.get("buiseness") or doc.get("business") or {}
+        bid = str(made.get("id") or "")
+        if not bid:
+            return BusinessMatch(code="business-failed",
+                                 message=f"creating business {value!r} answered no id")
+        items.append(made)
+        self.created.append(bid)
+        return BusinessMatch(bid, created=True)
+
+
+async def delete_business(client: Client, business_id: str) -> None:
+    """``DELETE /businesses/{businessId}`` (``bulkio undo`` of ``--create-businesses``)."""
+    await client.request("DELETE", f"/businesses/{business_id}", idempotent=True,
+                         endpoint="DELETE /businesses/{businessId}")
