@@ -77,16 +77,21 @@ class BusinessDirectory:
         """The business named (or identified) by ``value``; one lookup per distinct value."""
         key = fold_name(value)
         future = self._cache.get(key)
-        if future is None:
-            future = asyncio.get_running_loop().create_future()
-            self._cache[key] = future
-            try:
-                future.set_result(await self._resolve(value.strip()))
-            except BaseException as exc:
-                del self._cache[key]
-                future.set_exception(exc)
-                raise
-        return await future
+        if future is not None:
+            match = await future
+            # only the first row that named a created business reports it as created
+            return BusinessMatch(match.business_id, False, match.code, match.message)
+        future = asyncio.get_running_loop().create_future()
+        self._cache[key] = future
+        try:
+            match = await self._resolve(value.strip())
+        except BaseException as exc:
+            del self._cache[key]
+            future.set_exception(exc)
+            future.exception()  # retrieved: waiting rows get it, no "never retrieved" log
+            raise
+        future.set_result(match)
+        return match
 
     async def _resolve(self, value: str) -> BusinessMatch:
         if re.fullmatch(r"[0-9a-f]{24}", value):

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from bulkio.api.client import Client
+from bulkio.api.lookups import BusinessDirectory
 from bulkio.clean.prepare import Preparation
 from bulkio.clean.reading import ReadOptions
 from bulkio.clean.records import PreparedRow
@@ -48,6 +49,7 @@ from bulkio.imports.source import Source, custom_field_refs, for_mode
 from bulkio.plan.batcher import (
     SNAPSHOT_BATCH,
     CustomFieldDef,
+    RowPlan,
     plan_row,
     resolve_custom_fields,
 )
@@ -93,6 +95,7 @@ class _Run:
     failed: int = 0
     abort: BulkioError | None = None
     fields: dict[str, CustomFieldDef] | None = None
+    businesses: BusinessDirectory | None = None
 
     def tick(self, failed: bool) -> None:
         self.done += 1
@@ -262,7 +265,30 @@ async def _admit(
     if isinstance(planned, RowIssue):
         ctx.record_failure(row, planned, fp, warning_pairs(prepared.issues))
         return None
+    if ctx.opts.create_duplicates and ctx.opts.mode == "upsert":
+        planned.body["createNewIfDuplicateAllowed"] = True
+    if planned.business_id and (ctx.opts.business_names or ctx.opts.create_businesses):
+        issue = await _business_of(ctx, client, planned.row, planned)
+        if issue is not None:
+            ctx.record_failure(row, issue, fp, warning_pairs(prepared.issues))
+            return None
     return RowWork(plan=planned, fingerprint=fp, prior=prior)
+
+
+async def _business_of(ctx: _Run, client: Client, row: int, planned: RowPlan) -> RowIssue | None:
+    """Resolve the row's business name to an id (one lookup per run); None when resolved."""
+    if ctx.businesses is None:
+        ctx.businesses = BusinessDirectory(client, ctx.location_id,
+                                           create=ctx.opts.create_businesses)
+    match = await ctx.businesses.resolve(str(planned.business_id))
+    if match.business_id is None:
+        return RowIssue(row, match.code or "unknown-business", match.message,
+                        field="businessId")
+    if match.created:
+        ctx.journal.record_step(ctx.run.id, row, "business_created",
+                                detail={"business_id": match.business_id})
+    planned.business_id = match.business_id
+    return None
 
 
 async def _resolve_fields(client: Client, refs: list[str]) -> dict[str, CustomFieldDef]:
@@ -380,6 +406,8 @@ def _options_doc(read: ReadOptions, opts: ImportOptions, out_dir: Path, stem: st
         "force": opts.force, "snapshot": opts.snapshot, "tag_chunk": opts.tag_chunk,
         "out_dir": str(out_dir.resolve()), "stem": stem,
         "strict": opts.strict, "on_split_match": opts.on_split_match,
+        "create_duplicates": opts.create_duplicates, "business_names": opts.business_names,
+        "create_businesses": opts.create_businesses,
     }
 
 

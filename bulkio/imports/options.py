@@ -34,6 +34,13 @@ class ImportOptions:
     strict: bool = False
     #: a row whose email and phone belong to two contacts (seen by --snapshot): send or skip
     on_split_match: Literal["send", "skip"] = "send"
+    #: upsert with ``createNewIfDuplicateAllowed``: a new contact even when one matches
+    #: (only where the location allows duplicates; elsewhere the API updates the match)
+    create_duplicates: bool = False
+    #: the businessId column holds company names (or ids): resolved through the Businesses
+    #: API; ``create_businesses`` also creates the missing ones (journaled for undo)
+    business_names: bool = False
+    create_businesses: bool = False
 
 
 @dataclass

@@ -46,7 +46,10 @@ def _stored_options(run: RunInfo) -> tuple[ReadOptions, ImportOptions]:
                          tag_chunk=int(o.get("tag_chunk") or DEFAULT_TAG_CHUNK),
                          out_dir=Path(o["out_dir"]) if o.get("out_dir") else None,
                          strict=bool(o.get("strict")),
-                         on_split_match=o.get("on_split_match", "send"))
+                         on_split_match=o.get("on_split_match", "send"),
+                         create_duplicates=bool(o.get("create_duplicates")),
+                         business_names=bool(o.get("business_names")),
+                         create_businesses=bool(o.get("create_businesses")))
     return read, opts
 
 

@@ -1,0 +1,56 @@
+"""``import --create-duplicates`` and business names in the businessId column
+(``--business-names``, ``--create-businesses`` and its undo), over the sandbox."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner, Result
+
+from bulkio.cli import main
+
+
+def _run(sandbox: Any, *args: str) -> Result:
+    argv = [*args, "--base-url", sandbox.url, "--location-id", sandbox.location_id, "--json"]
+    return CliRunner().invoke(main, argv, env={"BULKIO_TOKEN": sandbox.token},
+                              catch_exceptions=False)
+
+
+def test_create_duplicates_where_the_location_allows_them(sandbox: Any, tmp_path: Path) -> None:
+    sandbox.admin.set_settings(sandbox.location_id, allow_duplicates=True)
+    sandbox.admin.seed(sandbox.location_id, contacts=[{"email": "ana@ejemplo.mx"}])
+    path = tmp_path / "d.csv"
+    path.write_text("Email,Nombre\nana@ejemplo.mx,Ana\n", encoding="utf-8")
+    result = _run(sandbox, "import", str(path), "--create-duplicates")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["by_action"] == {"created": 1} and doc["warnings"] == {}
+    emails = [c["email"] for c in sandbox.admin.contacts(sandbox.location_id)]
+    assert emails == ["ana@ejemplo.mx", "ana@ejemplo.mx"]
+
+
+def test_business_names_resolve_and_create_with_undo(sandbox: Any, tmp_path: Path) -> None:
+    acme = sandbox.admin.create_business(sandbox.location_id, name="Acme Pérez")["id"]
+    path = tmp_path / "b.csv"
+    path.write_text("Email,Business ID\na@ejemplo.mx,ACME PEREZ\nb@ejemplo.mx,Nueva SA\n"
+                    "c@ejemplo.mx,nueva sa\n", encoding="utf-8")
+    unknown = tmp_path / "u.csv"
+    unknown.write_text("Email,Business ID\nb@ejemplo.mx,Nueva SA\n", encoding="utf-8")
+    plain = _run(sandbox, "import", str(unknown), "--business-names")
+    assert plain.exit_code == 3, plain.output
+    assert json.loads(plain.stdout)["by_error"] == {"unknown-business": 1}
+    assert sandbox.admin.contacts(sandbox.location_id) == []
+    journal = tmp_path / "j.db"
+    result = _run(sandbox, "import", str(path), "--create-businesses", "--journal", str(journal))
+    assert result.exit_code == 0, result.output
+    names = {b["name"]: b["id"] for b in sandbox.admin.businesses(sandbox.location_id)}
+    assert sorted(names) == ["Acme Pérez", "Nueva SA"]
+    now = {c["email"]: c.get("businessId") for c in sandbox.admin.contacts(sandbox.location_id)}
+    assert now == {"a@ejemplo.mx": acme, "b@ejemplo.mx": names["Nueva SA"],
+                   "c@ejemplo.mx": names["Nueva SA"]}
+    undone = _run(sandbox, "undo", json.loads(result.stdout)["run_id"], "--journal",
+                  str(journal))
+    assert undone.exit_code == 0, undone.output
+    assert [b["name"] for b in sandbox.admin.businesses(sandbox.location_id)] == ["Acme Pérez"]
