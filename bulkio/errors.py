@@ -171,6 +171,9 @@ CODES: dict[str, str] = {
     "--create-businesses creates the missing ones",
     "ambiguous-business": "several businesses of the location have this name (case and "
     "accents ignored); use the business id",
+    "unknown-user": "no user of the location has this id, email or full name (emails and "
+    "names need --company-id)",
+    "ambiguous-user": "several users of the location have this name; use the user id or email",
     "item-not-found": "the contact has no note or task with the row's id or title",
     "ambiguous-item": "several notes or tasks of the contact have the row's title; add a "
     "note_id / task_id column",

@@ -90,6 +90,8 @@ class OpSettings:
     per_contact: bool = False
     #: ``business assign``: create the businesses a name column names and none has
     create_businesses: bool = False
+    #: the agency id, to find users by email or full name (followers)
+    company_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from bulkio.api.client import Client
-from bulkio.api.lookups import BusinessDirectory
+from bulkio.api.lookups import BusinessDirectory, UserDirectory, needs_lookup
 from bulkio.api.wire import row_error, same_instant
 from bulkio.bulk.edits import EDIT_OPS, EditFailure, apply_edit
 from bulkio.bulk.resolve import ContactResolver
@@ -79,6 +79,8 @@ class BulkRunner:
         #: business names -> ids, one lookup per run (``business assign``)
         self.businesses = BusinessDirectory(client, client.location_id,
                                             create=settings.create_businesses)
+        #: follower emails / full names -> user ids, one search per distinct value
+        self.users = UserDirectory(client, company_id=settings.company_id)
         self.abort: ApiError | None = None
         #: contact ids this run changed (their skip-unchanged fingerprints are dropped)
         self.touched: set[str] = set()
@@ -213,9 +215,29 @@ class BulkRunner:
             self._spawn_all(self.business.add(business, job.row, cid))
         else:
             try:
+                if self.op.startswith("followers-"):
+                    resolved = await self._follower_ids(job, cid)
+                    if resolved is None:
+                        return
+                    job = RowJob(row=job.row, ref=job.ref,
+                                 payload={**job.payload, "followers": resolved})
                 await self._single(job, cid, prior)
             except ApiError as err:
                 self.api_failure([(job.row, cid)], err)
+
+    async def _follower_ids(self, job: RowJob, cid: str) -> list[str] | None:
+        """The row's followers as user ids (emails and names looked up); None = failed."""
+        out: list[str] = []
+        for value in job.payload.get("followers", []):
+            if not needs_lookup(str(value)):
+                out.append(str(value))
+                continue
+            match = await self.users.resolve(str(value))
+            if match.user_id is None:
+                self.fail(job.row, match.code or "unknown-user", match.message, cid=cid)
+                return None
+            out.append(match.user_id)
+        return list(dict.fromkeys(out))
 
     async def _contact_tags(self, job: RowJob, cid: str) -> None:
         """``--per-contact``: ``POST``/``DELETE /contacts/{contactId}/tags`` for one row."""

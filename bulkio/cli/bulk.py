@@ -523,10 +523,10 @@ def followers() -> None:
 
 
 def _followers_command(kind: str) -> Callable[..., None]:
-    def command(file: Path, *, followers_opt: str | None, read: ReadOptions, api: ApiOptions,
-                **run: Any) -> None:
+    def command(file: Path, *, followers_opt: str | None, company_id: str | None,
+                read: ReadOptions, api: ApiOptions, **run: Any) -> None:
         settings = OpSettings(op="followers-add" if kind == "add" else "followers-remove",
-                              followers=_split_option(followers_opt))
+                              followers=_split_option(followers_opt), company_id=company_id)
         _run(file, settings, read=read, api=api, **run)
 
     command.__doc__ = f"""{kind.capitalize()} followers of the contacts of FILE.
@@ -537,7 +537,9 @@ def _followers_command(kind: str) -> Callable[..., None]:
 
     \b
     User ids come from --followers (the same for every row), else from a
-    followers/seguidores column (several per cell split on , ; |).
+    followers/seguidores column (several per cell split on , ; |). A user's email or
+    full name ("Juan Pérez") is looked up with the Users API, once per distinct value
+    (needs --company-id); unknown or ambiguous ones fail their rows.
     """
     return command
 
@@ -545,8 +547,13 @@ def _followers_command(kind: str) -> Callable[..., None]:
 for _kind in ("add", "remove"):
     _fcmd = click.option(
         "--followers", "followers_opt", metavar="U1,U2",
-        help="Follower user ids for every row (the column is then not read).",
+        help="Follower user ids, emails or names for every row (the column is then not read).",
     )(_followers_command(_kind))
+    _fcmd = click.option(
+        "--company-id", envvar="BULKIO_COMPANY_ID", metavar="ID",
+        help="The agency (company) id, to find users by email or full name "
+        "[env: BULKIO_COMPANY_ID].",
+    )(_fcmd)
     followers.command(_kind)(bulk_options(_fcmd))
 
 
