@@ -139,6 +139,9 @@ def _finish(result: ImportResult, *, as_json: bool, quiet: bool, resume_hint: st
 @click.option("--create-businesses", is_flag=True,
               help="Like --business-names, and create the missing businesses (journaled: "
               "`bulkio undo` deletes only those).")
+@click.option("--company-id", envvar="BULKIO_COMPANY_ID", metavar="ID",
+              help="The agency (company) id: \"Asignado a\" and followers cells holding a "
+              "user's email or full name are looked up (once per run) [env: BULKIO_COMPANY_ID].")
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="Folder for the reports (default: the input's folder).")
 @click.option("--journal", "journal", type=click.Path(dir_okay=False, path_type=Path),
@@ -148,7 +151,8 @@ def import_(
     file: Path, *, reading: ReadOptions, api: ApiOptions, mode: str, tags_mode: str,
     tag_chunk: int, dry_run: bool, resume: bool, force: bool, snapshot: bool,
     strict: bool, on_split_match: str, create_duplicates: bool, business_names: bool,
-    create_businesses: bool, out_dir: Path | None, journal: Path | None, as_json: bool,
+    create_businesses: bool, company_id: str | None, out_dir: Path | None,
+    journal: Path | None, as_json: bool,
 ) -> None:
     """Import contacts from a CSV/XLSX file: every row reported, none sent twice.
 
@@ -175,7 +179,7 @@ def import_(
                             on_split_match=on_split_match,  # type: ignore[arg-type]
                             create_duplicates=create_duplicates,
                             business_names=business_names,
-                            create_businesses=create_businesses)
+                            create_businesses=create_businesses, company_id=company_id)
     with abort_on_errors(), _target(api, optional=dry_run) as target, \
             progress_bar(api, "import") as progress:
         result = run_import(file, read=reading, options=options, target=target,

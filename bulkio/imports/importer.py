@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from bulkio.api.client import Client
-from bulkio.api.lookups import BusinessDirectory
+from bulkio.api.lookups import BusinessDirectory, UserDirectory, needs_lookup
 from bulkio.clean.prepare import Preparation
 from bulkio.clean.reading import ReadOptions
 from bulkio.clean.records import PreparedRow
@@ -96,6 +96,7 @@ class _Run:
     abort: BulkioError | None = None
     fields: dict[str, CustomFieldDef] | None = None
     businesses: BusinessDirectory | None = None
+    users: UserDirectory | None = None
 
     def tick(self, failed: bool) -> None:
         self.done += 1
@@ -272,7 +273,39 @@ async def _admit(
         if issue is not None:
             ctx.record_failure(row, issue, fp, warning_pairs(prepared.issues))
             return None
+    issue = await _users_of(ctx, client, planned)
+    if issue is not None:
+        ctx.record_failure(row, issue, fp, warning_pairs(prepared.issues))
+        return None
     return RowWork(plan=planned, fingerprint=fp, prior=prior)
+
+
+async def _users_of(ctx: _Run, client: Client, planned: RowPlan) -> RowIssue | None:
+    """"Asignado a" and followers given as emails or full names -> user ids; None = done."""
+    assigned = planned.body.get("assignedTo")
+    followers = [f for f in planned.followups if f.kind == "followers"]
+    values = [str(assigned)] if assigned else []
+    values += [str(v) for f in followers for v in f.payload["followers"]]
+    if not any(needs_lookup(v) for v in values):
+        return None
+    if ctx.users is None:
+        ctx.users = UserDirectory(client, company_id=ctx.opts.company_id)
+    ids: dict[str, str] = {}
+    for value in values:
+        if not needs_lookup(value):
+            continue
+        match = await ctx.users.resolve(value)
+        if match.user_id is None:
+            where = "assignedTo" if value == assigned else "followers"
+            return RowIssue(planned.row, match.code or "unknown-user", match.message,
+                            field=where)
+        ids[value] = match.user_id
+    if assigned and str(assigned) in ids:
+        planned.body["assignedTo"] = ids[str(assigned)]
+    for f in followers:
+        f.payload["followers"] = list(dict.fromkeys(ids.get(str(v), str(v))
+                                                    for v in f.payload["followers"]))
+    return None
 
 
 async def _business_of(ctx: _Run, client: Client, row: int, planned: RowPlan) -> RowIssue | None:
@@ -407,7 +440,7 @@ def _options_doc(read: ReadOptions, opts: ImportOptions, out_dir: Path, stem: st
         "out_dir": str(out_dir.resolve()), "stem": stem,
         "strict": opts.strict, "on_split_match": opts.on_split_match,
         "create_duplicates": opts.create_duplicates, "business_names": opts.business_names,
-        "create_businesses": opts.create_businesses,
+        "create_businesses": opts.create_businesses, "company_id": opts.company_id,
     }
 
 

@@ -41,6 +41,8 @@ class ImportOptions:
     #: API; ``create_businesses`` also creates the missing ones (journaled for undo)
     business_names: bool = False
     create_businesses: bool = False
+    #: the agency id: "Asignado a" / followers given as emails or full names are looked up
+    company_id: str | None = None
 
 
 @dataclass

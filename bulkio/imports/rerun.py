@@ -49,7 +49,8 @@ def _stored_options(run: RunInfo) -> tuple[ReadOptions, ImportOptions]:
                          on_split_match=o.get("on_split_match", "send"),
                          create_duplicates=bool(o.get("create_duplicates")),
                          business_names=bool(o.get("business_names")),
-                         create_businesses=bool(o.get("create_businesses")))
+                         create_businesses=bool(o.get("create_businesses")),
+                         company_id=o.get("company_id"))
     return read, opts
 
 

@@ -54,3 +54,30 @@ def test_business_names_resolve_and_create_with_undo(sandbox: Any, tmp_path: Pat
                   str(journal))
     assert undone.exit_code == 0, undone.output
     assert [b["name"] for b in sandbox.admin.businesses(sandbox.location_id)] == ["Acme Pérez"]
+
+
+def test_assigned_to_and_followers_by_email_or_name(sandbox: Any, tmp_path: Path) -> None:
+    loc = [sandbox.location_id]
+    juan = sandbox.admin.create_user(first_name="Juan", last_name="Pérez",
+                                     email="juan@agencia.mx", location_ids=loc)["id"]
+    ana = sandbox.admin.create_user(first_name="Ana", last_name="Ruiz",
+                                    email="ana@agencia.mx", location_ids=loc)["id"]
+    company = next(str(x["companyId"]) for x in sandbox.admin.locations()
+                   if x["id"] == sandbox.location_id)
+    path = tmp_path / "a.csv"
+    path.write_text("Email,Asignado a,Seguidores\n"
+                    "a@ejemplo.mx,juan perez,ANA@agencia.mx; Juan Pérez\n"
+                    "b@ejemplo.mx,Nadie Nunca,\n"
+                    "c@ejemplo.mx,usr_fijo,\n", encoding="utf-8")
+    sandbox.admin.clear_requests()
+    result = _run(sandbox, "import", str(path), "--company-id", company)
+    assert result.exit_code == 3, result.output
+    assert json.loads(result.stdout)["by_error"] == {"unknown-user": 1}
+    now = {c["email"]: c for c in sandbox.admin.contacts(sandbox.location_id)}
+    assert set(now) == {"a@ejemplo.mx", "c@ejemplo.mx"}
+    assert now["a@ejemplo.mx"]["assignedTo"] == juan
+    assert now["a@ejemplo.mx"]["followers"] == [ana, juan]
+    assert now["c@ejemplo.mx"]["assignedTo"] == "usr_fijo"  # an id is sent as it is
+    searches = [r for r in sandbox.admin.requests(sandbox.location_id)
+                if r["path"] == "/users/search"]
+    assert len(searches) == 1
