@@ -23,6 +23,7 @@ from bulkio.bulk.resolve import ContactResolver
 from bulkio.bulk.rows import Failure, OpSettings, RowJob
 from bulkio.errors import ApiError, AuthError, RateLimitedError, ServerError, TransportError
 from bulkio.plan.batcher import BUSINESS_CHUNK, Chunk, ChunkBatcher, bulk_tag_detail
+from bulkio.plan.verify import Mismatch, list_not_stored
 from bulkio.runs.journal import Journal, RowState
 from bulkio.runs.kit import Progress, ProgressFn
 
@@ -243,15 +244,17 @@ class BulkRunner:
         """``--per-contact``: ``POST``/``DELETE /contacts/{contactId}/tags`` for one row."""
         tags = list(job.payload.get("tags", []))
         if self.op == "tags-add":
-            await self.client.add_tags(cid, tags)
+            data = await self.client.add_tags(cid, tags)
             phase = "tags"
         else:
-            await self.client.remove_tags(cid, tags)
+            data = await self.client.remove_tags(cid, tags)
             phase = "tags_removed"
         kind: Literal["add", "remove"] = "add" if self.op == "tags-add" else "remove"
         self.journal.record_step(self.run_id, job.row, phase, contact_id=cid,
                                  detail=bulk_tag_detail(kind, tags, None))
-        self.ok(job.row, cid)
+        missed = list_not_stored("tags", tags, data.get("tags"), removed=kind == "remove",
+                                 fold=True)
+        self.ok(job.row, cid, warnings=[("not-stored", m.message) for m in missed])
 
     # -- one request per row ---------------------------------------------------------------
 
@@ -274,6 +277,7 @@ class BulkRunner:
             self.ok(row, cid, warnings=[("not-stored", m.message) for m in edit.not_stored])
             return
         detail: dict[str, Any]
+        missed: list[Mismatch] = []  # read-after-write, where the answer carries the list
         if op == "workflow-add":
             start = job.payload.get("event_start_time")
             await c.add_to_workflow(cid, str(s.workflow_id), event_start_time=start)
@@ -292,17 +296,21 @@ class BulkRunner:
             added = data.get("followersAdded")
             phase = "followers"
             detail = {"added": added if isinstance(added, list) else job.payload["followers"]}
+            missed = list_not_stored("followers", job.payload["followers"],
+                                     data.get("followers"))
         elif op == "followers-remove":
             data = await c.remove_followers(cid, job.payload["followers"])
             removed = data.get("followersRemoved")
             phase = "followers_removed"
             detail = {"removed": removed if isinstance(removed, list)
                       else job.payload["followers"]}
+            missed = list_not_stored("followers", job.payload["followers"],
+                                     data.get("followers"), removed=True)
         else:
             await c.delete_contact(cid)
             phase, detail = "delete", {}
         self.journal.record_step(self.run_id, row, phase, contact_id=cid, detail=detail)
-        self.ok(row, cid)
+        self.ok(row, cid, warnings=[("not-stored", m.message) for m in missed])
 
     async def _once(self, job: RowJob, cid: str, prior: RowState | None, phase: str) -> None:
         """A note or task: never added twice (earlier runs, resume, lost answers)."""

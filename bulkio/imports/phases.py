@@ -46,7 +46,7 @@ from bulkio.plan.batcher import (
     TagBatcher,
     bulk_tag_detail,
 )
-from bulkio.plan.verify import not_stored, split_match
+from bulkio.plan.verify import list_not_stored, not_stored, split_match
 from bulkio.runs.journal import Journal, RowState
 
 log = logging.getLogger("bulkio.phases")
@@ -354,6 +354,8 @@ class RowRunner:
                 answer = await self.client.add_followers(cid, step.payload["followers"])
                 detail = _followers_detail(step.payload["followers"], work.had_followers,
                                            answer)
+                work.warnings += [("not-stored", m.message) for m in list_not_stored(
+                    "followers", step.payload["followers"], answer.get("followers"))]
         except ApiError as err:
             self._check_fatal(err)
             _, message, http = row_error(err)

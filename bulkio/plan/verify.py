@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-__all__ = ["Mismatch", "not_stored", "split_match"]
+__all__ = ["Mismatch", "list_not_stored", "not_stored", "split_match"]
 
 #: body keys that are instructions, not stored values, or that the API never echoes
 #: (``inboundDndSettings`` is write-only: GetContactByIdSchemaV3 does not list it)
@@ -233,3 +233,23 @@ def split_match(
         return None
     return (f"the email belongs to contact {a} and the phone to contact {b}: the API "
             "updates the first and drops the phone")
+
+
+def list_not_stored(field: str, sent: list[str], stored: Any, *, removed: bool = False,
+                    fold: bool = False) -> list[Mismatch]:
+    """Items of a list write (tags, followers) the answer's list does not reflect.
+
+    ``stored`` is the contact's list after the call; added items must be in it, removed
+    ones (``removed``) must not. An answer without the list checks nothing.
+    """
+    if not isinstance(stored, list):
+        return []
+    def key(value: Any) -> str:
+        return _text(value).casefold() if fold else str(value)
+
+    held = {key(v) for v in stored}
+    wrong = [v for v in sent if (key(v) in held) == removed]
+    if not wrong:
+        return []
+    return [Mismatch(field, ("removed " if removed else "") + ", ".join(wrong),
+                     ", ".join(str(v) for v in stored))]

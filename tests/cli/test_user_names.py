@@ -3,6 +3,7 @@ per distinct value, over the sandbox."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -18,20 +19,25 @@ def _run(sandbox: Any, *args: str) -> Result:
                               catch_exceptions=False)
 
 
-def _company(sandbox: Any) -> str:
-    return next(str(loc["companyId"]) for loc in sandbox.admin.locations()
-                if loc["id"] == sandbox.location_id)
+def _own_agency(sandbox: Any) -> tuple[Any, str]:
+    """A location of a new agency: its users are not shared with other tests."""
+    company, _ = sandbox.admin.create_company("Agencia de prueba")
+    location_id, token = sandbox.admin.create_location(company_id=company)
+    return dataclasses.replace(sandbox, location_id=location_id, token=token), company
 
 
 def test_followers_by_email_and_full_name(sandbox: Any, tmp_path: Path) -> None:
+    sandbox, company = _own_agency(sandbox)
     loc = [sandbox.location_id]
     juan = sandbox.admin.create_user(first_name="Juan", last_name="Pérez",
-                                     email="juan@agencia.mx", location_ids=loc)["id"]
+                                     email="juan@agencia.mx", location_ids=loc,
+                                     company_id=company)["id"]
     ana = sandbox.admin.create_user(first_name="Ana", last_name="Ruiz",
-                                    email="ana@agencia.mx", location_ids=loc)["id"]
+                                    email="ana@agencia.mx", location_ids=loc,
+                                    company_id=company)["id"]
     for email in ("luis.a@agencia.mx", "luis.b@agencia.mx"):
         sandbox.admin.create_user(first_name="Luis", last_name="Gómez", email=email,
-                                  location_ids=loc)
+                                  location_ids=loc, company_id=company)
     sandbox.admin.seed(sandbox.location_id, contacts=[{"email": f"c{i}@ejemplo.mx"}
                                                       for i in range(5)])
     path = tmp_path / "f.csv"
@@ -42,7 +48,7 @@ def test_followers_by_email_and_full_name(sandbox: Any, tmp_path: Path) -> None:
                     "c3@ejemplo.mx,Luis Gómez\n"
                     "c4@ejemplo.mx,Nadie Nunca\n", encoding="utf-8")
     sandbox.admin.clear_requests()
-    result = _run(sandbox, "followers", "add", str(path), "--company-id", _company(sandbox))
+    result = _run(sandbox, "followers", "add", str(path), "--company-id", company)
     assert result.exit_code == 3, result.output
     doc = json.loads(result.stdout)
     assert doc["by_action"] == {"followers-added": 3}

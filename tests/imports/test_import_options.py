@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -57,13 +58,15 @@ def test_business_names_resolve_and_create_with_undo(sandbox: Any, tmp_path: Pat
 
 
 def test_assigned_to_and_followers_by_email_or_name(sandbox: Any, tmp_path: Path) -> None:
+    # a location of a new agency: its users are not shared with other tests
+    company, _ = sandbox.admin.create_company("Agencia de prueba")
+    location_id, token = sandbox.admin.create_location(company_id=company)
+    sandbox = dataclasses.replace(sandbox, location_id=location_id, token=token)
     loc = [sandbox.location_id]
-    juan = sandbox.admin.create_user(first_name="Juan", last_name="Pérez",
+    juan = sandbox.admin.create_user(first_name="Juan", last_name="Pérez", company_id=company,
                                      email="juan@agencia.mx", location_ids=loc)["id"]
-    ana = sandbox.admin.create_user(first_name="Ana", last_name="Ruiz",
+    ana = sandbox.admin.create_user(first_name="Ana", last_name="Ruiz", company_id=company,
                                     email="ana@agencia.mx", location_ids=loc)["id"]
-    company = next(str(x["companyId"]) for x in sandbox.admin.locations()
-                   if x["id"] == sandbox.location_id)
     path = tmp_path / "a.csv"
     path.write_text("Email,Asignado a,Seguidores\n"
                     "a@ejemplo.mx,juan perez,ANA@agencia.mx; Juan Pérez\n"

@@ -68,3 +68,14 @@ def test_split_match() -> None:
         "first and drops the phone")
     assert split_match({"id": "A"}, {"id": "A"}) is None
     assert split_match(None, {"id": "B"}) is None
+
+
+def test_list_not_stored() -> None:
+    from bulkio.plan.verify import list_not_stored
+
+    assert list_not_stored("tags", ["VIP ", "b"], ["vip", "b", "c"], fold=True) == []
+    [m] = list_not_stored("followers", ["u1", "u2"], ["u1"])
+    assert m.message == "followers: sent 'u2', stored 'u1'"
+    [m] = list_not_stored("tags", ["a"], ["a", "b"], removed=True)
+    assert m.message == "tags: sent 'removed a', stored 'a, b'"
+    assert list_not_stored("followers", ["u1"], None) == []
