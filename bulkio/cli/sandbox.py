@@ -97,9 +97,12 @@ _PORT_HINT = "pick another with --port or use --port 0"
               help="Latency added to every API request (0 = none).")
 @click.option("--faults", "faults", default=None, metavar="JSON", callback=_fault_plan,
               help=f"Fault plan, e.g. '{_FAULTS_EXAMPLE}'.")
+@click.option("--search-lag-ms", type=click.IntRange(0, 600_000), default=0, show_default=True,
+              help="Search and duplicate lookups see each write this long after it, as the "
+                   "real API's index (0 = at once).")
 def serve(
     *, port: int, db: Path, rate_limit: int, rate_interval_ms: int, daily_limit: int,
-    latency_ms: int, faults: dict[str, Any] | None,
+    latency_ms: int, faults: dict[str, Any] | None, search_lag_ms: int,
 ) -> None:  # fmt: skip
     """Serve the emulator on 127.0.0.1 until Ctrl-C (or SIGTERM).
 
@@ -119,6 +122,7 @@ def serve(
         sb = Sandbox(
             db, port=port, rate_limit=rate_limit, rate_interval_ms=rate_interval_ms,
             daily_limit=daily_limit, latency_ms=latency_ms, faults=faults,
+            search_lag_ms=search_lag_ms,
         )  # fmt: skip
     except StoreError as exc:
         raise _abort_for(exc) from exc

@@ -147,12 +147,18 @@ def build_admin(state: SandboxState) -> Starlette:
                 lim.daily_limit = body["daily_limit"] or None
             if "max_bulk_tag_ids" in body:
                 state.config.max_bulk_tag_ids = int(body["max_bulk_tag_ids"])
+            if "search_lag_ms" in body:
+                lag = body["search_lag_ms"]
+                if not isinstance(lag, int) or isinstance(lag, bool) or not 0 <= lag <= 600_000:
+                    raise ValueError("search_lag_ms must be a number of ms from 0 to 600000")
+                store.set_search_lag(lag)
             state.limiter.reset()
         return {
             "rate_limit": lim.rate_limit,
             "rate_interval_ms": lim.rate_interval_ms,
             "daily_limit": lim.daily_limit,
             "max_bulk_tag_ids": state.config.max_bulk_tag_ids,
+            "search_lag_ms": store.search_lag_ms,
         }
 
     async def faults(request: Request) -> Any:

@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from bulkio.sandbox import contacts as C
+from bulkio.sandbox.dialect import REMOVE_ALL
 from bulkio.sandbox.directory import DIRECTORY_ROUTES
 from bulkio.sandbox.endpoint import ApiConfig, Ctx, endpoint, read_json
 from bulkio.sandbox.search import search
@@ -32,6 +33,7 @@ from bulkio.sandbox.validation import (
 )
 
 MAX_BULK_BUSINESS = 50
+_LIST_QUERY = ("locationId", "startAfterId", "startAfter", "query", "limit")
 _FIREBASE_ID = re.compile(r"^[A-Za-z0-9]{20}$")
 
 
@@ -121,19 +123,48 @@ def build_api(store: Store, config: ApiConfig) -> Starlette:
             values["email"] = q["email"].strip()
         if q.get("number"):
             values["phone"] = check_contact_values({"phone": q["number"]}).get("phone")
-        found = C.find_duplicate(store, loc, values)
+        found = C.find_duplicate(store, loc, values, lagged=True)
         return 200, {"contact": C.render(found[0]) if found else None}
+
+    async def list_contacts_v2(request: Request, ctx: Ctx) -> tuple[int, Any]:
+        """GET /contacts/ (2021-07-28 only, deprecated): newest API's list by dateAdded."""
+        if not ctx.v2:
+            raise ApiFailure(404, {"statusCode": 404, "message": "Cannot GET /contacts/",
+                                   "error": "Not Found"})  # fmt: skip
+        q = request.query_params
+        if not q.get("locationId"):
+            raise unprocessable(["locationId should not be empty"])
+        _same_location(q["locationId"], ctx.location_id)
+        limit_text = q.get("limit", "20")
+        if not (limit_text.isascii() and limit_text.isdigit() and 1 <= int(limit_text[:4]) <= 100):
+            raise unprocessable(["limit must not be greater than 100"])
+        body: dict[str, Any] = {"locationId": ctx.location_id, "pageLimit": int(limit_text)}
+        if q.get("query"):
+            body["query"] = q["query"]
+        after, after_id = q.get("startAfter"), q.get("startAfterId")
+        if after:
+            if not (after.isascii() and after.isdigit() and len(after) <= 16):
+                raise bad_request("startAfter must be a number")
+            if after_id:
+                body["searchAfter"] = [int(after), after_id]
+            else:
+                body["filters"] = [{"field": "dateAdded", "operator": "range",
+                                    "value": {"gt": int(after)}}]  # fmt: skip
+        result = search(ctx.store, ctx.location_id, body)
+        rows = [C.render_search(doc, []) for doc, _ in result["contacts"]]
+        for row in rows:
+            row.pop("searchAfter", None)
+        return 200, {"contacts": rows, "count": result["total"]}
 
     async def by_business(request: Request, loc: str) -> tuple[int, Any]:
         q = request.query_params
         if not q.get("locationId"):
             raise unprocessable(["locationId should not be empty"])
         _same_location(q.get("locationId"), loc)
-        try:
-            limit = int(q.get("limit", "25"))
-            skip = int(q.get("skip", "0"))
-        except ValueError as exc:
-            raise bad_request("limit and skip must be numbers") from exc
+        limit_text, skip_text = q.get("limit", "25"), q.get("skip", "0")
+        if not all(t.isascii() and t.isdigit() and len(t) <= 9 for t in (limit_text, skip_text)):
+            raise bad_request("limit and skip must be numbers")
+        limit, skip = int(limit_text), int(skip_text)
         if not 1 <= limit <= 100:
             raise unprocessable(["limit must not be greater than 100"])
         filters: list[dict[str, Any]] = [
@@ -142,7 +173,8 @@ def build_api(store: Store, config: ApiConfig) -> Starlette:
         if q.get("startAfter"):
             # the listing's cursor is the dateAdded (epoch ms) of the last contact seen;
             # contacts added in that same millisecond come after it
-            if not q["startAfter"].isdigit():
+            text = q["startAfter"]
+            if not (text.isascii() and text.isdigit() and len(text) <= 16):
                 raise bad_request("startAfter must be a number")
             filters.append({"field": "dateAdded", "operator": "range",
                             "value": {"gt": int(q["startAfter"])}})  # fmt: skip
@@ -303,6 +335,7 @@ def build_api(store: Store, config: ApiConfig) -> Starlette:
             await _json(request), TASK_FIELDS, required=("title", "dueDate", "completed")
         )
         task = {"id": new_id(), "contactId": cid, **body}
+        task = {k: v for k, v in task.items() if v is not None}  # as for contacts and notes
         store.add_child("tasks", loc, cid, task)
         return 201, {"task": task}
 
@@ -335,10 +368,12 @@ def build_api(store: Store, config: ApiConfig) -> Starlette:
         return 200, {"events": store.children("appointments", cid)}
 
     # ------------------------------------------------------------------ campaigns/workflows
-    async def campaign(request: Request, loc: str) -> tuple[int, Any]:
-        cid = request.path_params["contactId"]
+    async def campaign(request: Request, ctx: Ctx) -> tuple[int, Any]:
+        loc, cid = ctx.location_id, request.path_params["contactId"]
         contact(loc, cid)
-        camp = request.path_params.get("campaignId", "*")
+        camp = request.path_params["campaignId"]
+        if request.method == "DELETE" and camp == REMOVE_ALL[ctx.version]:
+            camp = "*"  # every campaign (the other version's spelling is a campaign id)
         if request.method == "POST":
             check_body(await _json(request), {})
         store.set_membership(loc, cid, "campaign", camp, present=request.method == "POST")
@@ -368,6 +403,7 @@ def build_api(store: Store, config: ApiConfig) -> Starlette:
     GET = ["GET"]
     routes = [
         Route("/contacts/", wrap(create_contact), methods=["POST"]),
+        Route("/contacts/", endpoint(list_contacts_v2, query=_LIST_QUERY), methods=["GET"]),
         Route("/contacts", wrap(create_contact), methods=["POST"]),
         Route("/contacts/upsert", wrap(upsert_contact), methods=["POST"]),
         Route("/contacts/search", wrap(search_contacts), methods=["POST"]),
@@ -383,8 +419,7 @@ def build_api(store: Store, config: ApiConfig) -> Starlette:
         Route(f"{cid}/tasks/{{taskId}}", wrap(task), methods=["GET", "PUT", "DELETE"]),
         Route(f"{cid}/tasks/{{taskId}}/completed", wrap(task_completed), methods=["PUT"]),
         Route(f"{cid}/appointments", wrap(appointments), methods=["GET"]),
-        Route(f"{cid}/campaigns/remove-all", wrap(campaign), methods=["DELETE"]),
-        Route(f"{cid}/campaigns/{{campaignId}}", wrap(campaign), methods=["POST", "DELETE"]),
+        Route(f"{cid}/campaigns/{{campaignId}}", endpoint(campaign), methods=["POST", "DELETE"]),
         Route(f"{cid}/workflow/{{workflowId}}", wrap(workflow), methods=["POST", "DELETE"]),
         Route(cid, wrap(get_contact), methods=["GET"]),
         Route(cid, wrap(update_contact), methods=["PUT"]),
