@@ -161,7 +161,7 @@ CODES: dict[str, str] = {
     "task title or due date, follower ids)",
     "not-stored": "the API answered 200 but did not store a field as sent (field, sent, "
     "stored): e.g. a phone owned by another contact (#37), the gender of an existing contact "
-    "(#313), an email that was an additional email (#337); --strict makes it a failure",
+    "(#313); --strict makes it a failure",
     "split-match": "the row's email belongs to one contact and its phone to another: an "
     "upsert updates the email's contact and drops the phone (--on-split-match skip|send)",
     "email-swapped": "the row's email was an additional email of an existing contact: the "
