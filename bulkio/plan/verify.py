@@ -121,6 +121,10 @@ def _same_custom(sent: Any, stored: Any) -> bool:
     a, b = _custom_value(sent), _custom_value(stored)
     if a == b:
         return True
+    # a DATE field may be answered as epoch milliseconds
+    if (isinstance(a, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", a)
+            and isinstance(stored, int | float) and not isinstance(stored, bool)):
+        return a == _iso_date(stored)
     # a PHONE custom field is stored in E.164, like the phone
     return (isinstance(stored, str) and stored.startswith("+") and isinstance(sent, str)
             and _same_phone(sent, stored))
@@ -170,6 +174,13 @@ def _dnd_settings(key: str, sent: Any, stored: Any) -> list[Mismatch]:
     return out
 
 
+def _site(value: Any) -> str:
+    """A website without scheme, ``www.``, case or trailing slash (the API may add a scheme)."""
+    text = _text(value or "").casefold()
+    text = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text)
+    return text.removeprefix("www.").rstrip("/")
+
+
 def _same(key: str, sent: Any, stored: Any) -> bool:
     if sent is None or sent == "":
         return True  # nothing was asked for this field
@@ -184,7 +195,7 @@ def _same(key: str, sent: Any, stored: Any) -> bool:
     if key in ("gender", "country", "type"):
         return _text(sent).casefold() == _text(stored or "").casefold()
     if key == "website":
-        return _text(sent).rstrip("/").casefold() == _text(stored or "").rstrip("/").casefold()
+        return _site(sent) == _site(stored)
     if isinstance(sent, bool):
         return bool(sent == stored)
     if isinstance(sent, list | tuple):

@@ -15,7 +15,8 @@ STORED: dict[str, Any] = {
     "dndSettings": {"sms": {"status": "active"}},
     "customFields": [{"id": "f1", "value": 1500.5}, {"id": "f2", "value": ["Casa", "Auto"]},
                      {"id": "f3", "value": "2024-03-15T00:00:00.000Z"},
-                     {"id": "f4", "value": "+15588887777"}],
+                     {"id": "f4", "value": "+15588887777"},
+                     {"id": "f5", "value": 1710460800000}],
 }  # fmt: skip
 
 
@@ -35,6 +36,8 @@ STORED: dict[str, Any] = {
                       {"id": "f3", "fieldValue": "2024-03-15"},
                       {"id": "f4", "fieldValue": "55 8888 7777"}]},
     {"email": "", "phone": None},                     # nothing asked
+    {"website": "A.mx"},                              # the API may add a scheme
+    {"customFields": [{"id": "f5", "fieldValue": "2024-03-15"}]},  # DATE as epoch ms
 ])  # fmt: skip
 def test_stored_as_sent(sent: dict[str, Any]) -> None:
     assert not_stored(sent, STORED) == []
