@@ -5,7 +5,6 @@ no code of bulkio sends the operation."""
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -15,7 +14,9 @@ import pytest
 from bulkio.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-SPEC = Path(os.environ.get("BULKIO_SHARED_DIR") or ROOT.parent / "shared") / "spec"
+# ../shared/spec beside the checkout (found from a git worktree too)
+SPEC = next((p / "shared" / "spec" for p in ROOT.parents if (p / "shared" / "spec").is_dir()),
+            Path("shared-spec-not-found"))
 SPEC_FILE = SPEC / "contacts-v3.openapi.json"
 _ROW = re.compile(r"^\|\s*\d+\s*\|\s*(GET|POST|PUT|DELETE)\s*\|\s*(\S+)\s*\|\s*(\S+)\s*\|(.*)\|$")
 
