@@ -175,6 +175,15 @@ class BulkRunner:
                 task.add_done_callback(self._chunks.discard)
 
     async def _row(self, job: RowJob, prior: RowState | None) -> None:
+        if self.op in ("tasks-add", "tasks-update"):
+            try:
+                with_ids = await self._task_assignee(job)
+            except ApiError as err:
+                self.api_failure([(job.row, None)], err)
+                return
+            if with_ids is None:
+                return
+            job = with_ids
         if self.op in ("notes-add", "tasks-add"):
             fp = job.fingerprint(self.op)
             if self.done_fps.get(fp):  # an earlier run added it: not even a lookup
@@ -225,6 +234,23 @@ class BulkRunner:
                 await self._single(job, cid, prior)
             except ApiError as err:
                 self.api_failure([(job.row, cid)], err)
+
+    async def _task_assignee(self, job: RowJob) -> RowJob | None:
+        """A task's assignee given as an email or full name -> its user id (before the
+        row's fingerprint is taken, so re-runs compare like with like); None = failed."""
+        key = "task" if self.op == "tasks-add" else "changes"
+        body = job.payload.get(key)
+        if not isinstance(body, dict):
+            return job
+        assignee = body.get("assignedTo")
+        if not assignee or not needs_lookup(str(assignee)):
+            return job
+        match = await self.users.resolve(str(assignee))
+        if match.user_id is None:
+            self.fail(job.row, match.code or "unknown-user", match.message)
+            return None
+        return RowJob(row=job.row, ref=job.ref,
+                      payload={**job.payload, key: {**body, "assignedTo": match.user_id}})
 
     async def _follower_ids(self, job: RowJob, cid: str) -> list[str] | None:
         """The row's followers as user ids (emails and names looked up); None = failed."""

@@ -347,11 +347,20 @@ def tasks() -> None:
     """
 
 
+_COMPANY_OPTION = click.option(
+    "--company-id", envvar="BULKIO_COMPANY_ID", metavar="ID",
+    help="The agency (company) id, to find users by email or full name "
+    "[env: BULKIO_COMPANY_ID].",
+)
+
+
 @tasks.command("add")
 @click.option("--force", is_flag=True,
               help="Create tasks again even if an earlier run of this file created them.")
+@_COMPANY_OPTION
 @bulk_options
-def tasks_add(file: Path, *, force: bool, read: ReadOptions, api: ApiOptions, **run: Any) -> None:
+def tasks_add(file: Path, *, force: bool, company_id: str | None, read: ReadOptions,
+              api: ApiOptions, **run: Any) -> None:
     """Add a task per row of FILE (title, body, due date, completed, assigned_to).
 
     \b
@@ -362,8 +371,11 @@ def tasks_add(file: Path, *, force: bool, read: ReadOptions, api: ApiOptions, **
     The due date (required by the API) may be a date (31/12/2026, 2026-12-31: midnight UTC)
     or a date and time (2026-12-31 15:30, read as UTC; ISO text with an offset keeps it);
     it is sent as ISO 8601. Like notes, tasks are never created twice (see notes add).
+    An assigned_to cell may hold a user's email or full name (looked up once per run,
+    needs --company-id).
     """
-    _run(file, OpSettings(op="tasks-add"), read=read, api=api, force=force, **run)
+    _run(file, OpSettings(op="tasks-add", company_id=company_id), read=read, api=api,
+         force=force, **run)
 
 
 @notes.command("update")
@@ -386,8 +398,10 @@ def notes_update(file: Path, *, read: ReadOptions, api: ApiOptions, **run: Any) 
 
 
 @tasks.command("update")
+@_COMPANY_OPTION
 @bulk_options
-def tasks_update(file: Path, *, read: ReadOptions, api: ApiOptions, **run: Any) -> None:
+def tasks_update(file: Path, *, company_id: str | None, read: ReadOptions, api: ApiOptions,
+                 **run: Any) -> None:
     """Change existing tasks from FILE (by task_id or title).
 
     \b
@@ -400,7 +414,8 @@ def tasks_update(file: Path, *, read: ReadOptions, api: ApiOptions, **run: Any) 
     With a task_id, a title column sets a new title. The due date is read
     like `tasks add`. The answer is checked field by field (not-stored warnings).
     """
-    _run(file, OpSettings(op="tasks-update"), read=read, api=api, **run)
+    _run(file, OpSettings(op="tasks-update", company_id=company_id), read=read, api=api,
+         **run)
 
 
 @tasks.command("complete")
@@ -549,11 +564,7 @@ for _kind in ("add", "remove"):
         "--followers", "followers_opt", metavar="U1,U2",
         help="Follower user ids, emails or names for every row (the column is then not read).",
     )(_followers_command(_kind))
-    _fcmd = click.option(
-        "--company-id", envvar="BULKIO_COMPANY_ID", metavar="ID",
-        help="The agency (company) id, to find users by email or full name "
-        "[env: BULKIO_COMPANY_ID].",
-    )(_fcmd)
+    _fcmd = _COMPANY_OPTION(_fcmd)
     followers.command(_kind)(bulk_options(_fcmd))
 
 

@@ -69,3 +69,20 @@ def test_names_without_company_id_fail_with_a_hint(sandbox: Any, tmp_path: Path)
     result = _run(sandbox, "followers", "add", str(path))
     assert result.exit_code == 3
     assert json.loads(result.stdout)["by_error"] == {"unknown-user": 1}
+
+
+def test_task_assignee_by_full_name(sandbox: Any, tmp_path: Path) -> None:
+    sandbox, company = _own_agency(sandbox)
+    juan = sandbox.admin.create_user(first_name="Juan", last_name="Pérez", company_id=company,
+                                     email="juan@agencia.mx",
+                                     location_ids=[sandbox.location_id])["id"]
+    sandbox.admin.seed(sandbox.location_id, contacts=[{"email": "c@ejemplo.mx"}])
+    path = tmp_path / "t.csv"
+    path.write_text("email,tarea,vence,asignado a\nc@ejemplo.mx,Llamar,2026-12-31,juan perez\n",
+                    encoding="utf-8")
+    result = _run(sandbox, "tasks", "add", str(path), "--company-id", company)
+    assert result.exit_code == 0, result.output
+    [task] = sandbox.admin.tasks(sandbox.location_id)
+    assert task["assignedTo"] == juan
+    again = _run(sandbox, "tasks", "add", str(path), "--company-id", company)
+    assert json.loads(again.stdout)["by_action"] == {"unchanged": 1}  # never created twice
