@@ -12,8 +12,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from bulkio.sandbox import contacts as C
-from bulkio.sandbox.directory import BUSINESS_FIELDS, USER_ROLES, new_business, new_user
 from bulkio.sandbox.faults import FaultPlan
+from bulkio.sandbox.resources.businesses import BUSINESS_FIELDS, new_business
+from bulkio.sandbox.resources.users import USER_ROLES, new_user
 from bulkio.sandbox.state import SandboxState
 from bulkio.sandbox.storage import new_id
 from bulkio.sandbox.validation import ApiFailure, check_contact_values
