@@ -9,16 +9,10 @@ from starlette.routing import Route
 
 from bulkio.sandbox import contacts as C
 from bulkio.sandbox.endpoint import Ctx, endpoint, read_json
-from bulkio.sandbox.resources.common import (
-    same_location,
-)
+from bulkio.sandbox.resources.common import same_location
 from bulkio.sandbox.search import search
 from bulkio.sandbox.storage import iso_key
-from bulkio.sandbox.validation import (
-    bad_request,
-    check_body,
-    unprocessable,
-)
+from bulkio.sandbox.validation import bad_request, check_body, unprocessable
 
 
 async def by_business(request: Request, ctx: Ctx) -> tuple[int, Any]:

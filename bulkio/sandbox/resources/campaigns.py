@@ -9,13 +9,8 @@ from starlette.routing import Route
 
 from bulkio.sandbox.dialect import REMOVE_ALL
 from bulkio.sandbox.endpoint import Ctx, endpoint, read_json
-from bulkio.sandbox.resources.common import (
-    CONTACT,
-    find_contact,
-)
-from bulkio.sandbox.validation import (
-    check_body,
-)
+from bulkio.sandbox.resources.common import CONTACT, find_contact
+from bulkio.sandbox.validation import check_body
 
 
 async def campaign(request: Request, ctx: Ctx) -> tuple[int, Any]:

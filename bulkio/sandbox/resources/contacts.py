@@ -10,11 +10,7 @@ from starlette.routing import Route
 
 from bulkio.sandbox import contacts as C
 from bulkio.sandbox.endpoint import Ctx, endpoint, read_json
-from bulkio.sandbox.resources.common import (
-    CONTACT,
-    find_contact,
-    same_location,
-)
+from bulkio.sandbox.resources.common import CONTACT, find_contact, same_location
 from bulkio.sandbox.search import search
 from bulkio.sandbox.storage import new_id
 from bulkio.sandbox.validation import (

@@ -8,13 +8,8 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from bulkio.sandbox.endpoint import Ctx, endpoint, read_json
-from bulkio.sandbox.resources.common import (
-    CONTACT,
-    find_contact,
-)
-from bulkio.sandbox.validation import (
-    check_body,
-)
+from bulkio.sandbox.resources.common import CONTACT, find_contact
+from bulkio.sandbox.validation import check_body
 
 
 async def followers(request: Request, ctx: Ctx) -> tuple[int, Any]:

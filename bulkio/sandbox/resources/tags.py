@@ -9,17 +9,9 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from bulkio.sandbox.endpoint import Ctx, endpoint, read_json
-from bulkio.sandbox.resources.common import (
-    CONTACT,
-    find_contact,
-    same_location,
-)
+from bulkio.sandbox.resources.common import CONTACT, find_contact, same_location
 from bulkio.sandbox.storage import iso_key
-from bulkio.sandbox.validation import (
-    check_body,
-    clean_tags,
-    unprocessable,
-)
+from bulkio.sandbox.validation import check_body, clean_tags, unprocessable
 
 
 async def tags(request: Request, ctx: Ctx) -> tuple[int, Any]:

@@ -8,16 +8,9 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from bulkio.sandbox.endpoint import Ctx, endpoint, read_json
-from bulkio.sandbox.resources.common import (
-    CONTACT,
-    child_or_fail,
-    find_contact,
-)
+from bulkio.sandbox.resources.common import CONTACT, child_or_fail, find_contact
 from bulkio.sandbox.storage import new_id
-from bulkio.sandbox.validation import (
-    TASK_FIELDS,
-    check_body,
-)
+from bulkio.sandbox.validation import TASK_FIELDS, check_body
 
 
 async def tasks(request: Request, ctx: Ctx) -> tuple[int, Any]:
