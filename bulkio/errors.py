@@ -163,6 +163,24 @@ CODES: dict[str, str] = {
     "unknown-custom-field": "the column maps to a custom field the location does not have",
     "missing-value": "a cell the bulk command needs is empty (tags, business id, note text, "
     "task title or due date, follower ids)",
+    "not-stored": "the API answered 200 but did not store a field as sent (field, sent, "
+    "stored): e.g. a phone owned by another contact (#37), the gender of an existing contact "
+    "(#313); --strict makes it a failure",
+    "split-match": "the row's email belongs to one contact and its phone to another: an "
+    "upsert updates the email's contact and drops the phone (--on-split-match skip|send)",
+    "email-swapped": "the row's email was an additional email of an existing contact: the "
+    "upsert made it the primary email and the previous primary was lost (#337; seen with "
+    "--snapshot)",
+    "unknown-business": "no business of the location has this name or id; "
+    "--create-businesses creates the missing ones",
+    "ambiguous-business": "several businesses of the location have this name (case and "
+    "accents ignored); use the business id",
+    "unknown-user": "no user of the location has this id, email or full name (emails and "
+    "names need --company-id)",
+    "ambiguous-user": "several users of the location have this name; use the user id or email",
+    "item-not-found": "the contact has no note or task with the row's id or title",
+    "ambiguous-item": "several notes or tasks of the contact have the row's title; add a "
+    "note_id / task_id column",
     "cannot-revert": "undo cannot restore this change: the run kept no previous values "
     "(import without --snapshot), or it deleted a contact or removed it from a workflow",
     # runs

@@ -11,4 +11,8 @@ Public names:
 - :mod:`~bulkio.api.pacing`: ``Pacer``, ``AdaptiveConcurrency``, ``parse_rate_headers``
 - :mod:`~bulkio.api.wire`: ``API_VERSIONS``, ``DEFAULT_BASE_URL``, ``ClientStats``,
   ``api_message``, ``row_error`` (an API error as a row's code and message)
+- :mod:`~bulkio.api.operations`: ``get_note``, ``update_note``, ``get_task``,
+  ``update_task``, ``complete_task``, ``remove_from_all_campaigns``, ``appointments``
+- :mod:`~bulkio.api.lookups`: ``BusinessDirectory`` (company name -> business id, cached per
+  run), ``delete_business``
 """

@@ -13,4 +13,6 @@ Public names:
 - :mod:`~bulkio.bulk.rows`: ``COMMANDS``, ``OpSettings``, ``parse_row``
 - :mod:`~bulkio.bulk.resolve`: ``ContactResolver``, ``ContactRef``
 - :mod:`~bulkio.bulk.runner`: ``BulkRunner`` (the asynchronous part)
+- :mod:`~bulkio.bulk.edits`: ``apply_edit``, ``EDIT_OPS`` (notes/tasks update, tasks
+  complete, campaign remove --all)
 """

@@ -24,7 +24,8 @@ from bulkio.errors import InputError
 Op = Literal[
     "tags-add", "tags-remove", "business-assign", "business-remove", "notes-add", "tasks-add",
     "workflow-add", "workflow-remove", "campaign-add", "campaign-remove", "followers-add",
-    "followers-remove", "delete",
+    "followers-remove", "delete", "notes-update", "tasks-update", "tasks-complete",
+    "campaign-remove-all",
 ]  # fmt: skip
 
 #: the journal's ``command`` of each operation (what ``bulkio runs`` shows)
@@ -36,6 +37,8 @@ COMMANDS: dict[str, str] = {
     "campaign-add": "campaign add", "campaign-remove": "campaign remove",
     "followers-add": "followers add", "followers-remove": "followers remove",
     "delete": "delete",
+    "notes-update": "notes update", "tasks-update": "tasks update",
+    "tasks-complete": "tasks complete", "campaign-remove-all": "campaign remove --all",
 }  # fmt: skip
 OPS_BY_COMMAND = {v: k for k, v in COMMANDS.items()}
 
@@ -43,6 +46,8 @@ OPS_BY_COMMAND = {v: k for k, v in COMMANDS.items()}
 COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = {
     "tags": ("tags", "tag", "etiquetas", "etiqueta"),
     "business": ("businessid", "business", "empresaid", "idempresa", "negocioid"),
+    "business_name": ("businessname", "empresa", "company", "companyname", "negocio",
+                      "nombreempresa", "nombredeempresa", "compania"),
     "note_body": ("body", "note", "notes", "nota", "notas", "texto", "comentario",
                   "comentarios", "cuerpo"),
     "note_title": ("title", "titulo", "asunto"),
@@ -57,6 +62,8 @@ COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = {
     "assigned": ("assignedto", "asignadoa", "asignado", "responsable", "owner"),
     "start": ("eventstarttime", "starttime", "start", "inicio", "fechainicio"),
     "followers": ("followers", "follower", "seguidores", "seguidor", "followerids"),
+    "note_id": ("noteid", "idnota", "notaid"),
+    "task_id": ("taskid", "idtarea", "tareaid"),
 }  # fmt: skip
 
 _LIST_SPLIT = re.compile(r"\s*[;,|\n]\s*")
@@ -79,6 +86,12 @@ class OpSettings:
     campaign_id: str | None = None
     start_time: str | None = None
     followers: tuple[str, ...] = ()
+    #: tags through the per-contact endpoints (``/contacts/{id}/tags``), not the bulk one
+    per_contact: bool = False
+    #: ``business assign``: create the businesses a name column names and none has
+    create_businesses: bool = False
+    #: the agency id, to find users by email or full name (followers)
+    company_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +129,7 @@ def _roles_for(settings: OpSettings) -> list[tuple[str, bool]]:
             return []  # --tags alone: the same tags for every row, no column read
         return [("tags", not settings.tags and not settings.all_tags)]
     if op == "business-assign":
-        return [("business", settings.business_id is None)]
+        return [("business", False), ("business_name", False)]
     if op == "notes-add":
         return [("note_body", True), ("note_title", False), ("pinned", False), ("user", False),
                 ("color", False)]
@@ -127,6 +140,14 @@ def _roles_for(settings: OpSettings) -> list[tuple[str, bool]]:
         return [("start", False)]
     if op.startswith("followers-"):
         return [] if settings.followers else [("followers", True)]
+    if op == "notes-update":
+        return [("note_id", False), ("note_title", False), ("note_body", False),
+                ("pinned", False), ("user", False), ("color", False)]
+    if op == "tasks-update":
+        return [("task_id", False), ("task_title", False), ("task_body", False),
+                ("due", False), ("completed", False), ("assigned", False)]
+    if op == "tasks-complete":
+        return [("task_id", False), ("task_title", False), ("completed", False)]
     return []
 
 
@@ -153,13 +174,19 @@ def find_columns(headers: Sequence[str], settings: OpSettings) -> Columns:
                              hint=_option_hint(role))
         if column is not None and column not in roles.values():
             roles[role] = column
+    if (settings.op == "business-assign" and settings.business_id is None
+            and not {"business", "business_name"} & set(roles)):
+        raise InputError("the business-assign command needs a column named like businessid, "
+                         "business, empresaid (ids) or empresa, company (names)",
+                         hint=_option_hint("business"))
     return Columns(ref=ref, roles=roles)
 
 
 def _option_hint(role: str) -> str:
     return {
         "tags": "add a tags column or pass --tags a,b",
-        "business": "add a business_id column or pass --business-id",
+        "business": "add a business_id (or empresa / company name) column or pass "
+        "--business-id",
         "followers": "add a followers column (user ids) or pass --followers",
     }.get(role, "rename the column, or see `bulkio <command> --help`")
 
@@ -252,9 +279,11 @@ def _payload(
         return {"tags": tags}
     if op == "business-assign":
         business = cell("business") or settings.business_id
-        if not business:
-            return ("missing-value", "the row has no business id")
-        return {"business_id": business}
+        if business:
+            return {"business_id": business}
+        if cell("business_name"):
+            return {"business_name": cell("business_name")}
+        return ("missing-value", "the row has no business id or name")
     if op == "notes-add":
         return _note(cell)
     if op == "tasks-add":
@@ -270,7 +299,58 @@ def _payload(
         if not followers:
             return ("missing-value", "the row has no follower user ids")
         return {"followers": followers}
+    if op in ("notes-update", "tasks-update", "tasks-complete"):
+        return edit_payload(op, cell, date_order)
     return {}
+
+
+def edit_payload(op: str, cell: Callable[[str], str],
+                 date_order: str | None) -> dict[str, Any] | Failure:
+    """A notes/tasks edit: which item (``id``, else ``match_title``) and the fields to set.
+
+    With an id column the title column is a new title; without one it names the item (the
+    contact's only note or task with that title) and is not changed.
+    """
+    kind = "note" if op == "notes-update" else "task"
+    item_id = cell(f"{kind}_id")
+    title = cell("note_title" if kind == "note" else "task_title")
+    if not item_id and not title:
+        return ("missing-value", f"the row has neither a {kind} id nor a {kind} title")
+    changes: dict[str, Any] = {}
+    if item_id and title:
+        changes["title"] = title
+    if op == "tasks-complete":
+        done = _bool(cell("completed"), True)
+        if isinstance(done, tuple):
+            return done
+        changes = {"completed": done}
+    elif kind == "note":
+        for role, key in (("note_body", "body"), ("user", "userId"), ("color", "color")):
+            if cell(role):
+                changes[key] = cell(role)
+        if cell("pinned"):
+            pinned = _bool(cell("pinned"), False)
+            if isinstance(pinned, tuple):
+                return pinned
+            changes["pinned"] = pinned
+    else:
+        for role, key in (("task_body", "body"), ("assigned", "assignedTo")):
+            if cell(role):
+                changes[key] = cell(role)
+        if cell("due"):
+            due = iso_instant(cell("due"), order=date_order)
+            if isinstance(due, tuple):
+                return due
+            changes["dueDate"] = due
+        if cell("completed"):
+            done = _bool(cell("completed"), False)
+            if isinstance(done, tuple):
+                return done
+            changes["completed"] = done
+    if not changes:
+        return ("missing-value", f"the row changes nothing in the {kind}")
+    target = {"id": item_id} if item_id else {"match_title": title}
+    return {kind: target, "changes": changes}
 
 
 def _note(cell: Callable[[str], str]) -> dict[str, Any] | Failure:

@@ -194,15 +194,17 @@ def _dry_run(path: Path, settings: OpSettings, read: ReadOptions, options: BulkO
             phones.add(item.ref.phone)
         if len(listing) < MAX_LISTED:
             listing.append({"row": item.row, "contact": item.ref.describe(), **item.payload})
-        if op.startswith("tags-"):
+        if op.startswith("tags-") and not settings.per_contact:
             groups["|".join(sorted(t.casefold() for t in item.payload.get("tags", [])))] += 1
         elif op.startswith("business-"):
-            groups[str(item.payload.get("business_id"))] += 1
+            groups[str(item.payload.get("business_id") or item.payload.get("business_name"))] += 1
+            if item.payload.get("business_name"):
+                requests["GET /businesses/"] = 1  # names resolved with one list per run
         else:
             requests[_SINGLE_ENDPOINT[op]] += 1
     if emails or phones:
         requests["GET /contacts/search/duplicate"] = len(emails) + len(phones)
-    if op.startswith("tags-"):
+    if op.startswith("tags-") and not settings.per_contact:
         requests["POST /contacts/bulk/tags/update/{type}"] = sum(
             math.ceil(n / options.tag_chunk) for n in groups.values())
     elif op.startswith("business-"):
@@ -224,6 +226,14 @@ _SINGLE_ENDPOINT = {
     "followers-add": "POST /contacts/{contactId}/followers",
     "followers-remove": "DELETE /contacts/{contactId}/followers",
     "delete": "DELETE /contacts/{contactId}",
+    # tags add|remove --per-contact
+    "tags-add": "POST /contacts/{contactId}/tags",
+    "tags-remove": "DELETE /contacts/{contactId}/tags",
+    # an edit reads its note/task first (GET by id, or the contact's list by title)
+    "notes-update": "PUT /contacts/{contactId}/notes/{id}",
+    "tasks-update": "PUT /contacts/{contactId}/tasks/{taskId}",
+    "tasks-complete": "PUT /contacts/{contactId}/tasks/{taskId}/completed",
+    "campaign-remove-all": "DELETE /contacts/{contactId}/campaigns/remove-all",
 }
 
 

@@ -16,11 +16,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from bulkio.api.client import Client
+from bulkio.api.lookups import BusinessDirectory, UserDirectory, needs_lookup
 from bulkio.api.wire import row_error, same_instant
+from bulkio.bulk.edits import EDIT_OPS, EditFailure, apply_edit
 from bulkio.bulk.resolve import ContactResolver
 from bulkio.bulk.rows import Failure, OpSettings, RowJob
 from bulkio.errors import ApiError, AuthError, RateLimitedError, ServerError, TransportError
 from bulkio.plan.batcher import BUSINESS_CHUNK, Chunk, ChunkBatcher, bulk_tag_detail
+from bulkio.plan.verify import Mismatch, list_not_stored
 from bulkio.runs.journal import Journal, RowState
 from bulkio.runs.kit import Progress, ProgressFn
 
@@ -37,6 +40,8 @@ ACTIONS = {
     "workflow-add": "enrolled", "workflow-remove": "unenrolled", "campaign-add": "enrolled",
     "campaign-remove": "unenrolled", "followers-add": "followers-added",
     "followers-remove": "followers-removed", "delete": "deleted",
+    "notes-update": "note-updated", "tasks-update": "task-updated",
+    "tasks-complete": "task-completed", "campaign-remove-all": "unenrolled",
 }  # fmt: skip
 
 
@@ -72,6 +77,11 @@ class BulkRunner:
         self.tags: ChunkBatcher[tuple[str, ...]] = ChunkBatcher(chunk_size=tag_chunk)
         self.business: ChunkBatcher[str] = ChunkBatcher(chunk_size=BUSINESS_CHUNK)
         self.resolver = ContactResolver(client)
+        #: business names -> ids, one lookup per run (``business assign``)
+        self.businesses = BusinessDirectory(client, client.location_id,
+                                            create=settings.create_businesses)
+        #: follower emails / full names -> user ids, one search per distinct value
+        self.users = UserDirectory(client, company_id=settings.company_id)
         self.abort: ApiError | None = None
         #: contact ids this run changed (their skip-unchanged fingerprints are dropped)
         self.touched: set[str] = set()
@@ -89,11 +99,13 @@ class BulkRunner:
         if self.progress is not None:
             self.progress(Progress(self._done, self._failed))
 
-    def ok(self, row: int, cid: str, *, action: str | None = None, skipped: bool = False) -> None:
+    def ok(self, row: int, cid: str, *, action: str | None = None, skipped: bool = False,
+           warnings: list[tuple[str, str]] | None = None) -> None:
         self._outages = 0
         self.touched.add(cid)
         self.journal.record_row(self.run_id, row, status="skipped" if skipped else "ok",
-                                action=action or ACTIONS[self.op], contact_id=cid)
+                                action=action or ACTIONS[self.op], contact_id=cid,
+                                warnings=warnings or [])
         self._tick(False)
 
     def fail(self, row: int, code: str, message: str, *, http: int | None = None,
@@ -163,6 +175,15 @@ class BulkRunner:
                 task.add_done_callback(self._chunks.discard)
 
     async def _row(self, job: RowJob, prior: RowState | None) -> None:
+        if self.op in ("tasks-add", "tasks-update"):
+            try:
+                with_ids = await self._task_assignee(job)
+            except ApiError as err:
+                self.api_failure([(job.row, None)], err)
+                return
+            if with_ids is None:
+                return
+            job = with_ids
         if self.op in ("notes-add", "tasks-add"):
             fp = job.fingerprint(self.op)
             if self.done_fps.get(fp):  # an earlier run added it: not even a lookup
@@ -177,17 +198,89 @@ class BulkRunner:
             self.fail(job.row, res.code or "contact-not-found", res.message)
             return
         cid = res.contact_id
-        if self.op.startswith("tags-"):
+        if self.op.startswith("tags-") and self.settings.per_contact:
+            try:
+                await self._contact_tags(job, cid)
+            except ApiError as err:
+                self.api_failure([(job.row, cid)], err)
+        elif self.op.startswith("tags-"):
             key = tuple(sorted({t.casefold() for t in job.payload.get("tags", [])}))
             self._spawn_all(self.tags.add(key, job.row, cid))
         elif self.op.startswith("business-"):
-            self._spawn_all(self.business.add(str(job.payload.get("business_id") or ""),
-                                              job.row, cid))
+            business = str(job.payload.get("business_id") or "")
+            name = job.payload.get("business_name")
+            if name:
+                try:
+                    match = await self.businesses.resolve(str(name))
+                except ApiError as err:
+                    self.api_failure([(job.row, cid)], err)
+                    return
+                if match.business_id is None:
+                    self.fail(job.row, match.code or "unknown-business", match.message, cid=cid)
+                    return
+                business = match.business_id
+                if match.created:
+                    self.journal.record_step(self.run_id, job.row, "business_created",
+                                             contact_id=cid, detail={"business_id": business})
+            self._spawn_all(self.business.add(business, job.row, cid))
         else:
             try:
+                if self.op.startswith("followers-"):
+                    resolved = await self._follower_ids(job, cid)
+                    if resolved is None:
+                        return
+                    job = RowJob(row=job.row, ref=job.ref,
+                                 payload={**job.payload, "followers": resolved})
                 await self._single(job, cid, prior)
             except ApiError as err:
                 self.api_failure([(job.row, cid)], err)
+
+    async def _task_assignee(self, job: RowJob) -> RowJob | None:
+        """A task's assignee given as an email or full name -> its user id (before the
+        row's fingerprint is taken, so re-runs compare like with like); None = failed."""
+        key = "task" if self.op == "tasks-add" else "changes"
+        body = job.payload.get(key)
+        if not isinstance(body, dict):
+            return job
+        assignee = body.get("assignedTo")
+        if not assignee or not needs_lookup(str(assignee)):
+            return job
+        match = await self.users.resolve(str(assignee))
+        if match.user_id is None:
+            self.fail(job.row, match.code or "unknown-user", match.message)
+            return None
+        return RowJob(row=job.row, ref=job.ref,
+                      payload={**job.payload, key: {**body, "assignedTo": match.user_id}})
+
+    async def _follower_ids(self, job: RowJob, cid: str) -> list[str] | None:
+        """The row's followers as user ids (emails and names looked up); None = failed."""
+        out: list[str] = []
+        for value in job.payload.get("followers", []):
+            if not needs_lookup(str(value)):
+                out.append(str(value))
+                continue
+            match = await self.users.resolve(str(value))
+            if match.user_id is None:
+                self.fail(job.row, match.code or "unknown-user", match.message, cid=cid)
+                return None
+            out.append(match.user_id)
+        return list(dict.fromkeys(out))
+
+    async def _contact_tags(self, job: RowJob, cid: str) -> None:
+        """``--per-contact``: ``POST``/``DELETE /contacts/{contactId}/tags`` for one row."""
+        tags = list(job.payload.get("tags", []))
+        if self.op == "tags-add":
+            data = await self.client.add_tags(cid, tags)
+            phase = "tags"
+        else:
+            data = await self.client.remove_tags(cid, tags)
+            phase = "tags_removed"
+        kind: Literal["add", "remove"] = "add" if self.op == "tags-add" else "remove"
+        self.journal.record_step(self.run_id, job.row, phase, contact_id=cid,
+                                 detail=bulk_tag_detail(kind, tags, None))
+        missed = list_not_stored("tags", tags, data.get("tags"), removed=kind == "remove",
+                                 fold=True)
+        self.ok(job.row, cid, warnings=[("not-stored", m.message) for m in missed])
 
     # -- one request per row ---------------------------------------------------------------
 
@@ -199,7 +292,18 @@ class BulkRunner:
         if op == "tasks-add":
             await self._once(job, cid, prior, "task")
             return
+        if op in EDIT_OPS:
+            try:
+                edit = await apply_edit(c, op, cid, job.payload)
+            except EditFailure as err:
+                self.fail(row, err.code, str(err), cid=cid)
+                return
+            self.journal.record_step(self.run_id, row, edit.phase, contact_id=cid,
+                                     detail=edit.detail)
+            self.ok(row, cid, warnings=[("not-stored", m.message) for m in edit.not_stored])
+            return
         detail: dict[str, Any]
+        missed: list[Mismatch] = []  # read-after-write, where the answer carries the list
         if op == "workflow-add":
             start = job.payload.get("event_start_time")
             await c.add_to_workflow(cid, str(s.workflow_id), event_start_time=start)
@@ -218,17 +322,21 @@ class BulkRunner:
             added = data.get("followersAdded")
             phase = "followers"
             detail = {"added": added if isinstance(added, list) else job.payload["followers"]}
+            missed = list_not_stored("followers", job.payload["followers"],
+                                     data.get("followers"))
         elif op == "followers-remove":
             data = await c.remove_followers(cid, job.payload["followers"])
             removed = data.get("followersRemoved")
             phase = "followers_removed"
             detail = {"removed": removed if isinstance(removed, list)
                       else job.payload["followers"]}
+            missed = list_not_stored("followers", job.payload["followers"],
+                                     data.get("followers"), removed=True)
         else:
             await c.delete_contact(cid)
             phase, detail = "delete", {}
         self.journal.record_step(self.run_id, row, phase, contact_id=cid, detail=detail)
-        self.ok(row, cid)
+        self.ok(row, cid, warnings=[("not-stored", m.message) for m in missed])
 
     async def _once(self, job: RowJob, cid: str, prior: RowState | None, phase: str) -> None:
         """A note or task: never added twice (earlier runs, resume, lost answers)."""

@@ -187,10 +187,12 @@ def tags() -> None:
 def _tags_command(kind: str) -> Callable[..., None]:
     def command(file: Path, *, tags_opt: str | None, tag_column: str | None,
                 chunk_size: int, read: ReadOptions, api: ApiOptions, all_tags: bool = False,
-                **run: Any) -> None:
+                per_contact: bool = False, **run: Any) -> None:
+        if per_contact and all_tags:
+            raise click.UsageError("--all needs the bulk endpoint: drop --per-contact")
         settings = OpSettings(op="tags-add" if kind == "add" else "tags-remove",
                               tags=_split_option(tags_opt), tag_column=tag_column,
-                              all_tags=all_tags)
+                              all_tags=all_tags, per_contact=per_contact)
         _run(file, settings, read=read, api=api, tag_chunk=chunk_size, **run)
 
     return command
@@ -221,6 +223,10 @@ for _kind, _verb, _extra in (
                                     extra=_extra, exit_codes=_EXIT_CODES)
     _cmd = click.option("--chunk-size", type=click.IntRange(min=1), default=DEFAULT_TAG_CHUNK,
                         show_default=True, help="Contacts per bulk tags call.")(_cmd)
+    _cmd = click.option("--per-contact", is_flag=True,
+                        help=f"One {'POST' if _kind == 'add' else 'DELETE'} "
+                        "/contacts/{contactId}/tags per contact instead of the bulk endpoint "
+                        "(for tokens without the bulk scope; slower).")(_cmd)
     if _kind == "remove":  # `tags add` has no --all: not in its help, nor in its suggestions
         _cmd = click.option("--all", "all_tags", is_flag=True,
                             help="Remove every tag of the listed contacts.")(_cmd)
@@ -246,15 +252,20 @@ def business() -> None:
 
 
 @business.command("assign")
-@click.option("--business-id", metavar="ID", help="Business for every row.")
+@click.option("--business-id", metavar="ID", help="Business for every row (an id or a name).")
 @click.option("--business-column", metavar="COLUMN",
-              help="Column holding each row's business id (default: business_id/empresa_id).")
+              help="Column holding each row's business id or name (default: business_id, "
+              "empresa, company...).")
+@click.option("--create-businesses", is_flag=True,
+              help="Create the businesses a row names and the location does not have "
+              "(journaled: `bulkio undo` deletes only those).")
 @click.option("--no-previous", is_flag=True,
               help="Skip looking up each contact's previous business (one search per 50 "
               "contacts); undo then cannot restore it.")
 @bulk_options
 def business_assign(file: Path, *, business_id: str | None, business_column: str | None,
-                    no_previous: bool, read: ReadOptions, api: ApiOptions, **run: Any) -> None:
+                    create_businesses: bool, no_previous: bool, read: ReadOptions,
+                    api: ApiOptions, **run: Any) -> None:
     """Assign the contacts of FILE to a business (bulk API calls of 50 contacts).
 
     \b
@@ -266,9 +277,15 @@ def business_assign(file: Path, *, business_id: str | None, business_column: str
     The business comes from --business-id or a column (--business-column, default
     business_id). Before each call the contacts' current business is looked up (one
     POST /contacts/search per 50) so that `bulkio undo` can put it back.
+
+    \b
+    A company name resolves to its business (GET /businesses/ once per run): exact name,
+    then ignoring case and accents; unknown or ambiguous names fail their rows
+    (unknown-business, ambiguous-business) unless --create-businesses.
     """
     settings = OpSettings(op="business-assign", business_id=business_id,
-                          business_column=business_column)
+                          business_column=business_column,
+                          create_businesses=create_businesses)
     _run(file, settings, read=read, api=api, previous_business=not no_previous, **run)
 
 
@@ -330,11 +347,20 @@ def tasks() -> None:
     """
 
 
+_COMPANY_OPTION = click.option(
+    "--company-id", envvar="BULKIO_COMPANY_ID", metavar="ID",
+    help="The agency (company) id, to find users by email or full name "
+    "[env: BULKIO_COMPANY_ID].",
+)
+
+
 @tasks.command("add")
 @click.option("--force", is_flag=True,
               help="Create tasks again even if an earlier run of this file created them.")
+@_COMPANY_OPTION
 @bulk_options
-def tasks_add(file: Path, *, force: bool, read: ReadOptions, api: ApiOptions, **run: Any) -> None:
+def tasks_add(file: Path, *, force: bool, company_id: str | None, read: ReadOptions,
+              api: ApiOptions, **run: Any) -> None:
     """Add a task per row of FILE (title, body, due date, completed, assigned_to).
 
     \b
@@ -345,8 +371,67 @@ def tasks_add(file: Path, *, force: bool, read: ReadOptions, api: ApiOptions, **
     The due date (required by the API) may be a date (31/12/2026, 2026-12-31: midnight UTC)
     or a date and time (2026-12-31 15:30, read as UTC; ISO text with an offset keeps it);
     it is sent as ISO 8601. Like notes, tasks are never created twice (see notes add).
+    An assigned_to cell may hold a user's email or full name (looked up once per run,
+    needs --company-id).
     """
-    _run(file, OpSettings(op="tasks-add"), read=read, api=api, force=force, **run)
+    _run(file, OpSettings(op="tasks-add", company_id=company_id), read=read, api=api,
+         force=force, **run)
+
+
+@notes.command("update")
+@bulk_options
+def notes_update(file: Path, *, read: ReadOptions, api: ApiOptions, **run: Any) -> None:
+    """Change existing notes from FILE (by note_id or title).
+
+    \b
+    Example:
+      bulkio notes update notas.csv --sandbox
+
+    \b
+    A row names its note by a note_id column, or by its title (the contact's only note
+    with that title); columns body/nota, pinned/fijada, color, user_id set its fields.
+    With a note_id, a title column sets a new title. Each note is read
+    before it is changed (its previous values are journaled) and the answer is checked:
+    a field not stored as sent is a not-stored warning.
+    """
+    _run(file, OpSettings(op="notes-update"), read=read, api=api, **run)
+
+
+@tasks.command("update")
+@_COMPANY_OPTION
+@bulk_options
+def tasks_update(file: Path, *, company_id: str | None, read: ReadOptions, api: ApiOptions,
+                 **run: Any) -> None:
+    """Change existing tasks from FILE (by task_id or title).
+
+    \b
+    Example:
+      bulkio tasks update tareas.csv --sandbox --date-order DMY
+
+    \b
+    A row names its task by a task_id column, or by its title (the contact's only task
+    with that title); columns body, due date/vence, completed, assigned_to set its fields.
+    With a task_id, a title column sets a new title. The due date is read
+    like `tasks add`. The answer is checked field by field (not-stored warnings).
+    """
+    _run(file, OpSettings(op="tasks-update", company_id=company_id), read=read, api=api,
+         **run)
+
+
+@tasks.command("complete")
+@bulk_options
+def tasks_complete(file: Path, *, read: ReadOptions, api: ApiOptions, **run: Any) -> None:
+    """Mark tasks completed from FILE (by task_id or title).
+
+    \b
+    Example:
+      bulkio tasks complete tareas.csv --sandbox
+
+    \b
+    Without a completed column every named task is marked completed; a completed cell
+    of no / false / 0 reopens it.
+    """
+    _run(file, OpSettings(op="tasks-complete"), read=read, api=api, **run)
 
 
 # -- workflow, campaign, followers ----------------------------------------------------------
@@ -420,16 +505,24 @@ def campaign_add(file: Path, *, campaign_id: str, read: ReadOptions, api: ApiOpt
 
 
 @campaign.command("remove")
-@click.option("--campaign-id", required=True, metavar="ID", help="The campaign.")
+@click.option("--campaign-id", metavar="ID", help="The campaign.")
+@click.option("--all", "all_campaigns", is_flag=True,
+              help="Remove each contact from every campaign it is in (instead of --campaign-id).")
 @bulk_options
-def campaign_remove(file: Path, *, campaign_id: str, read: ReadOptions, api: ApiOptions,
-                    **run: Any) -> None:
-    """Remove the contacts of FILE from a campaign (one request per contact).
+def campaign_remove(file: Path, *, campaign_id: str | None, all_campaigns: bool,
+                    read: ReadOptions, api: ApiOptions, **run: Any) -> None:
+    """Remove the contacts of FILE from a campaign, or from every campaign.
 
     \b
     Example:
       bulkio campaign remove samples/bulk_tags.csv --campaign-id camp_1 --sandbox
+      bulkio campaign remove samples/bulk_tags.csv --all --sandbox
     """
+    if bool(campaign_id) == all_campaigns:
+        raise click.UsageError("give either --campaign-id ID or --all")
+    if all_campaigns:
+        _run(file, OpSettings(op="campaign-remove-all"), read=read, api=api, **run)
+        return
     _run(file, OpSettings(op="campaign-remove", campaign_id=campaign_id), read=read, api=api,
          **run)
 
@@ -445,10 +538,10 @@ def followers() -> None:
 
 
 def _followers_command(kind: str) -> Callable[..., None]:
-    def command(file: Path, *, followers_opt: str | None, read: ReadOptions, api: ApiOptions,
-                **run: Any) -> None:
+    def command(file: Path, *, followers_opt: str | None, company_id: str | None,
+                read: ReadOptions, api: ApiOptions, **run: Any) -> None:
         settings = OpSettings(op="followers-add" if kind == "add" else "followers-remove",
-                              followers=_split_option(followers_opt))
+                              followers=_split_option(followers_opt), company_id=company_id)
         _run(file, settings, read=read, api=api, **run)
 
     command.__doc__ = f"""{kind.capitalize()} followers of the contacts of FILE.
@@ -459,7 +552,9 @@ def _followers_command(kind: str) -> Callable[..., None]:
 
     \b
     User ids come from --followers (the same for every row), else from a
-    followers/seguidores column (several per cell split on , ; |).
+    followers/seguidores column (several per cell split on , ; |). A user's email or
+    full name ("Juan Pérez") is looked up with the Users API, once per distinct value
+    (needs --company-id); unknown or ambiguous ones fail their rows.
     """
     return command
 
@@ -467,8 +562,9 @@ def _followers_command(kind: str) -> Callable[..., None]:
 for _kind in ("add", "remove"):
     _fcmd = click.option(
         "--followers", "followers_opt", metavar="U1,U2",
-        help="Follower user ids for every row (the column is then not read).",
+        help="Follower user ids, emails or names for every row (the column is then not read).",
     )(_followers_command(_kind))
+    _fcmd = _COMPANY_OPTION(_fcmd)
     followers.command(_kind)(bulk_options(_fcmd))
 
 

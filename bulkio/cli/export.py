@@ -129,9 +129,10 @@ class _Bar:
 @click.option(
     "--columns",
     metavar="LIST",
-    help="Comma-separated columns, in order (standard fields or custom field names). "
-    "Default: id, names, email, phone, company, address, dateOfBirth, tags, source, dates "
-    "and every custom field.",
+    help="Comma-separated columns, in order (standard fields, nested ones such as "
+    "dndSettings.sms or attributionSource.utmSource, or custom field names), or 'all' "
+    "(every field of the contact schema). Default: id, names, email, phone, company, "
+    "address, dateOfBirth, tags, source, dates and every custom field.",
 )
 @click.option(
     "--since",
@@ -155,8 +156,9 @@ class _Bar:
 )
 @click.option(
     "--include",
-    metavar="notes,tasks",
-    help="Related data: XLSX sheets, or sibling files <stem>.notes.csv / <stem>.tasks.csv.",
+    metavar="notes,tasks,appointments",
+    help="Related data: XLSX sheets, or sibling files <stem>.notes.csv / <stem>.tasks.csv / "
+    "<stem>.appointments.csv (one request per contact and kind).",
 )
 @click.option("--business-id", metavar="ID", help="Export the contacts of this business.")
 @click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 BOM (for Excel).")
@@ -180,6 +182,13 @@ class _Bar:
     is_flag=True,
     help="CSV: do not neutralize cells starting with = + - @ tab or CR (formula injection).",
 )
+@click.option(
+    "--jsonl-raw",
+    "jsonl_raw",
+    is_flag=True,
+    help="Write the API's objects as they came, one per line, nested fields kept (output "
+    ".jsonl or -o -; --include items too, each with its contactId).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @api_options
 def export_command(
@@ -200,6 +209,7 @@ def export_command(
     excel: bool,
     delimiter: str,
     raw: bool,
+    jsonl_raw: bool,
     as_json: bool,
 ) -> None:
     """Export contacts to CSV, XLSX or JSONL: filtered, incremental, atomic.
@@ -214,6 +224,8 @@ def export_command(
       bulkio export -o out/contacts-{date}-{time}.csv --since last --state out/export.state
       bulkio export -o contacts.csv --excel
       bulkio export -o clients.xlsx --filter 'Plan=Gold' --include notes,tasks
+      bulkio export -o todo.csv --columns all --include appointments
+      bulkio export -o objetos.jsonl --jsonl-raw --include notes
 
     The file is written to a temporary file beside the target and renamed into place
     when complete: readers never see half a file, and a failed run leaves the previous
@@ -246,6 +258,8 @@ def export_command(
     target_name = expand_target(output, run=next_run_number(state))
     with abort_on_errors():
         fmt = detect_format(target_name)
+    if jsonl_raw and not to_stdout and fmt != "jsonl":
+        raise click.UsageError("--jsonl-raw writes JSON lines; name the output .jsonl or use -o -")
     try:
         raw_filters = load_filter_file(filter_file) if filter_file else []
     except FilterError as exc:
@@ -261,6 +275,7 @@ def export_command(
         overlap=timedelta(seconds=overlap),
         include=include_kinds,
         business_id=business_id,
+        objects=jsonl_raw,
     )
     target = None if to_stdout else Path(target_name)
     stream = sys.stdout if to_stdout else None

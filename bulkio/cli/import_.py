@@ -123,6 +123,25 @@ def _finish(result: ImportResult, *, as_json: bool, quiet: bool, resume_hint: st
 @click.option("--snapshot", is_flag=True,
               help="Save each pre-existing contact before updating it, for `bulkio undo` "
               "(+1 search request per 50 rows).")
+@click.option("--strict", is_flag=True,
+              help="A field the API answered 200 for but did not store as sent fails the row "
+              "(code not-stored, exit 3) instead of a warning in the success file.")
+@click.option("--on-split-match", type=click.Choice(["send", "skip"]), default="send",
+              show_default=True,
+              help="A row whose email and phone belong to two different contacts (seen by "
+              "--snapshot's lookup): send it with a split-match warning, or skip it as failed.")
+@click.option("--create-duplicates", is_flag=True,
+              help="Upsert with createNewIfDuplicateAllowed: a new contact even when one has "
+              "the email/phone (only where the location allows duplicates).")
+@click.option("--business-names", is_flag=True,
+              help="The businessId column holds company names (or ids): resolved through the "
+              "Businesses API, unknown or ambiguous names fail their rows.")
+@click.option("--create-businesses", is_flag=True,
+              help="Like --business-names, and create the missing businesses (journaled: "
+              "`bulkio undo` deletes only those).")
+@click.option("--company-id", envvar="BULKIO_COMPANY_ID", metavar="ID",
+              help="The agency (company) id: \"Asignado a\" and followers cells holding a "
+              "user's email or full name are looked up (once per run) [env: BULKIO_COMPANY_ID].")
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="Folder for the reports (default: the input's folder).")
 @click.option("--journal", "journal", type=click.Path(dir_okay=False, path_type=Path),
@@ -131,7 +150,9 @@ def _finish(result: ImportResult, *, as_json: bool, quiet: bool, resume_hint: st
 def import_(
     file: Path, *, reading: ReadOptions, api: ApiOptions, mode: str, tags_mode: str,
     tag_chunk: int, dry_run: bool, resume: bool, force: bool, snapshot: bool,
-    out_dir: Path | None, journal: Path | None, as_json: bool,
+    strict: bool, on_split_match: str, create_duplicates: bool, business_names: bool,
+    create_businesses: bool, company_id: str | None, out_dir: Path | None,
+    journal: Path | None, as_json: bool,
 ) -> None:
     """Import contacts from a CSV/XLSX file: every row reported, none sent twice.
 
@@ -154,7 +175,11 @@ def import_(
     """
     options = ImportOptions(mode=mode, tags_mode=tags_mode,  # type: ignore[arg-type]
                             dry_run=dry_run, force=force, snapshot=snapshot,
-                            tag_chunk=tag_chunk, out_dir=out_dir)
+                            tag_chunk=tag_chunk, out_dir=out_dir, strict=strict,
+                            on_split_match=on_split_match,  # type: ignore[arg-type]
+                            create_duplicates=create_duplicates,
+                            business_names=business_names,
+                            create_businesses=create_businesses, company_id=company_id)
     with abort_on_errors(), _target(api, optional=dry_run) as target, \
             progress_bar(api, "import") as progress:
         result = run_import(file, read=reading, options=options, target=target,

@@ -510,7 +510,7 @@ def locations_list(*, db: Path, as_json: bool) -> None:
 
 @sandbox.group()
 def users() -> None:
-    """Add or list the users of the sandbox's agency (what "Asignado a" columns name).
+    """Add or list the users of the sandbox's agency ("Asignado a" names them).
 
     \b
     Example:
@@ -532,7 +532,7 @@ def users_add(*, name: str, email: str, role: str, location_ids: tuple[str, ...]
     Example:
       bulkio sandbox users add "Juan Pérez" --email juan@agencia.mx --role admin
     """
-    from bulkio.sandbox.directory import new_user
+    from bulkio.sandbox.resources.users import new_user
 
     first, _, last = " ".join(name.split()).partition(" ")
     address = email.strip()
@@ -604,13 +604,13 @@ def businesses() -> None:
 @click.option("--country", default=None, help="ISO 3166-1 alpha-2 code, e.g. MX.")
 @_DB_OPTION
 def businesses_add(*, name: str, location_id: str | None, db: Path, **fields: str | None) -> None:
-    """Create a business in a sandbox location; prints its id (the bulk businessId).
+    """Create a business in a sandbox location; prints its id (a businessId).
 
     \b
     Example:
       bulkio sandbox businesses add "Tacos Don Pepe SA de CV" --city Monterrey --country MX
     """
-    from bulkio.sandbox.directory import new_business
+    from bulkio.sandbox.resources.businesses import new_business
 
     if not name.strip():
         raise click.BadParameter("a business needs a name", param_hint="NAME")

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from bulkio.export.filters import CustomFieldIndex, FilterError
 
-ColumnKind = Literal["text", "list", "datetime", "date", "custom"]
+ColumnKind = Literal["text", "list", "datetime", "date", "custom", "path"]
 
 #: The default columns, in order; custom fields follow in the location's display order.
 DEFAULT_COLUMNS: tuple[str, ...] = (
@@ -53,10 +53,36 @@ EXTRA_COLUMNS: tuple[str, ...] = (
     "followers",
     "lastActivity",
     "locationId",
+    "gender",
+    "businessName",
+    "additionalEmails",
+    "additionalPhones",
+    "ssn",
+    "keyword",
+    "visitorId",
 )
+#: Channels of ``dndSettings`` (v3 keys) and of ``inboundDndSettings``.
+DND_CHANNELS: tuple[str, ...] = ("call", "email", "sms", "whatsApp", "gmb", "fb")
+#: Fields of an attribution (spec: AttributionSource), first (``attributionSource``) and last.
+ATTRIBUTION_FIELDS: tuple[str, ...] = (
+    "url", "campaign", "utmSource", "utmMedium", "utmContent", "referrer", "campaignId",
+    "fbclid", "gclid", "msclikid", "dclid", "fbc", "fbp", "fbEventId", "userAgent", "ip",
+    "medium", "mediumId",
+)  # fmt: skip
+#: Nested fields ``--columns`` may name as ``parent.child`` (a DND channel is its status).
+PATH_COLUMNS: tuple[str, ...] = (
+    *(f"dndSettings.{c}" for c in DND_CHANNELS),
+    "inboundDndSettings.all",
+    *(f"attributionSource.{f}" for f in ATTRIBUTION_FIELDS),
+    *(f"lastAttributionSource.{f}" for f in ATTRIBUTION_FIELDS),
+)
+#: ``--columns all``: every field of the contact schema, then every custom field.
+ALL_PRESET = "all"
 _KINDS: dict[str, ColumnKind] = {
     "tags": "list",
     "followers": "list",
+    "additionalEmails": "list",
+    "additionalPhones": "list",
     "dateAdded": "datetime",
     "dateUpdated": "datetime",
     "lastActivity": "datetime",
@@ -108,7 +134,10 @@ def resolve_columns(selected: Sequence[str] | None, custom: CustomFieldIndex) ->
     """
     by_header = {h: f for h, f in custom_headers(custom)}
     header_of = {str(f["id"]): h for h, f in by_header.items()}
-    standard = {c.casefold(): c for c in (*DEFAULT_COLUMNS, *EXTRA_COLUMNS)}
+    standard = {c.casefold(): c for c in (*DEFAULT_COLUMNS, *EXTRA_COLUMNS, *PATH_COLUMNS)}
+    if selected is not None and [s.strip().casefold() for s in selected] == [ALL_PRESET]:
+        every = [*DEFAULT_COLUMNS, *EXTRA_COLUMNS, *PATH_COLUMNS]
+        return [_standard(c) for c in every] + [_custom(h, f) for h, f in by_header.items()]
     if selected is None:
         cols = [_standard(c) for c in DEFAULT_COLUMNS]
         return cols + [_custom(h, f) for h, f in by_header.items()]
@@ -126,7 +155,10 @@ def resolve_columns(selected: Sequence[str] | None, custom: CustomFieldIndex) ->
             found = custom.find(name)
             if found is None:
                 known = ", ".join([*DEFAULT_COLUMNS, *EXTRA_COLUMNS, *by_header])
-                raise FilterError(f"unknown column {name!r}", hint=f"use one of: {known}")
+                raise FilterError(f"unknown column {name!r}",
+                                  hint=f"use all, one of: {known}, or dndSettings.<channel>, "
+                                  "inboundDndSettings.all, attributionSource.<field>, "
+                                  "lastAttributionSource.<field>")
             hdr = header_of[str(found["id"])]
             col = _custom(hdr, found)
         if col.header in seen:
@@ -142,7 +174,28 @@ def resolve_columns(selected: Sequence[str] | None, custom: CustomFieldIndex) ->
 
 
 def _standard(name: str) -> Column:
+    if "." in name:
+        return Column(header=name, key=name, kind="path")
     return Column(header=name, key=name, kind=_KINDS.get(name, "text"))
+
+
+def path_value(contact: Mapping[str, Any], key: str) -> str:
+    """The cell of a nested column (``dndSettings.sms`` -> that channel's status)."""
+    value: Any = contact
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    if isinstance(value, Mapping) and "status" in value:
+        value = value["status"]
+    return _text(value)
+
+
+def _item_text(value: Any) -> str:
+    """An item of additionalEmails / additionalPhones: a string or ``{email|phone, ...}``."""
+    if isinstance(value, Mapping):
+        for key in ("email", "phone", "value"):
+            if value.get(key):
+                return str(value[key])
+    return _text(value)
 
 
 def _custom(header: str, field: Mapping[str, Any]) -> Column:
@@ -237,7 +290,7 @@ def _join(value: Any) -> str:
         try:
             return ", ".join(value)
         except TypeError:
-            pass
+            return ", ".join(_item_text(v) for v in value if v is not None and v != "")
     return _text(value)
 
 
@@ -280,6 +333,7 @@ def row_formatter(columns: Sequence[Column]) -> RowFormatter:
     pairs = [_converters(c) for c in built]
     # the per-column conversions, inlined below for the two usual kinds (no call per cell)
     list_idx = [i for i, (conv, _) in enumerate(pairs) if conv is _join]
+    path_idx = [(i, c.key) for i, c in enumerate(built) if c.kind == "path"]
     date_idx = [i for i, (conv, _) in enumerate(pairs) if conv is _keep_date]
     other = [
         (i, conv) for i, (conv, _) in enumerate(pairs) if conv not in {None, _join, _keep_date}
@@ -301,13 +355,15 @@ def row_formatter(columns: Sequence[Column]) -> RowFormatter:
             else:
                 cf = custom_values(contact)
             row.extend(map(cf.get, custom_keys, custom_defaults))
+        for i, key in path_idx:
+            row[i] = path_value(contact, key)
         for i in list_idx:
             v = row[i]
             if type(v) is list:
                 try:
                     row[i] = join(v)
                 except TypeError:
-                    row[i] = _text(v)
+                    row[i] = _join(v)
             elif type(v) is not str:
                 row[i] = _text(v)
         for i in date_idx:
@@ -337,9 +393,13 @@ def row_formatter(columns: Sequence[Column]) -> RowFormatter:
 
 #: Columns of the related-data sheets/files written by ``--include``.
 RELATED_COLUMNS: dict[str, tuple[str, ...]] = {
-    "notes": ("contactId", "id", "body", "userId", "dateAdded"),
+    "notes": ("contactId", "id", "body", "userId", "dateAdded", "title", "pinned", "color"),
     "tasks": ("contactId", "id", "title", "body", "dueDate", "completed", "assignedTo"),
+    "appointments": ("contactId", "id", "calendarId", "title", "status", "appointmentStatus",
+                     "startTime", "endTime", "assignedUserId", "address", "notes", "dateAdded",
+                     "dateUpdated"),
 }
+_RELATED_TIMES = frozenset({"dateAdded", "dateUpdated", "dueDate", "startTime", "endTime"})
 
 
 def related_row(kind: str, contact_id: str, item: Mapping[str, Any]) -> list[str]:
@@ -348,7 +408,7 @@ def related_row(kind: str, contact_id: str, item: Mapping[str, Any]) -> list[str
     for key in RELATED_COLUMNS[kind]:
         if key == "contactId":
             row.append(str(item.get("contactId") or contact_id))
-        elif key in {"dateAdded", "dueDate"}:
+        elif key in _RELATED_TIMES:
             row.append(format_datetime(item.get(key)))
         else:
             row.append(_text(item.get(key)))

@@ -33,6 +33,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
+from bulkio.api import operations
 from bulkio.api.client import Client
 
 try:
@@ -57,7 +58,8 @@ from bulkio.export.filters import (
     build_filters,
     build_sort,
 )
-from bulkio.files.export_writers import OutputFormat, Sheet, open_output
+from bulkio.export.objects import ObjectsOutput
+from bulkio.files.export_writers import Output, OutputFormat, Sheet, open_output
 from bulkio.files.safe_write import write_error, write_text_atomic
 
 __all__ = [
@@ -81,7 +83,7 @@ SEARCH_PAGE_LIMIT = 500
 BUSINESS_PAGE_LIMIT = 100
 #: Re-read window before the watermark, for search results that lag writes.
 DEFAULT_OVERLAP = timedelta(minutes=5)
-RELATED_KINDS = ("notes", "tasks")
+RELATED_KINDS = ("notes", "tasks", "appointments")
 
 Progress = Callable[[int, int | None], None]
 
@@ -101,6 +103,8 @@ class ExportSpec:
     include: Sequence[str] = ()
     business_id: str | None = None
     page_limit: int = SEARCH_PAGE_LIMIT
+    #: ``--jsonl-raw``: the API's objects unflattened (:mod:`bulkio.export.objects`)
+    objects: bool = False
 
 
 @dataclass
@@ -375,25 +379,33 @@ def _check_spec(spec: ExportSpec) -> None:
     unknown = [k for k in spec.include if k not in RELATED_KINDS]
     if unknown:
         raise FilterError(
-            f"cannot include {', '.join(unknown)}", hint="--include takes notes, tasks or both"
+            f"cannot include {', '.join(unknown)}",
+            hint="--include takes notes, tasks, appointments (comma-separated)",
         )
     if spec.business_id and (spec.filters or spec.raw_filters or spec.sort or spec.since):
         raise FilterError(
             "--business-id cannot be combined with --filter, --filter-file, --sort or --since",
             hint="the business endpoint only takes --query; filter the file afterwards",
         )
+    if spec.objects and spec.columns is not None:
+        raise FilterError("--jsonl-raw writes whole objects; drop --columns",
+                          hint="pick fields afterwards, e.g. with jq")
     if not 1 <= spec.page_limit <= SEARCH_PAGE_LIMIT:
         raise FilterError(f"page size must be 1..{SEARCH_PAGE_LIMIT}")
 
 
 async def _related(
-    client: Client, kind: str, contacts: list[dict[str, Any]]
-) -> list[list[str]]:
-    async def one(contact_id: str) -> list[list[str]]:
+    client: Client, kind: str, contacts: list[dict[str, Any]], *, objects: bool = False
+) -> list[Any]:
+    async def one(contact_id: str) -> list[Any]:
         if kind == "notes":
             items = (await client.list_notes(contact_id)).get("notes", [])
+        elif kind == "appointments":
+            items = await operations.appointments(client, contact_id)
         else:
             items = (await client.list_tasks(contact_id)).get("tasks", [])
+        if objects:
+            return [{"contactId": contact_id, **i} for i in items if isinstance(i, dict)]
         return [related_row(kind, contact_id, i) for i in items if isinstance(i, dict)]
 
     ids = [str(c["id"]) for c in contacts if c.get("id")]
@@ -505,7 +517,9 @@ async def _run(
             base["query"] = spec.query
         pager = _SearchPager(client, base, spec.page_limit)
 
-    output = open_output(target, fmt=fmt, bom=bom, delimiter=delimiter, raw=raw, stream=stream)
+    output: Output = (ObjectsOutput(target, stream=stream) if spec.objects else
+                      open_output(target, fmt=fmt, bom=bom, delimiter=delimiter, raw=raw,
+                                  stream=stream))
     pending: asyncio.Task[dict[str, Any]] | None = None
     try:
         main_sheet = output.add_sheet(
@@ -516,7 +530,8 @@ async def _run(
         related: dict[str, Sheet] = {
             kind: output.add_sheet(kind, RELATED_COLUMNS[kind]) for kind in spec.include
         }
-        fmt_row = row_formatter(columns)
+        fmt_row: Callable[[dict[str, Any]], Any] = (
+            dict if spec.objects else row_formatter(columns))
         pending = asyncio.ensure_future(pager.fetch())
         while pending is not None:
             data = await pending
@@ -531,7 +546,7 @@ async def _run(
                 pending = asyncio.ensure_future(pager.fetch())
             main_sheet.write_rows([fmt_row(c) for c in contacts])
             for kind, sheet in related.items():
-                rows = await _related(client, kind, contacts)
+                rows = await _related(client, kind, contacts, objects=spec.objects)
                 sheet.write_rows(rows)
                 result.related[kind] = result.related.get(kind, 0) + len(rows)
             result.rows += len(contacts)

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from bulkio.api.client import Client
+from bulkio.api.lookups import BusinessDirectory, UserDirectory, needs_lookup
 from bulkio.clean.prepare import Preparation
 from bulkio.clean.reading import ReadOptions
 from bulkio.clean.records import PreparedRow
@@ -48,6 +49,7 @@ from bulkio.imports.source import Source, custom_field_refs, for_mode
 from bulkio.plan.batcher import (
     SNAPSHOT_BATCH,
     CustomFieldDef,
+    RowPlan,
     plan_row,
     resolve_custom_fields,
 )
@@ -93,6 +95,8 @@ class _Run:
     failed: int = 0
     abort: BulkioError | None = None
     fields: dict[str, CustomFieldDef] | None = None
+    businesses: BusinessDirectory | None = None
+    users: UserDirectory | None = None
 
     def tick(self, failed: bool) -> None:
         self.done += 1
@@ -110,7 +114,7 @@ class _Run:
 
 def _settle(ctx: _Run) -> Callable[[RowWork], None]:
     def settle(work: RowWork) -> None:
-        warnings = warning_pairs(work.plan.warnings)
+        warnings = warning_pairs(work.plan.warnings) + work.warnings
         if work.failure is not None:
             code, message, http = work.failure
             ctx.journal.record_row(ctx.run.id, work.row, status="failed", action=work.action,
@@ -137,7 +141,8 @@ async def _execute(
     opts = ctx.opts
     runner = RowRunner(client=client, journal=ctx.journal, run_id=ctx.run.id, mode=opts.mode,
                        tag_chunk=opts.tag_chunk, on_settled=_settle(ctx),
-                       run_started=datetime.fromisoformat(ctx.run.started_at))
+                       run_started=datetime.fromisoformat(ctx.run.started_at),
+                       strict=opts.strict, on_split_match=opts.on_split_match)
     n_workers = opts.workers or max(4, client.max_in_flight * 2)
     queue: asyncio.Queue[RowWork | None] = asyncio.Queue(maxsize=n_workers * 2)
 
@@ -261,7 +266,62 @@ async def _admit(
     if isinstance(planned, RowIssue):
         ctx.record_failure(row, planned, fp, warning_pairs(prepared.issues))
         return None
+    if ctx.opts.create_duplicates and ctx.opts.mode == "upsert":
+        planned.body["createNewIfDuplicateAllowed"] = True
+    if planned.business_id and (ctx.opts.business_names or ctx.opts.create_businesses):
+        issue = await _business_of(ctx, client, planned.row, planned)
+        if issue is not None:
+            ctx.record_failure(row, issue, fp, warning_pairs(prepared.issues))
+            return None
+    issue = await _users_of(ctx, client, planned)
+    if issue is not None:
+        ctx.record_failure(row, issue, fp, warning_pairs(prepared.issues))
+        return None
     return RowWork(plan=planned, fingerprint=fp, prior=prior)
+
+
+async def _users_of(ctx: _Run, client: Client, planned: RowPlan) -> RowIssue | None:
+    """"Asignado a" and followers given as emails or full names -> user ids; None = done."""
+    assigned = planned.body.get("assignedTo")
+    followers = [f for f in planned.followups if f.kind == "followers"]
+    values = [str(assigned)] if assigned else []
+    values += [str(v) for f in followers for v in f.payload["followers"]]
+    if not any(needs_lookup(v) for v in values):
+        return None
+    if ctx.users is None:
+        ctx.users = UserDirectory(client, company_id=ctx.opts.company_id)
+    ids: dict[str, str] = {}
+    for value in values:
+        if not needs_lookup(value):
+            continue
+        match = await ctx.users.resolve(value)
+        if match.user_id is None:
+            where = "assignedTo" if value == assigned else "followers"
+            return RowIssue(planned.row, match.code or "unknown-user", match.message,
+                            field=where)
+        ids[value] = match.user_id
+    if assigned and str(assigned) in ids:
+        planned.body["assignedTo"] = ids[str(assigned)]
+    for f in followers:
+        f.payload["followers"] = list(dict.fromkeys(ids.get(str(v), str(v))
+                                                    for v in f.payload["followers"]))
+    return None
+
+
+async def _business_of(ctx: _Run, client: Client, row: int, planned: RowPlan) -> RowIssue | None:
+    """Resolve the row's business name to an id (one lookup per run); None when resolved."""
+    if ctx.businesses is None:
+        ctx.businesses = BusinessDirectory(client, ctx.location_id,
+                                           create=ctx.opts.create_businesses)
+    match = await ctx.businesses.resolve(str(planned.business_id))
+    if match.business_id is None:
+        return RowIssue(row, match.code or "unknown-business", match.message,
+                        field="businessId")
+    if match.created:
+        ctx.journal.record_step(ctx.run.id, row, "business_created",
+                                detail={"business_id": match.business_id})
+    planned.business_id = match.business_id
+    return None
 
 
 async def _resolve_fields(client: Client, refs: list[str]) -> dict[str, CustomFieldDef]:
@@ -378,6 +438,9 @@ def _options_doc(read: ReadOptions, opts: ImportOptions, out_dir: Path, stem: st
         "read": read.to_json(), "mode": opts.mode, "tags_mode": opts.tags_mode,
         "force": opts.force, "snapshot": opts.snapshot, "tag_chunk": opts.tag_chunk,
         "out_dir": str(out_dir.resolve()), "stem": stem,
+        "strict": opts.strict, "on_split_match": opts.on_split_match,
+        "create_duplicates": opts.create_duplicates, "business_names": opts.business_names,
+        "create_businesses": opts.create_businesses, "company_id": opts.company_id,
     }
 
 

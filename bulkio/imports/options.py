@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from bulkio.clean.records import PreparedRow
 from bulkio.errors import BulkioError, RowIssue
@@ -30,6 +30,19 @@ class ImportOptions:
     tag_chunk: int = DEFAULT_TAG_CHUNK
     out_dir: Path | None = None
     workers: int | None = None
+    #: a field the API did not store as sent fails the row (``not-stored``)
+    strict: bool = False
+    #: a row whose email and phone belong to two contacts (seen by --snapshot): send or skip
+    on_split_match: Literal["send", "skip"] = "send"
+    #: upsert with ``createNewIfDuplicateAllowed``: a new contact even when one matches
+    #: (only where the location allows duplicates; elsewhere the API updates the match)
+    create_duplicates: bool = False
+    #: the businessId column holds company names (or ids): resolved through the Businesses
+    #: API; ``create_businesses`` also creates the missing ones (journaled for undo)
+    business_names: bool = False
+    create_businesses: bool = False
+    #: the agency id: "Asignado a" / followers given as emails or full names are looked up
+    company_id: str | None = None
 
 
 @dataclass

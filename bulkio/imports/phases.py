@@ -46,6 +46,7 @@ from bulkio.plan.batcher import (
     TagBatcher,
     bulk_tag_detail,
 )
+from bulkio.plan.verify import list_not_stored, not_stored, split_match
 from bulkio.runs.journal import Journal, RowState
 
 log = logging.getLogger("bulkio.phases")
@@ -79,6 +80,13 @@ class RowWork:
     #: None when unknown (the contact answer did not say, or the phase was done earlier)
     had_tags: frozenset[str] | None = None
     had_followers: frozenset[str] | None = None
+    #: set by the snapshot lookup when the email and phone belong to two contacts (#37)
+    split: str | None = None
+    #: what the snapshot lookup saw before the write: None = no lookup was made; else the
+    #: contact owning the row's email as its primary email (or {} when none did)
+    email_owner: dict[str, Any] | None = None
+    #: the contact the lookup matched (for the previous values in messages)
+    before: dict[str, Any] | None = None
 
     @property
     def row(self) -> int:
@@ -135,6 +143,8 @@ class RowRunner:
         tag_chunk: int,
         on_settled: Callable[[RowWork], None],
         run_started: datetime | None = None,
+        strict: bool = False,
+        on_split_match: str = "send",
     ) -> None:
         self.client = client
         self.journal = journal
@@ -145,6 +155,9 @@ class RowRunner:
         self.on_settled = on_settled
         #: contacts added at or after this instant were created by this run
         self.run_started = run_started
+        #: a field not stored as sent fails the row instead of warning
+        self.strict = strict
+        self.on_split_match = on_split_match
         self._works: dict[int, RowWork] = {}
         self._outages = 0
         self.fatal: ApiError | None = None
@@ -174,6 +187,12 @@ class RowRunner:
 
     async def run_row(self, work: RowWork) -> None:
         """Contact phase, follow-ups, then queue the bulk phases; settles the row if done."""
+        if work.split is not None and not work.prior_done(self.mode):
+            if self.on_split_match == "skip":
+                work.fail("split-match", work.split)
+                self._settle(work)
+                return
+            work.warnings.append(("split-match", work.split))
         if not await self._contact_phase(work):
             self._settle(work)
             return
@@ -208,8 +227,10 @@ class RowRunner:
             work.action = "created" if step.detail.get("new") else "updated"
             work.had_tags = _had(step.detail.get("had_tags"))
             work.had_followers = _had(step.detail.get("had_followers"))
+            work.warnings += [("not-stored", m) for m in step.detail.get("not_stored") or ()]
             if work.contact_id:
                 return True
+        answered = True  # False when an update answer carries no contact to check
         try:
             if self.mode == "upsert":
                 data = await self.client.upsert_contact(work.plan.body)
@@ -225,6 +246,7 @@ class RowRunner:
                     return False
                 data = await self.client.update_contact(found, work.plan.body)
                 contact = data.get("contact") or {"id": found}
+                answered = bool(data.get("contact"))
                 new = False
         except ApiError as err:
             self._check_fatal(err)
@@ -241,7 +263,19 @@ class RowRunner:
         work.action = "created" if new else "updated"
         detail: dict[str, Any] = {"new": new}
         detail.update(_already_had(work, contact))
+        # read-after-write: the answer is the stored contact; a value not stored as sent
+        # is a warning (a failure with --strict), see bulkio.plan.verify
+        missed = [m.message for m in not_stored(work.plan.body, contact)] if answered else []
+        swap = _email_swap(work, contact, new) if self.mode == "upsert" else None
+        if swap is not None:
+            work.warnings.append(("email-swapped", swap))
+        if missed:
+            detail["not_stored"] = missed
         self.journal.record_step(self.run_id, work.row, phase, contact_id=cid, detail=detail)
+        if missed and self.strict:
+            work.fail("not-stored", "; ".join(missed))
+            return False
+        work.warnings += [("not-stored", m) for m in missed]
         return True
 
     def _created_during_run(self, contact: dict[str, Any]) -> bool:
@@ -320,6 +354,8 @@ class RowRunner:
                 answer = await self.client.add_followers(cid, step.payload["followers"])
                 detail = _followers_detail(step.payload["followers"], work.had_followers,
                                            answer)
+                work.warnings += [("not-stored", m.message) for m in list_not_stored(
+                    "followers", step.payload["followers"], answer.get("followers"))]
         except ApiError as err:
             self._check_fatal(err)
             _, message, http = row_error(err)
@@ -494,10 +530,32 @@ async def snapshot_batch(client: Client, journal: Journal, run_id: str,
             continue
         email = w.plan.lookup_email
         found = by_email.get(email.casefold()) if email else None
-        if found is None and w.plan.lookup_phone:
-            found = by_phone.get(w.plan.lookup_phone)
+        phone_owner = by_phone.get(w.plan.lookup_phone) if w.plan.lookup_phone else None
+        w.split = split_match(found, phone_owner)
+        w.email_owner = found or {}
+        w.before = found or phone_owner
+        if found is None:
+            found = phone_owner
         if found is not None and found.get("id"):
             journal.save_snapshot(run_id, str(found["id"]), found)
+
+
+def _email_swap(work: RowWork, contact: Mapping[str, Any], new: bool) -> str | None:
+    """#337: the upsert matched a contact whose *additional* email is the row's email.
+
+    Seen when the snapshot lookup found no contact with this primary email, yet the upsert
+    updated an existing contact that now has it as primary: the API made the additional
+    email the primary one and the previous primary email is lost.
+    """
+    email = work.plan.lookup_email
+    if new or not email or work.email_owner is None or work.email_owner:
+        return None
+    if str(contact.get("email") or "").casefold() != email.casefold():
+        return None
+    before = work.before if work.before and work.before.get("id") == contact.get("id") else None
+    lost = f" {before['email']!r}" if before and before.get("email") else ""
+    return (f"{email} was an additional email of contact {contact.get('id')}: the API made "
+            f"it the primary email and the previous primary email{lost} is lost")
 
 
 # -- what undo needs: which tags / followers the run really added -------------------------

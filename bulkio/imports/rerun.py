@@ -44,7 +44,13 @@ def _stored_options(run: RunInfo) -> tuple[ReadOptions, ImportOptions]:
     opts = ImportOptions(mode=o.get("mode", "upsert"), tags_mode=o.get("tags_mode", "add"),
                          force=bool(o.get("force")), snapshot=bool(o.get("snapshot")),
                          tag_chunk=int(o.get("tag_chunk") or DEFAULT_TAG_CHUNK),
-                         out_dir=Path(o["out_dir"]) if o.get("out_dir") else None)
+                         out_dir=Path(o["out_dir"]) if o.get("out_dir") else None,
+                         strict=bool(o.get("strict")),
+                         on_split_match=o.get("on_split_match", "send"),
+                         create_duplicates=bool(o.get("create_duplicates")),
+                         business_names=bool(o.get("business_names")),
+                         create_businesses=bool(o.get("create_businesses")),
+                         company_id=o.get("company_id"))
     return read, opts
 
 

@@ -7,5 +7,6 @@ May import: :mod:`bulkio.errors`, :mod:`bulkio.files`, :mod:`bulkio.clean`.
 
 Public names (:mod:`~bulkio.plan.batcher`): ``plan_row``, ``RowPlan``, ``TagBatcher``,
 ``BusinessBatcher``, ``ChunkBatcher``, ``estimate``, ``Estimate``, ``DEFAULT_TAG_CHUNK``,
-``BUSINESS_CHUNK``, ``resolve_custom_fields``.
+``BUSINESS_CHUNK``, ``resolve_custom_fields``; (:mod:`~bulkio.plan.verify`, read-after-write)
+``not_stored``, ``Mismatch``, ``split_match``.
 """

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bulkio.api.client import Client
+from bulkio.api.lookups import delete_business
 from bulkio.api.wire import row_error
 from bulkio.errors import ApiError, AuthError
 from bulkio.undo.plan import UndoAction
@@ -194,6 +195,8 @@ class UndoExecutor:
                     await _gone_ok(c.delete_task(cid, d["id"]))
                 elif a.kind == "remove-workflow":
                     await c.remove_from_workflow(cid, d["id"])
+                elif a.kind == "delete-business":
+                    await _gone_ok(delete_business(c, d["id"]))
                 else:
                     await c.remove_from_campaign(cid, d["id"])
         except ApiError as err:

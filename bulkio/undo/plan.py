@@ -17,7 +17,7 @@ log = logging.getLogger("bulkio.undo")
 Kind = Literal[
     "delete-contact", "restore-fields", "remove-tags", "add-tags", "set-business",
     "remove-followers", "add-followers", "delete-note", "delete-task", "remove-workflow",
-    "remove-campaign",
+    "remove-campaign", "delete-business",
 ]  # fmt: skip
 
 
@@ -83,6 +83,17 @@ def _done(entry: UndoEntry, phase: str) -> dict[str, Any] | None:
 
 
 def _entry_actions(entry: UndoEntry, *, exact: bool) -> tuple[list[UndoAction], list[str]]:
+    """:func:`_contact_actions`, plus deleting a business the run created for this row
+    (``--create-businesses``): only those, never one that existed before the run."""
+    acts, cannot = _contact_actions(entry, exact=exact)
+    made = _done(entry, "business_created")
+    if made is not None and made.get("business_id"):
+        acts.append(UndoAction(entry.row, entry.contact_id or "", "delete-business",
+                               {"id": str(made["business_id"])}))
+    return acts, cannot
+
+
+def _contact_actions(entry: UndoEntry, *, exact: bool) -> tuple[list[UndoAction], list[str]]:
     """Actions reverting one entry, and what cannot be reverted.
 
     ``exact``: the run recorded only what it really changed (the bulk commands, from the
@@ -160,6 +171,12 @@ def _entry_actions(entry: UndoEntry, *, exact: bool) -> tuple[list[UndoAction], 
         if detail is not None:
             cannot.append(f"removed from {what} {detail.get(f'{what}_id')}: re-enroll with "
                           f"`bulkio {what} add` if wanted (it would start again)")
+    for phase, what in (("note_updated", "note"), ("task_updated", "task"),
+                        ("task_completed", "task"), ("campaigns_removed", "campaigns")):
+        if _done(entry, phase) is not None:
+            cannot.append(f"the {what} change is not undone; the journal keeps its previous "
+                          "values (bulkio runs)" if what != "campaigns" else
+                          "removed from every campaign: re-enroll with `bulkio campaign add`")
     if _done(entry, "delete") is not None:
         cannot.append("the contact was deleted; it cannot be brought back")
     return acts, cannot
