@@ -4,10 +4,12 @@ bulkio's own ``--api-version 2021-07-28`` import against it end to end, DND incl
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
+import pytest
 from click.testing import CliRunner
 
 from bulkio.cli import main
@@ -130,3 +132,40 @@ def test_import_with_api_version_2021_07_28_end_to_end(
     assert got["eva@x.mx"]["dndSettings"] == {"whatsApp": {"status": "active"}}
     assert [cf["value"] for cf in got["luis@x.mx"]["customFields"]] == ["Básico"]
     assert [cf["value"] for cf in got["eva@x.mx"]["customFields"]] == ["Pro"]
+
+
+def test_v2_answers_match_the_contacts_v2_spec(sandbox: SandboxHandle) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    referencing = pytest.importorskip("referencing")
+    spec_dir = next((p / "shared" / "spec" for p in Path(__file__).resolve().parents
+                     if (p / "shared" / "spec" / "contacts-v2.openapi.json").is_file()), None)  # fmt: skip
+    if spec_dir is None or not (spec_dir.parent / "common" / "common-schemas.json").is_file():
+        pytest.skip("shared/spec not available")
+    doc = json.loads((spec_dir / "contacts-v2.openapi.json").read_text())
+    common = json.loads((spec_dir.parent / "common" / "common-schemas.json").read_text())
+    uri = "https://spec.local/spec/contacts-v2.openapi.json"
+    registry = referencing.Registry().with_resources([
+        (uri, referencing.Resource.from_contents(doc, referencing.jsonschema.DRAFT7)),
+        ("https://spec.local/common/common-schemas.json",
+         referencing.Resource.from_contents(common, referencing.jsonschema.DRAFT7)),
+    ])  # fmt: skip
+
+    def check(path: str, method: str, r: httpx.Response, status: int = 200) -> None:
+        assert r.status_code == status, r.text
+        ref = doc["paths"][path][method]["responses"][str(r.status_code)]["content"][
+            "application/json"]["schema"]["$ref"]  # fmt: skip
+        absolute = uri + ref if ref.startswith("#") else "https://spec.local/common/" + ref.split("/", 2)[-1]
+        jsonschema.Draft7Validator({"$ref": absolute}, registry=registry).validate(r.json())
+
+    v2, loc = api(sandbox, V2), sandbox.location_id
+    r = create(v2, sandbox, email="v@x.com", firstName="Vera", tags=["a"],
+               dndSettings={"SMS": {"status": "active"}})  # fmt: skip
+    check("/contacts/", "post", r, 201)
+    cid = r.json()["contact"]["id"]
+    check("/contacts/{contactId}", "get", v2.get(f"/contacts/{cid}"))
+    check("/contacts/{contactId}", "put", v2.put(f"/contacts/{cid}", json={"lastName": "Ruiz"}))
+    check("/contacts/upsert", "post", v2.post("/contacts/upsert", json={"locationId": loc, "email": "v@x.com"}))
+    check("/contacts/", "get", v2.get("/contacts/", params={"locationId": loc}))
+    check("/contacts/{contactId}/campaigns/removeAll", "delete", v2.delete(f"/contacts/{cid}/campaigns/removeAll"))
+    check("/contacts/{contactId}", "put", v2.put(f"/contacts/{cid}", json={"dndSettings": {"sms": {"status": "active"}}}), 422)
+    check("/contacts/{contactId}", "delete", v2.delete(f"/contacts/{cid}"))

@@ -159,3 +159,16 @@ def test_non_utf8_header_bytes_are_a_401_json_and_the_connection_lives(sandbox: 
     for _ in range(3):  # the same keep-alive connection keeps answering after bad requests
         assert http.post(SEARCH, content=b"{NaN}", headers={"Content-Type": "application/json"}).status_code == 400
         assert http.post(SEARCH, json=search_body(sandbox)).status_code == 200
+
+
+@pytest.mark.parametrize(("kind", "value"), [
+    ("NUMERICAL", "1e400"), ("NUMERICAL", "nan"), ("MONETORY", "-inf"), ("NUMERICAL", BIG * BIG),
+    ("DATE", BIG), ("DATE", 1e300), ("DATE", -(10**17)),
+])  # fmt: skip
+def test_custom_field_numbers_out_of_range_are_422(sandbox: SandboxHandle, kind: str, value: Any) -> None:
+    field = sandbox.admin.create_custom_field(sandbox.location_id, name=f"f {kind}", data_type=kind)
+    http = api(sandbox)
+    r = http.post("/contacts/", json={"locationId": sandbox.location_id,
+                                      "customFields": [{"id": field["id"], "value": value}]})  # fmt: skip
+    assert r.status_code == 422, r.text
+    assert http.post(SEARCH, json=search_body(sandbox)).status_code == 200
