@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bulkio.api.client import Client
+from bulkio.errors import ApiError
 
 __all__ = ["BusinessDirectory", "BusinessMatch", "UserDirectory", "UserMatch",
            "delete_business", "fold_name", "needs_lookup"]
@@ -150,7 +151,8 @@ class UserDirectory:
 
     :func:`needs_lookup` tells which values are not ids (an ``@`` or a space: an id has
     neither). The location's users are listed once per run with ``GET /users/search``
-    (which needs the agency's ``companyId``: ``--company-id`` or ``BULKIO_COMPANY_ID``);
+    (which needs the agency's ``companyId``: ``--company-id``, ``BULKIO_COMPANY_ID``, or else
+    the location's own, read once with ``GET /locations/{locationId}``);
     a value must match one of them exactly (emails without case, names without case,
     accents or extra spaces).
     """
@@ -181,10 +183,10 @@ class UserDirectory:
         return match
 
     async def _resolve(self, value: str) -> UserMatch:
+        users = await self._users()
         if not self.company_id:
             return UserMatch(code="unknown-user", message=f"{value!r} is not a user id; to "
                              "find users by email or name give --company-id (the agency id)")
-        users = await self._users()
         if "@" in value:
             found = [u for u in users if str(u.get("email") or "").casefold()
                      == value.casefold()]
@@ -202,6 +204,10 @@ class UserDirectory:
         """The location's users, listed once per run (the API's search does not ignore
         accents, so names are matched here)."""
         async with self._load:
+            if self._list is None and not self.company_id:
+                self.company_id = await self._company_of_location()
+            if self._list is None and not self.company_id:
+                self._list = []
             if self._list is None:
                 users: list[dict[str, Any]] = []
                 skip = 0
@@ -219,6 +225,21 @@ class UserDirectory:
                     skip += _PAGE
                 self._list = users
             return self._list
+
+
+    async def _company_of_location(self) -> str | None:
+        """The agency id of the client's location (``GET /locations/{id}``, scope
+        ``locations.readonly``); None when the token may not read it."""
+        try:
+            data = await self.client.request(
+                "GET", f"/locations/{self.client.location_id}", idempotent=True,
+                endpoint="GET /locations/{locationId}")
+        except ApiError as err:
+            if err.status in (401, 403, 404):
+                return None
+            raise
+        company = ((data or {}).get("location") or {}).get("companyId")
+        return str(company) if company else None
 
 
 def needs_lookup(value: str) -> bool:

@@ -62,13 +62,27 @@ def test_followers_by_email_and_full_name(sandbox: Any, tmp_path: Path) -> None:
     assert len(searches) == 1
 
 
-def test_names_without_company_id_fail_with_a_hint(sandbox: Any, tmp_path: Path) -> None:
-    sandbox.admin.seed(sandbox.location_id, contacts=[{"email": "c@ejemplo.mx"}])
+def test_without_company_id_the_agency_is_read_from_the_location(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    sandbox, company = _own_agency(sandbox)
+    juan = sandbox.admin.create_user(first_name="Juan", last_name="Pérez", company_id=company,
+                                     email="juan@agencia.mx",
+                                     location_ids=[sandbox.location_id])["id"]
+    sandbox.admin.seed(sandbox.location_id, contacts=[{"email": "c@ejemplo.mx"},
+                                                      {"email": "d@ejemplo.mx"}])
     path = tmp_path / "f.csv"
-    path.write_text("email,followers\nc@ejemplo.mx,Juan Pérez\n", encoding="utf-8")
+    path.write_text("email,followers\nc@ejemplo.mx,Juan Pérez\nd@ejemplo.mx,Nadie Nunca\n",
+                    encoding="utf-8")
+    sandbox.admin.clear_requests()
     result = _run(sandbox, "followers", "add", str(path))
-    assert result.exit_code == 3
+    assert result.exit_code == 3, result.output
     assert json.loads(result.stdout)["by_error"] == {"unknown-user": 1}
+    now = {c["email"]: c.get("followers") for c in sandbox.admin.contacts(sandbox.location_id)}
+    assert now["c@ejemplo.mx"] == [juan]
+    paths = [r["path"] for r in sandbox.admin.requests(sandbox.location_id)]
+    assert paths.count(f"/locations/{sandbox.location_id}") == 1
+    assert paths.count("/users/search") == 1
 
 
 def test_task_assignee_by_full_name(sandbox: Any, tmp_path: Path) -> None:

@@ -128,6 +128,15 @@ async def custom_fields(request: Request, ctx: Ctx) -> tuple[int, Any]:
     return 200, {"customFields": fields}
 
 
+async def get_location(request: Request, ctx: Ctx) -> tuple[int, Any]:
+    """``GET /locations/{locationId}`` (locations-v2): the sub-account, its ``companyId``."""
+    same_location(request.path_params["locationId"], ctx.location_id)
+    info = ctx.store.location_info(ctx.location_id) or {}
+    return 200, {"location": {"id": ctx.location_id, "companyId": info.get("companyId", ""),
+                              "name": info.get("name", ""),
+                              "address": info.get("address", "")}}  # fmt: skip
+
+
 _LIST_QUERY = ("locationId", "startAfterId", "startAfter", "query", "limit")
 ROUTES = [
     Route("/contacts/", endpoint(create_contact), methods=["POST"]),
@@ -140,6 +149,7 @@ ROUTES = [
         endpoint(duplicate, query=("locationId", "number", "email")),
         methods=["GET"],
     ),
+    Route("/locations/{locationId}", endpoint(get_location), methods=["GET"]),
     Route(
         "/locations/{locationId}/customFields",
         endpoint(custom_fields, query=("model",)),
