@@ -122,12 +122,17 @@ SIMPLE: dict[str, Normalizer] = {
     "firstName": plain(n_text.normalize_name),
     "lastName": plain(n_text.normalize_name),
     "dnd": plain(n_text.normalize_dnd),
+    **{f"dnd.{c}": plain(n_text.normalize_dnd_status)
+       for c in ("call", "email", "sms", "whatsApp", "gmb", "fb")},
+    "inboundDnd": plain(n_text.normalize_dnd_status),
+    "note_pinned": plain(n_text.parse_bool),
 }
 
 
 #: targets that go to PreparedRow.extras, not to the contact body
-EXTRA_TARGETS = frozenset({"contact_id", "businessId", "note", "task_title", "task_body",
-                           "task_due", "workflow_id", "campaign_id"})  # fmt: skip
+EXTRA_TARGETS = frozenset({"contact_id", "businessId", "note", "note_title", "note_pinned",
+                           "task_title", "task_body", "task_due", "task_assignee",
+                           "workflow_id", "workflow_start", "campaign_id"})  # fmt: skip
 #: codes that drop the whole row; every other normalizer code is a warning
 ROW_ERRORS = frozenset({"ambiguous-date"})
 #: marker result: the cell is valid exactly as typed (stripped)

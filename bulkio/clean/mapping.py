@@ -61,6 +61,10 @@ __all__ = [
     "unmapped_lines",
 ]
 
+#: one column per DND channel (``DND SMS``, ``No molestar WhatsApp``): ``dnd.<channel>``
+DND_CHANNEL_TARGETS: tuple[str, ...] = tuple(
+    f"dnd.{c}" for c in ("call", "email", "sms", "whatsApp", "gmb", "fb"))
+
 DateOrder = Literal["DMY", "MDY", "YMD"]
 DATE_ORDERS: tuple[str, ...] = ("DMY", "MDY", "YMD")
 
@@ -69,12 +73,13 @@ DATE_ORDERS: tuple[str, ...] = ("DMY", "MDY", "YMD")
 CONTACT_FIELDS: tuple[str, ...] = (
     "firstName", "lastName", "name", "email", "phone", "address1", "city", "state",
     "postalCode", "country", "website", "timezone", "dateOfBirth", "companyName", "source",
-    "gender", "dnd", "assignedTo",
+    "gender", "dnd", "assignedTo", *DND_CHANNEL_TARGETS, "inboundDnd",
 )  # fmt: skip
 #: columns that are not contact body fields: identifiers and follow-up steps
 EXTRA_FIELDS: tuple[str, ...] = (
-    "contact_id", "businessId", "note", "task_title", "task_body", "task_due",
-    "workflow_id", "campaign_id", "followers",
+    "contact_id", "businessId", "note", "note_title", "note_pinned", "task_title",
+    "task_body", "task_due", "task_assignee", "workflow_id", "workflow_start", "campaign_id",
+    "followers",
 )  # fmt: skip
 #: every target a column may name (custom fields aside)
 TARGETS: tuple[str, ...] = (*CONTACT_FIELDS, "tags", *EXTRA_FIELDS)
@@ -139,6 +144,23 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "workflow_id": ("workflow id", "workflow", "id flujo", "flujo"),
     "campaign_id": ("campaign id", "campaign", "id campaña", "campaña"),
     "followers": ("followers", "seguidores"),
+    "dnd.call": ("dnd call", "dnd calls", "dnd llamadas", "no molestar llamadas",
+                 "no molestar llamada", "no llamar"),
+    "dnd.email": ("dnd email", "no molestar email", "no molestar correo",
+                  "no enviar correos"),
+    "dnd.sms": ("dnd sms", "no molestar sms", "no enviar sms"),
+    "dnd.whatsApp": ("dnd whatsapp", "no molestar whatsapp"),
+    "dnd.gmb": ("dnd gmb", "dnd google", "no molestar google", "no molestar gmb"),
+    "dnd.fb": ("dnd fb", "dnd facebook", "no molestar facebook", "no molestar fb"),
+    "inboundDnd": ("inbound dnd", "dnd inbound", "dnd entrante", "no molestar entrante",
+                   "bloquear entrantes"),
+    "note_title": ("note title", "título nota", "titulo nota", "título de la nota",
+                   "titulo de la nota"),
+    "note_pinned": ("note pinned", "pinned", "nota fijada", "fijada", "fijar nota"),
+    "task_assignee": ("task assignee", "task assigned to", "tarea asignada a",
+                      "responsable tarea", "asignado tarea"),
+    "workflow_start": ("workflow start", "event start time", "inicio flujo",
+                       "inicio del flujo", "fecha inicio flujo"),
 }  # fmt: skip
 
 _TRAILING_DIGITS = re.compile(r"\d+$")

@@ -483,6 +483,15 @@ class Preparation:
                 if target == "lastName" and "lastName" in contact:
                     # two surnames (Apellido Paterno + Apellido Materno) make the last name
                     value = shown = f"{contact['lastName']} {value}"
+                if field_name.startswith("dnd."):
+                    # one channel's column: merged into dndSettings (a new dict: values
+                    # are shared through the memo)
+                    value = {**(contact.get("dndSettings") or {}), field_name[4:]: value}
+                    field_name = "dndSettings"
+                elif field_name == "dndSettings" and contact.get("dndSettings"):
+                    value = {**value, **contact["dndSettings"]}
+                elif field_name == "inboundDnd":
+                    value, field_name = {"all": value}, "inboundDndSettings"
                 (contact if dest == 0 else extras)[field_name] = value
                 if shown != raw:
                     changes.append(Change(row, plan.column, target, raw, shown))

@@ -72,10 +72,11 @@ def check_paths(path: Path, out_dir: Path | None, fmt: str) -> tuple[Path, Path,
 _FIELD_ORDER = (
     "name", "firstName", "lastName", "email", "phone", "address1", "city", "state", "postalCode",
     "country", "website", "timezone", "dateOfBirth", "companyName", "source", "gender", "dnd",
-    "dndSettings", "assignedTo",
+    "dndSettings", "inboundDndSettings", "assignedTo",
 )  # fmt: skip
-_EXTRA_ORDER = ("contact_id", "businessId", "note", "task_title", "task_body", "task_due",
-                "workflow_id", "campaign_id", "followers")  # fmt: skip
+_EXTRA_ORDER = ("contact_id", "businessId", "note", "note_title", "note_pinned", "task_title",
+                "task_body", "task_due", "task_assignee", "workflow_id", "workflow_start",
+                "campaign_id", "followers")  # fmt: skip
 
 
 def ready_columns(mapping: Mapping) -> list[str]:
@@ -83,8 +84,10 @@ def ready_columns(mapping: Mapping) -> list[str]:
     targets = {s.target for s in mapping.columns.values() if s.target} | set(mapping.constants)
     if "name" in targets:
         targets |= {"firstName", "lastName"}
-    if "dnd" in targets:
+    if "dnd" in targets or any(t.startswith("dnd.") for t in targets):
         targets.add("dndSettings")
+    if "inboundDnd" in targets:
+        targets.add("inboundDndSettings")
     cols = ["_row", *(f for f in _FIELD_ORDER if f in targets)]
     if "tags" in targets:
         cols.append("tags")

@@ -345,7 +345,8 @@ class RowRunner:
                     task = (await self.client.create_task(cid, step.payload)).get("task") or {}
                     detail = {"task_id": task.get("id")}
             elif phase == "workflow":
-                await self.client.add_to_workflow(cid, step.payload["id"])
+                await self.client.add_to_workflow(
+                    cid, step.payload["id"], event_start_time=step.payload.get("eventStartTime"))
                 detail = {"workflow_id": step.payload["id"]}
             elif phase == "campaign":
                 await self.client.add_to_campaign(cid, step.payload["id"])

@@ -279,7 +279,12 @@ def _followups(extras: Mapping[str, Any], today: date) -> list[Followup]:
     out: list[Followup] = []
     note = extras.get("note")
     if note:
-        out.append(Followup("note", {"body": str(note)}))
+        body: dict[str, Any] = {"body": str(note)}
+        if extras.get("note_title"):
+            body["title"] = str(extras["note_title"])
+        if isinstance(extras.get("note_pinned"), bool):
+            body["pinned"] = extras["note_pinned"]
+        out.append(Followup("note", body))
     title = extras.get("task_title")
     if title:
         task: dict[str, Any] = {
@@ -289,9 +294,14 @@ def _followups(extras: Mapping[str, Any], today: date) -> list[Followup]:
         }
         if extras.get("task_body"):
             task["body"] = str(extras["task_body"])
+        if extras.get("task_assignee"):
+            task["assignedTo"] = str(extras["task_assignee"])
         out.append(Followup("task", task))
     if extras.get("workflow_id"):
-        out.append(Followup("workflow", {"id": str(extras["workflow_id"])}))
+        workflow: dict[str, Any] = {"id": str(extras["workflow_id"])}
+        if extras.get("workflow_start"):
+            workflow["eventStartTime"] = _task_due(extras["workflow_start"], today)
+        out.append(Followup("workflow", workflow))
     if extras.get("campaign_id"):
         out.append(Followup("campaign", {"id": str(extras["campaign_id"])}))
     followers = extras.get("followers")

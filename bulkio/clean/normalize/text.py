@@ -12,6 +12,7 @@ from bulkio.clean.normalize import Result, accept, reject
 __all__ = [
     "DND_CHANNELS",
     "normalize_dnd",
+    "normalize_dnd_status",
     "normalize_gender",
     "normalize_name",
     "normalize_postal_code",
@@ -256,6 +257,21 @@ _STATUSES = {
     **dict.fromkeys(("inactive", "inactivo", "off", "no", "0", "false"), "inactive"),
     **dict.fromkeys(("permanent", "permanente"), "permanent"),
 }
+
+
+def normalize_dnd_status(raw: str) -> Result:
+    """One DND channel's cell (``DND SMS``: ``sí``, ``no``, ``permanente``...) ->
+    ``{"status": "active" | "inactive" | "permanent"}`` for that channel of ``dndSettings``
+    (or ``inboundDndSettings.all``)."""
+    key = _fold(raw)
+    status = _STATUSES.get(key)
+    if status is None:
+        flag = parse_bool(raw)
+        if flag.code is not None or not isinstance(flag.value, bool):
+            return reject("invalid-value", f"{raw!r} is not a DND status: use yes/no, active, "
+                          "inactive or permanent")
+        status = "active" if flag.value else "inactive"
+    return accept({"status": status})
 
 
 def normalize_dnd(raw: str) -> Result:
