@@ -9,7 +9,7 @@ exist). Keys in the file are the setting names::
     location_id = "ve9EPM428h8vShlRW1KT"
     base_url = "https://services.leadconnectorhq.com"
     api_version = "v3"           # or "2021-07-28"
-    max_in_flight = 8
+    max_in_flight = 64           # the most requests in flight (the client sizes it below)
 
 The token never appears in ``repr``/``str`` of :class:`Settings`.
 """
@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bulkio.api.client import DEFAULT_MAX_IN_FLIGHT
 from bulkio.api.wire import API_VERSIONS, DEFAULT_BASE_URL
 from bulkio.errors import ConfigError
 
@@ -35,7 +36,6 @@ __all__ = [
     "load_settings",
 ]
 
-DEFAULT_MAX_IN_FLIGHT = 8
 _KNOWN_KEYS = frozenset({"token", "location_id", "base_url", "api_version", "max_in_flight"})
 
 

@@ -64,7 +64,7 @@ def test_defaults_when_only_token_and_location_are_given(monkeypatch: pytest.Mon
     monkeypatch.setenv("BULKIO_TOKEN", TOKEN)
     s = load_settings(location_id="loc")
     assert (s.base_url, s.api_version, s.max_in_flight, s.config_path) == (
-        DEFAULT_BASE_URL, "v3", 8, None)
+        DEFAULT_BASE_URL, "v3", 64, None)
 
 
 def test_config_file_search_order(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
