@@ -13,11 +13,12 @@ Usage in a command module (the function receives one ``api: ApiOptions`` argumen
             stats = asyncio.run(run_export(target))   # async with target.client() as c: ...
 
 :func:`api_options` adds ``--location-id``, ``--base-url``, ``--api-version``, ``--config``,
-``--sandbox``, ``--sandbox-db``, ``-q/--quiet`` and ``-v/--verbose`` (repeatable) and sets
-up logging to stderr before the command runs. :func:`open_target` yields a :class:`Target`
-(base URL, token, location): with ``--sandbox`` an in-process sandbox on 127.0.0.1 whose
-data persists in ``--sandbox-db`` (rate limits real: 100 per 10 s), otherwise the settings
-resolved by :func:`bulkio.config.load_settings` (flags > ``BULKIO_*`` env > TOML file).
+``--profile``, ``--sandbox``, ``--sandbox-db``, ``-q/--quiet`` and ``-v/--verbose``
+(repeatable) and sets up logging to stderr before the command runs. :func:`open_target`
+yields a :class:`Target` (base URL, token, location): with ``--sandbox`` an in-process
+sandbox on 127.0.0.1 whose data persists in ``--sandbox-db`` (rate limits real: 100 per
+10 s), otherwise the settings resolved by :func:`bulkio.config.load_settings` (flags >
+``--profile`` > ``BULKIO_*`` env > TOML file).
 :func:`abort_on_errors` turns any :class:`~bulkio.errors.BulkioError` into one line plus a
 hint on stderr and exit code 1.
 """
@@ -70,6 +71,7 @@ class ApiOptions:
     base_url: str | None = None
     api_version: str | None = None
     config: Path | None = None
+    profile: str | None = None
     sandbox: bool = False
     sandbox_db: Path = DEFAULT_SANDBOX_DB
     verbose: int = 0
@@ -170,6 +172,13 @@ def api_options(func: Callable[..., R]) -> Callable[..., R]:
             "~/.config/bulkio/config.toml). The token comes from BULKIO_TOKEN or this file.",
         ),
         click.option(
+            "--profile",
+            envvar="BULKIO_PROFILE",
+            metavar="NAME",
+            help="Use [profiles.NAME] of the config file (location, token, base URL) "
+            "[env BULKIO_PROFILE]; `bulkio profiles` lists them.",
+        ),
+        click.option(
             "--sandbox",
             is_flag=True,
             help="Run against the embedded sandbox (local emulator; nothing leaves the machine).",
@@ -189,11 +198,15 @@ def api_options(func: Callable[..., R]) -> Callable[..., R]:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> R:
+        profile = kwargs.pop("profile")
+        if profile is not None:
+            _profile_beats_environment(kwargs)
         api = ApiOptions(
             location_id=kwargs.pop("location_id"),
             base_url=kwargs.pop("base_url"),
             api_version=kwargs.pop("api_version"),
             config=kwargs.pop("config"),
+            profile=profile,
             sandbox=kwargs.pop("sandbox"),
             sandbox_db=kwargs.pop("sandbox_db"),
             verbose=kwargs.pop("verbose"),
@@ -206,6 +219,16 @@ def api_options(func: Callable[..., R]) -> Callable[..., R]:
     for option in reversed(options):
         decorated = option(decorated)
     return decorated
+
+
+def _profile_beats_environment(kwargs: dict[str, Any]) -> None:
+    """A named profile wins over ``BULKIO_*`` variables; typed flags still win over it."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return
+    for name in ("location_id", "base_url", "api_version"):
+        if ctx.get_parameter_source(name) is ParameterSource.ENVIRONMENT:
+            kwargs[name] = None
 
 
 def with_run_location(api: ApiOptions, journal_path: Path, run_id: str | None) -> ApiOptions:
@@ -247,6 +270,7 @@ def open_target(opts: ApiOptions) -> Iterator[Target]:
         base_url=opts.base_url,
         api_version=opts.api_version,
         config_path=opts.config,
+        profile=opts.profile,
     )
     _redactor.secrets.add(settings.token)
     yield Target(
