@@ -263,3 +263,14 @@ def test_load_profiles_keeps_file_order_and_masks_in_repr(tmp_path: Path) -> Non
     assert "pit-cancun" not in repr(profiles[0]) and "pit-cancun" not in str(profiles[0])
     assert mask_token(profiles[0].token) == "pit-…0000"
     assert mask_token("short") == "****" and mask_token(None) == "(unset)"
+
+
+def test_wait_for_quota_reaches_the_clients_pacer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                  ) -> None:
+    monkeypatch.setenv("BULKIO_TOKEN", TOKEN)
+    monkeypatch.setenv("BULKIO_CONFIG", str(_profiles_file(tmp_path)))
+    with open_target(ApiOptions(location_id="loc", wait_for_quota=True)) as target:
+        assert target.wait_for_quota
+        assert target.client().pacer.wait_for_quota
+    with open_target(ApiOptions(location_id="loc")) as target:
+        assert not target.client().pacer.wait_for_quota

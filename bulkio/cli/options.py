@@ -25,6 +25,7 @@ hint on stderr and exit code 1.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import shlex
@@ -55,6 +56,7 @@ __all__ = [
     "configure_logging",
     "open_target",
     "progress_bar",
+    "quota_countdown",
     "replay_command",
 ]
 
@@ -72,6 +74,7 @@ class ApiOptions:
     api_version: str | None = None
     config: Path | None = None
     profile: str | None = None
+    wait_for_quota: bool = False
     sandbox: bool = False
     sandbox_db: Path = DEFAULT_SANDBOX_DB
     verbose: int = 0
@@ -88,6 +91,8 @@ class Target:
     api_version: str = "v3"
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
     sandbox: bool = False
+    #: --wait-for-quota: a used-up daily quota waits for the reset instead of ending the run
+    wait_for_quota: bool = False
 
     def client(self, **overrides: Any) -> Client:
         """A :class:`~bulkio.api.client.Client` for this target (keyword overrides allowed)."""
@@ -98,6 +103,9 @@ class Target:
             "api_version": self.api_version,
             "max_in_flight": self.max_in_flight,
         }
+        if self.wait_for_quota:
+            kwargs["wait_for_quota"] = True
+            kwargs["on_quota_wait"] = quota_countdown
         kwargs.update(overrides)
         return Client(**kwargs)
 
@@ -179,6 +187,12 @@ def api_options(func: Callable[..., R]) -> Callable[..., R]:
             "[env BULKIO_PROFILE]; `bulkio profiles` lists them.",
         ),
         click.option(
+            "--wait-for-quota",
+            is_flag=True,
+            help="When the location's daily quota (200,000 requests) is used up, wait for "
+            "the reset (UTC midnight) and go on, instead of stopping.",
+        ),
+        click.option(
             "--sandbox",
             is_flag=True,
             help="Run against the embedded sandbox (local emulator; nothing leaves the machine).",
@@ -207,6 +221,7 @@ def api_options(func: Callable[..., R]) -> Callable[..., R]:
             api_version=kwargs.pop("api_version"),
             config=kwargs.pop("config"),
             profile=profile,
+            wait_for_quota=kwargs.pop("wait_for_quota"),
             sandbox=kwargs.pop("sandbox"),
             sandbox_db=kwargs.pop("sandbox_db"),
             verbose=kwargs.pop("verbose"),
@@ -263,6 +278,7 @@ def open_target(opts: ApiOptions) -> Iterator[Target]:
                 location_id=sb.location_id,
                 api_version=opts.api_version or "v3",
                 sandbox=True,
+                wait_for_quota=opts.wait_for_quota,
             )
         return
     settings = load_settings(
@@ -279,7 +295,36 @@ def open_target(opts: ApiOptions) -> Iterator[Target]:
         location_id=settings.location_id,
         api_version=settings.api_version,
         max_in_flight=settings.max_in_flight,
+        wait_for_quota=opts.wait_for_quota,
     )
+
+
+def quota_countdown(seconds: float) -> None:
+    """Show the wait for the daily quota: a countdown on a terminal (the pacer has logged
+    one line already, which is all a cron log gets)."""
+    if not sys.stderr.isatty():
+        return
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    deadline = loop.time() + seconds
+
+    async def tick() -> None:
+        while (left := deadline - loop.time()) > 0:
+            hours, rest = divmod(int(left), 3600)
+            sys.stderr.write(f"\rbulkio: daily quota used up; going on in "
+                             f"{hours:d}:{rest // 60:02d}:{rest % 60:02d} ")
+            sys.stderr.flush()
+            await asyncio.sleep(min(1.0, left))
+        sys.stderr.write("\rbulkio: daily quota reset; going on" + " " * 20 + "\n")
+
+    _countdowns.add(task := loop.create_task(tick()))
+    task.add_done_callback(_countdowns.discard)
+
+
+#: running countdown tasks (a reference keeps them from being collected mid-wait)
+_countdowns: set[asyncio.Task[None]] = set()
 
 
 class AbortError(click.ClickException):
