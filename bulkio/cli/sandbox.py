@@ -8,7 +8,7 @@ import json
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
@@ -419,3 +419,226 @@ async def _read_real_fields(settings: Settings) -> list[dict[str, Any]]:
                       location_id=settings.location_id,
                       api_version=settings.api_version) as client:  # fmt: skip
         return await client.custom_fields()
+
+
+# ---------------------------------------------------------------------------- agency side
+def _table(rows: Sequence[tuple[str, ...]]) -> None:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _location_or_abort(store: Store, location_id: str | None) -> str:
+    loc = location_id or store.default_location_id
+    info = store.location_info(loc)
+    if info is None or info["companyId"] != store.default_company_id:
+        raise _Abort(f"no sandbox location {loc} (hint: see them with: bulkio sandbox "
+                     "locations list)")  # fmt: skip
+    return loc
+
+
+_LOCATION_OPTION = click.option(
+    "--location-id", "location_id", metavar="ID", default=None,
+    help="Sandbox location (default: the default one; see: bulkio sandbox locations list).",
+)  # fmt: skip
+
+
+@sandbox.group()
+def locations() -> None:
+    """Add or list the sandbox's locations (sub-accounts of its agency).
+
+    \b
+    Example:
+      bulkio sandbox locations add "Sucursal Norte" --address "Av. Norte 1, Monterrey"
+
+    Each location has its own token; the agency token (``bulkio sandbox locations list``)
+    exchanges for them with POST /oauth/location-token, as a real agency app does.
+    """
+
+
+@locations.command("add")
+@click.argument("name")
+@click.option("--address", default="", help="Address shown by /oauth/installed-locations.")
+@click.option("--allow-duplicates", is_flag=True,
+              help="Let the location hold contacts with the same email or phone.")
+@_DB_OPTION
+def locations_add(*, name: str, address: str, allow_duplicates: bool, db: Path) -> None:
+    """Create a sandbox location; prints its id and token.
+
+    \b
+    Example:
+      bulkio sandbox locations add "Sucursal Norte" --address "Av. Norte 1, Monterrey"
+    """
+    if not name.strip():
+        raise click.BadParameter("a location needs a name", param_hint="NAME")
+    with _open_store(db, create=True) as store:
+        assert store is not None
+        loc, token = store.create_location(
+            name=" ".join(name.split()), address=address.strip(),
+            allow_duplicates=allow_duplicates,
+        )  # fmt: skip
+    click.echo(f"{db}: added location {name!r}; use it with --location-id {loc}", err=True)
+    click.echo(f"{loc}\t{token}")
+
+
+@locations.command("list")
+@_DB_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the locations as JSON.")
+def locations_list(*, db: Path, as_json: bool) -> None:
+    """List the sandbox's locations with their tokens, and the agency token.
+
+    \b
+    Example:
+      bulkio sandbox locations list --json
+    """
+    with _open_store(db, create=True) as store:
+        assert store is not None
+        items = store.locations_of(store.default_company_id)
+        company, agency_token = store.default_company_id, store.default_agency_token
+    if as_json:
+        out = {"companyId": company, "agencyToken": agency_token, "locations": items}
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"company id: {company}  agency token: {agency_token}", err=True)
+    _table([("ID", "TOKEN", "NAME", "ADDRESS")]
+           + [(i["id"], i["token"], i["name"], i["address"]) for i in items])  # fmt: skip
+
+
+@sandbox.group()
+def users() -> None:
+    """Add or list the users of the sandbox's agency (what "Asignado a" columns name).
+
+    \b
+    Example:
+      bulkio sandbox users add "Juan Pérez" --email juan@agencia.mx
+    """
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--email", required=True, help="The user's email (unique in the agency).")
+@click.option("--role", type=click.Choice(("user", "admin")), default="user", show_default=True)
+@click.option("--location-id", "location_ids", metavar="ID", multiple=True,
+              help="A location the user works in (repeatable; default: the default one).")
+@_DB_OPTION
+def users_add(*, name: str, email: str, role: str, location_ids: tuple[str, ...], db: Path) -> None:
+    """Create a user of sandbox locations; prints the user id.
+
+    \b
+    Example:
+      bulkio sandbox users add "Juan Pérez" --email juan@agencia.mx --role admin
+    """
+    from bulkio.sandbox.directory import new_user
+
+    first, _, last = " ".join(name.split()).partition(" ")
+    address = email.strip()
+    if not first:
+        raise click.BadParameter("a user needs a name", param_hint="NAME")
+    if "@" not in address or address.startswith("@") or address.endswith("@"):
+        raise click.BadParameter(f"{email!r} is not an email address", param_hint="--email")
+    with _open_store(db, create=True) as store:
+        assert store is not None
+        locs = [_location_or_abort(store, loc) for loc in location_ids or (None,)]
+        company = store.default_company_id
+        if any(u["email"] == address.lower() for u in store.records("users", company)):
+            raise _Abort(f"a user with email {address} already exists (hint: see them with: "
+                         "bulkio sandbox users list)")  # fmt: skip
+        user = new_user(store, company, first_name=first, last_name=last, email=address,
+                        location_ids=locs, role=role)  # fmt: skip
+    click.echo(f"{db}: added user {user['name']} <{user['email']}>", err=True)
+    click.echo(user["id"])
+
+
+@users.command("list")
+@_LOCATION_OPTION
+@_DB_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the users as JSON.")
+def users_list(*, location_id: str | None, db: Path, as_json: bool) -> None:
+    """List the agency's users (or those of one location).
+
+    \b
+    Example:
+      bulkio sandbox users list --location-id <id>
+    """
+    with _open_store(db, create=True) as store:
+        assert store is not None
+        items = store.records("users", store.default_company_id)
+        if location_id is not None:
+            loc = _location_or_abort(store, location_id)
+            items = [u for u in items if loc in u["roles"]["locationIds"]]
+    if as_json:
+        click.echo(json.dumps(items, ensure_ascii=False, indent=2))
+        return
+    if not items:
+        click.echo(f"{db}: no users; add one with: bulkio sandbox users add NAME --email E",
+                   err=True)  # fmt: skip
+        return
+    _table([("ID", "EMAIL", "ROLE", "NAME")]
+           + [(u["id"], u["email"], u["roles"]["role"], u["name"]) for u in items])  # fmt: skip
+
+
+@sandbox.group()
+def businesses() -> None:
+    """Add or list the businesses (companies) of a sandbox location.
+
+    \b
+    Example:
+      bulkio sandbox businesses add "Tacos Don Pepe SA de CV" --city Monterrey
+    """
+
+
+@businesses.command("add")
+@click.argument("name")
+@_LOCATION_OPTION
+@click.option("--phone", default=None)
+@click.option("--email", default=None)
+@click.option("--website", default=None)
+@click.option("--address", default=None)
+@click.option("--city", default=None)
+@click.option("--state", default=None)
+@click.option("--postal-code", "postal_code", default=None)
+@click.option("--country", default=None, help="ISO 3166-1 alpha-2 code, e.g. MX.")
+@_DB_OPTION
+def businesses_add(*, name: str, location_id: str | None, db: Path, **fields: str | None) -> None:
+    """Create a business in a sandbox location; prints its id (the bulk businessId).
+
+    \b
+    Example:
+      bulkio sandbox businesses add "Tacos Don Pepe SA de CV" --city Monterrey --country MX
+    """
+    from bulkio.sandbox.directory import new_business
+
+    if not name.strip():
+        raise click.BadParameter("a business needs a name", param_hint="NAME")
+    keys = {"postal_code": "postalCode"}
+    values = {keys.get(k, k): v.strip() for k, v in fields.items() if v and v.strip()}
+    with _open_store(db, create=True) as store:
+        assert store is not None
+        loc = _location_or_abort(store, location_id)
+        doc = new_business(store, loc, {"name": " ".join(name.split()), **values})
+    click.echo(f"{db}: added business {doc['name']!r} to location {loc}", err=True)
+    click.echo(doc["id"])
+
+
+@businesses.command("list")
+@_LOCATION_OPTION
+@_DB_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the businesses as JSON.")
+def businesses_list(*, location_id: str | None, db: Path, as_json: bool) -> None:
+    """List the businesses of a sandbox location.
+
+    \b
+    Example:
+      bulkio sandbox businesses list --json
+    """
+    with _open_store(db, create=True) as store:
+        assert store is not None
+        items = store.records("businesses", _location_or_abort(store, location_id))
+    if as_json:
+        click.echo(json.dumps(items, ensure_ascii=False, indent=2))
+        return
+    if not items:
+        click.echo(f"{db}: no businesses; add one with: bulkio sandbox businesses add NAME",
+                   err=True)  # fmt: skip
+        return
+    _table([("ID", "NAME", "CITY")] + [(b["id"], b["name"], b.get("city", "")) for b in items])

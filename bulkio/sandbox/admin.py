@@ -35,15 +35,63 @@ class SandboxAdmin:
         return dict(self._call("GET", "/info"))
 
     def create_location(
-        self, *, allow_duplicates: bool = False, priority: Iterable[str] = ("email", "phone")
+        self,
+        *,
+        allow_duplicates: bool = False,
+        priority: Iterable[str] = ("email", "phone"),
+        name: str | None = None,
+        address: str | None = None,
+        company_id: str | None = None,
     ) -> tuple[str, str]:
-        """Create a location; returns (location_id, token)."""
-        data = self._call(
-            "POST",
-            "/locations",
-            {"allow_duplicates": allow_duplicates, "priority": list(priority)},
-        )
+        """Create a location (a sub-account of ``company_id``, by default the default
+        agency's); returns (location_id, token)."""
+        body: dict[str, Any] = {"allow_duplicates": allow_duplicates, "priority": list(priority)}
+        body.update(name=name, address=address, company_id=company_id)
+        data = self._call("POST", "/locations", body)
         return str(data["locationId"]), str(data["token"])
+
+    def locations(self, company_id: str | None = None) -> list[dict[str, Any]]:
+        """Sub-accounts of an agency (default: the default one): id, companyId, name,
+        address, token."""
+        params = {"companyId": company_id} if company_id else None
+        return list(self._call("GET", "/locations", params=params))
+
+    def create_company(self, name: str = "Sandbox Agency") -> tuple[str, str]:
+        """Create an agency; returns (company_id, agency token)."""
+        data = self._call("POST", "/companies", {"name": name})
+        return str(data["companyId"]), str(data["agencyToken"])
+
+    def create_user(
+        self,
+        *,
+        first_name: str,
+        email: str,
+        last_name: str = "",
+        location_ids: Iterable[str] | None = None,
+        role: str = "user",
+        company_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Create a user of the given sub-accounts (default: the default location)."""
+        body = {
+            "first_name": first_name, "last_name": last_name, "email": email, "role": role,
+            "location_ids": list(location_ids) if location_ids is not None else None,
+            "company_id": company_id,
+        }  # fmt: skip
+        return dict(self._call("POST", "/users", body))
+
+    def users(self, company_id: str | None = None) -> list[dict[str, Any]]:
+        """Users of an agency (default: the default one)."""
+        params = {"companyId": company_id} if company_id else None
+        return list(self._call("GET", "/users", params=params))
+
+    def create_business(self, location_id: str, *, name: str, **fields: str) -> dict[str, Any]:
+        """Create a business of a location (fields: phone, email, website, address, ...)."""
+        body = {"name": name, **fields}
+        return dict(self._call("POST", f"/locations/{location_id}/businesses", body))
+
+    def businesses(self, location_id: str) -> list[dict[str, Any]]:
+        """Businesses of a location."""
+        return list(self._call("GET", f"/locations/{location_id}/businesses"))
 
     def set_settings(
         self,

@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from bulkio.sandbox import contacts as C
+from bulkio.sandbox.directory import BUSINESS_FIELDS, USER_ROLES, new_business, new_user
 from bulkio.sandbox.faults import FaultPlan
 from bulkio.sandbox.state import SandboxState
 from bulkio.sandbox.storage import new_id
@@ -57,16 +58,67 @@ def build_admin(state: SandboxState) -> Starlette:
         return {
             "locationId": store.default_location_id,
             "token": store.default_token,
+            "companyId": store.default_company_id,
+            "agencyToken": store.default_agency_token,
             "db": str(store.path) if store.path else None,
         }
 
     async def create_location(request: Request) -> Any:
         body = await body_of(request)
+        company = str(body.get("company_id") or store.default_company_id)
+        if store.query("SELECT 1 FROM companies WHERE id = ?", (company,)) == []:
+            raise ValueError(f"unknown company {company}")
         loc, token = store.create_location(
             allow_duplicates=bool(body.get("allow_duplicates", False)),
             priority=tuple(body.get("priority") or ("email", "phone")),
+            name=str(body.get("name") or "Sandbox location"),
+            address=str(body.get("address") or ""),
+            company_id=company,
         )
-        return {"locationId": loc, "token": token}
+        return {"locationId": loc, "token": token, "companyId": company}
+
+    async def list_locations(request: Request) -> Any:
+        company = request.query_params.get("companyId") or store.default_company_id
+        return store.locations_of(company)
+
+    async def create_company(request: Request) -> Any:
+        body = await body_of(request)
+        company, token = store.create_company(str(body.get("name") or "Sandbox Agency"))
+        return {"companyId": company, "agencyToken": token}
+
+    async def users(request: Request) -> Any:
+        if request.method == "GET":
+            company = request.query_params.get("companyId") or store.default_company_id
+            return store.records("users", company)
+        body = await body_of(request)
+        company = str(body.get("company_id") or store.default_company_id)
+        ids = body.get("location_ids") or [store.default_location_id]
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise ValueError("location_ids must be a list of location ids")
+        for loc in ids:
+            info = store.location_info(loc)
+            if info is None or info["companyId"] != company:
+                raise ValueError(f"location {loc} is not a sub-account of company {company}")
+        role = str(body.get("role") or "user")
+        if role not in USER_ROLES:
+            raise ValueError(f"role must be one of: {', '.join(USER_ROLES)}")
+        return new_user(
+            store, company, first_name=str(body["first_name"]),
+            last_name=str(body.get("last_name") or ""), email=str(body["email"]),
+            location_ids=ids, role=role, phone=str(body.get("phone") or ""),
+        )  # fmt: skip
+
+    async def businesses(request: Request) -> Any:
+        loc = location(request)
+        if request.method == "GET":
+            return store.records("businesses", loc)
+        body = await body_of(request)
+        fields = {k: v for k, v in body.items() if k in BUSINESS_FIELDS}
+        if not isinstance(fields.get("name"), str) or not fields["name"].strip():
+            raise ValueError("a business needs a name")
+        if not all(isinstance(v, str) for v in fields.values()):
+            raise ValueError("business fields are strings")
+        return new_business(store, loc, fields)
 
     async def settings(request: Request) -> Any:
         loc = location(request)
@@ -181,6 +233,10 @@ def build_admin(state: SandboxState) -> Starlette:
     routes = [
         Route("/_admin/info", wrap(info), methods=["GET"]),
         Route("/_admin/locations", wrap(create_location), methods=["POST"]),
+        Route("/_admin/locations", wrap(list_locations), methods=["GET"]),
+        Route("/_admin/companies", wrap(create_company), methods=["POST"]),
+        Route("/_admin/users", wrap(users), methods=["GET", "POST"]),
+        Route(f"{loc}/businesses", wrap(businesses), methods=["GET", "POST"]),
         Route(f"{loc}/settings", wrap(settings), methods=["GET", "PUT"]),
         Route(f"{loc}/contacts", wrap(contacts), methods=["GET"]),
         Route(f"{loc}/customFields", wrap(custom_field), methods=["POST"]),

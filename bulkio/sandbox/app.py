@@ -8,10 +8,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bulkio.sandbox.admin_routes import build_admin
+from bulkio.sandbox.endpoint import ApiConfig
 from bulkio.sandbox.faults import FaultInjector
 from bulkio.sandbox.gateway import Gateway
 from bulkio.sandbox.ratelimit import Limits, RateLimiter
-from bulkio.sandbox.routes import ApiConfig, build_api
+from bulkio.sandbox.routes import build_api
 from bulkio.sandbox.state import SandboxState
 from bulkio.sandbox.storage import Store
 

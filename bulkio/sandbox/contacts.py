@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from bulkio.sandbox.storage import Store, iso_key, new_id
@@ -23,7 +24,7 @@ _SEARCH_KEYS = (
     "customFields", "tags", "businessId", "followers", "firstName", "lastName", "name",
     "phone", "companyName", "dateOfBirth", "dateUpdated", "firstNameLowerCase",
     "lastNameLowerCase", "address1", "city", "state", "postalCode", "website", "dnd",
-    "dndSettings", "assignedTo", "type", "gender",
+    "dndSettings", "assignedTo", "type", "gender", "additionalEmails", "keyword", "ssn",
 )  # fmt: skip
 
 
@@ -38,6 +39,17 @@ def render(doc: dict[str, Any]) -> dict[str, Any]:
 def render_search(doc: dict[str, Any], search_after: list[Any]) -> dict[str, Any]:
     """A contact as search results list it, with its searchAfter cursor."""
     out = {k: v for k, v in render(doc).items() if k in _SEARCH_KEYS}
+    # #314: search answers dateOfBirth as epoch milliseconds and carries an `address` field
+    dob = out.get("dateOfBirth")
+    if isinstance(dob, str):
+        try:
+            day = datetime.strptime(dob, "%Y-%m-%d").replace(tzinfo=UTC)
+        except ValueError:
+            pass
+        else:
+            out["dateOfBirth"] = int(day.timestamp() * 1000)
+    if doc.get("address1"):
+        out["address"] = doc["address1"]
     out["searchAfter"] = search_after
     return out
 
@@ -129,9 +141,13 @@ def new_contact(
 
 
 def find_duplicate(
-    store: Store, location_id: str, values: dict[str, Any]
+    store: Store, location_id: str, values: dict[str, Any], *, additional: bool = False
 ) -> tuple[dict[str, Any], str] | None:
-    """The first existing contact matching email/phone in the location's priority order."""
+    """The first existing contact matching email/phone in the location's priority order.
+
+    With ``additional`` (upsert), an email equal to a contact's additional email matches
+    too, reported as ``additionalEmail`` (#337).
+    """
     _, priority = store.settings(location_id)
     for field in priority:
         value = values.get(field)
@@ -139,6 +155,10 @@ def find_duplicate(
             found = store.find_by(location_id, field, value)
             if found is not None:
                 return found, field
+            if additional and field == "email":
+                found = store.find_by_additional_email(location_id, value)
+                if found is not None:
+                    return found, "additionalEmail"
     return None
 
 
@@ -198,19 +218,27 @@ def upsert(store: Store, location_id: str, body: dict[str, Any]) -> tuple[dict[s
         store.save_contact(doc)
         return doc, True
     with store.tx() as conn:
-        dup = find_duplicate(store, location_id, values)
+        dup = find_duplicate(store, location_id, values, additional=True)
         if dup is None:
             doc = new_contact(store, location_id, values)
             store.save_contact(doc, conn)
             return doc, True
         doc, matched = dup
-        # the other identity field belongs to a different contact: the API drops it silently
+        # #313: the stored gender of an existing contact is kept, the submitted one dropped
+        values.pop("gender", None)
+        # #37: the other identity field belongs to a different contact: dropped silently
         for field in ("email", "phone"):
             value = values.get(field)
             if field != matched and value:
                 other = store.find_by(location_id, field, value)
                 if other is not None and other["id"] != doc["id"]:
                     values.pop(field)
+        if matched == "additionalEmail":
+            # #337: the additional email becomes the primary one; the old primary is lost
+            wanted = str(values["email"]).lower()
+            doc["additionalEmails"] = [
+                e for e in doc.get("additionalEmails") or [] if str(e).lower() != wanted
+            ]
         apply_values(store, doc, values)
         store.save_contact(doc, conn)
     return doc, False

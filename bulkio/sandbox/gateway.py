@@ -80,6 +80,7 @@ class Gateway:
         self.transports = transports
         self.requests: deque[dict[str, Any]] = deque(maxlen=200_000)
         self._tokens: dict[str, str] = {}
+        self._agency_tokens: dict[str, str] = {}
 
     def location_for(self, token: str) -> str | None:
         """Token -> location id (cached: tokens never change)."""
@@ -90,9 +91,19 @@ class Gateway:
                 self._tokens[token] = loc
         return loc
 
+    def company_for(self, token: str) -> str | None:
+        """Agency token -> company id (cached like location tokens)."""
+        company = self._agency_tokens.get(token)
+        if company is None:
+            company = self.store.company_for_token(token)
+            if company is not None:
+                self._agency_tokens[token] = company
+        return company
+
     def forget_tokens(self) -> None:
-        """Drop the token cache (after a reset)."""
+        """Drop the token caches (after a reset)."""
         self._tokens.clear()
+        self._agency_tokens.clear()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -103,10 +114,12 @@ class Gateway:
             await self.admin_app(scope, receive, send)
             return
         method: str = scope["method"]
-        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        # latin-1 decodes any byte: a non-UTF-8 header is a wrong token, never a crash
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         auth = headers.get("authorization", "")
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
         location = self.location_for(token) if token else None
+        company = self.company_for(token) if token and location is None else None
         entry: dict[str, Any] = {
             "time": time.time(),
             "method": method,
@@ -130,7 +143,7 @@ class Gateway:
             for message in _json_message(status, body, extra):
                 await send(message)
 
-        if location is None:
+        if location is None and company is None:
             _, rl = self.limiter.hit(None)
             body = {
                 "statusCode": 401,
@@ -139,7 +152,7 @@ class Gateway:
             }
             await reply(401, body, rl)
             return
-        admitted, rl = self.limiter.hit(location)
+        admitted, rl = self.limiter.hit(location or f"agency:{company}")
         if isinstance(fault, int):
             await reply(fault, error_body(fault), rl)
             return
@@ -151,7 +164,8 @@ class Gateway:
             message = "Version header was not found" if not version else "Version is not valid"
             await reply(400, {"statusCode": 400, "message": message}, rl)
             return
-        scope.setdefault("state", {})["location_id"] = location
+        state = scope.setdefault("state", {})
+        state.update(location_id=location, company_id=company, version=version)
         rl_raw = [(k.lower().encode(), v.encode()) for k, v in rl.items()]
         drop_after = fault == "drop_after_commit"
 

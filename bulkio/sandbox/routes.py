@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from starlette.applications import Starlette
@@ -14,6 +12,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from bulkio.sandbox import contacts as C
+from bulkio.sandbox.directory import DIRECTORY_ROUTES
+from bulkio.sandbox.endpoint import ApiConfig, Ctx, endpoint, read_json
 from bulkio.sandbox.search import search
 from bulkio.sandbox.storage import Store, iso_key, iso_ms, new_id, now_ms
 from bulkio.sandbox.validation import (
@@ -33,13 +33,6 @@ from bulkio.sandbox.validation import (
 
 MAX_BULK_BUSINESS = 50
 _FIREBASE_ID = re.compile(r"^[A-Za-z0-9]{20}$")
-
-
-@dataclass
-class ApiConfig:
-    """Tunables of the emulated API (changed at runtime through the admin endpoints)."""
-
-    max_bulk_tag_ids: int = 500
 
 
 Handler = Callable[[Request, str], Awaitable[tuple[int, Any]]]
@@ -62,14 +55,7 @@ def _same_location(value: Any, location_id: str) -> None:
         raise forbidden()
 
 
-async def _json(request: Request) -> Any:
-    raw = await request.body()
-    if not raw:
-        return {}
-    try:
-        return json.loads(raw)
-    except ValueError as exc:
-        raise bad_request(f"Unexpected token in JSON at position {getattr(exc, 'pos', 0)}") from exc
+_json = read_json
 
 
 def build_api(store: Store, config: ApiConfig) -> Starlette:
@@ -78,19 +64,11 @@ def build_api(store: Store, config: ApiConfig) -> Starlette:
     def wrap(
         fn: Handler, query: tuple[str, ...] = ()
     ) -> Callable[[Request], Awaitable[JSONResponse]]:
-        async def endpoint(request: Request) -> JSONResponse:
-            location_id = request.scope["state"]["location_id"]
-            try:
-                # query parameters are validated like bodies (whitelist, 422)
-                unknown = [k for k in request.query_params if k not in query]
-                if unknown:
-                    raise unprocessable([f"property {k} should not exist" for k in unknown])
-                status, body = await fn(request, location_id)
-            except ApiFailure as failure:
-                status, body = failure.status, failure.body
-            return JSONResponse(body, status_code=status)
+        async def handler(request: Request, ctx: Ctx) -> tuple[int, Any]:
+            return await fn(request, ctx.location_id)
 
-        return endpoint
+        handler.__name__ = fn.__name__
+        return endpoint(handler, query=query)
 
     def contact(location_id: str, contact_id: str) -> dict[str, Any]:
         doc = store.get_contact(location_id, contact_id)
@@ -417,4 +395,7 @@ def build_api(store: Store, config: ApiConfig) -> Starlette:
             methods=["GET"],
         ),
     ]
-    return Starlette(routes=routes)
+    app = Starlette(routes=[*routes, *DIRECTORY_ROUTES])
+    app.state.store = store
+    app.state.config = config
+    return app

@@ -17,9 +17,9 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from bulkio.sandbox.admin import SandboxAdmin
 from bulkio.sandbox.app import build_app
+from bulkio.sandbox.endpoint import ApiConfig
 from bulkio.sandbox.faults import FaultInjector, FaultPlan
 from bulkio.sandbox.ratelimit import Limits
-from bulkio.sandbox.routes import ApiConfig
 from bulkio.sandbox.state import SandboxState
 from bulkio.sandbox.storage import Store
 

@@ -6,10 +6,10 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
+from bulkio.sandbox.endpoint import ApiConfig
 from bulkio.sandbox.faults import FaultInjector
 from bulkio.sandbox.gateway import Gateway
 from bulkio.sandbox.ratelimit import RateLimiter
-from bulkio.sandbox.routes import ApiConfig
 from bulkio.sandbox.storage import Store
 
 __all__ = ["SandboxState"]

@@ -60,6 +60,19 @@ CREATE TABLE IF NOT EXISTS appointments (
     data TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ix_appts_contact ON appointments (contact_id);
+CREATE TABLE IF NOT EXISTS companies (
+    id TEXT PRIMARY KEY, token TEXT NOT NULL UNIQUE, name TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS location_info (
+    id TEXT PRIMARY KEY, company_id TEXT NOT NULL, name TEXT NOT NULL, address TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS users (
+    id TEXT PRIMARY KEY, company_id TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS businesses (
+    id TEXT PRIMARY KEY, location_id TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ix_businesses_location ON businesses (location_id, seq);
 CREATE TABLE IF NOT EXISTS memberships (
     contact_id TEXT NOT NULL, location_id TEXT NOT NULL, kind TEXT NOT NULL,
     ref_id TEXT NOT NULL, event_start_time TEXT,
@@ -68,6 +81,8 @@ CREATE TABLE IF NOT EXISTS memberships (
 """
 
 TABLES = ("contacts", "custom_fields", "notes", "tasks", "appointments", "memberships")
+#: the agency side (companies, sub-account names, users, businesses), kept apart from TABLES
+DIRECTORY_TABLES = ("companies", "location_info", "users", "businesses")
 
 
 _RNG = random.Random(secrets.randbits(64))
@@ -181,6 +196,7 @@ class Store:
                 "WHERE date_added < 100000000000000"
             )
             self.default_location_id, self.default_token = self._ensure_default_location()
+            self.default_company_id, self.default_agency_token = self._ensure_default_company()
 
     # ---------------------------------------------------------------- plumbing
     @contextmanager
@@ -233,18 +249,104 @@ class Store:
             c.execute("INSERT OR REPLACE INTO meta VALUES ('default_location', ?)", (loc,))
         return loc, token
 
+    def _ensure_default_company(self) -> tuple[str, str]:
+        rows = self.query("SELECT value FROM meta WHERE key = 'default_company'")
+        if rows:
+            found = self.query("SELECT id, token FROM companies WHERE id = ?", (rows[0][0],))
+            if found:
+                return str(found[0][0]), str(found[0][1])
+        company, token = self.create_company("Sandbox Agency")
+        with self.tx() as c:
+            c.execute("INSERT OR REPLACE INTO meta VALUES ('default_company', ?)", (company,))
+            # sub-accounts made before companies existed join the default agency
+            c.execute(
+                "INSERT OR IGNORE INTO location_info SELECT id, ?, 'Sandbox location', '' "
+                "FROM locations", (company,),
+            )  # fmt: skip
+        return company, token
+
+    # ---------------------------------------------------------------- agencies
+    def create_company(self, name: str) -> tuple[str, str]:
+        """Create an agency (company); returns (company_id, agency token)."""
+        company = new_id()
+        token = "agency-" + secrets.token_hex(16)
+        with self.tx() as c:
+            c.execute("INSERT INTO companies VALUES (?, ?, ?)", (company, token, name))
+        return company, token
+
+    def company_for_token(self, token: str) -> str | None:
+        """The company an agency token belongs to, or None (location tokens are not)."""
+        rows = self.query("SELECT id FROM companies WHERE token = ?", (token,))
+        return str(rows[0][0]) if rows else None
+
+    def location_info(self, location_id: str) -> dict[str, str] | None:
+        """{id, companyId, name, address, token} of a location, or None."""
+        rows = self.query(
+            "SELECT l.id, i.company_id, i.name, i.address, l.token FROM locations l "
+            "JOIN location_info i ON i.id = l.id WHERE l.id = ?", (location_id,),
+        )  # fmt: skip
+        if not rows:
+            return None
+        keys = ("id", "companyId", "name", "address", "token")
+        return dict(zip(keys, (str(v) for v in rows[0]), strict=True))
+
+    def locations_of(self, company_id: str) -> list[dict[str, str]]:
+        """The sub-accounts of an agency, oldest first."""
+        rows = self.query(
+            "SELECT l.id FROM locations l JOIN location_info i ON i.id = l.id "
+            "WHERE i.company_id = ? ORDER BY l.rowid", (company_id,),
+        )  # fmt: skip
+        return [info for (loc,) in rows if (info := self.location_info(str(loc))) is not None]
+
+    def save_record(self, table: str, owner: str, doc: dict[str, Any]) -> None:
+        """Insert or replace a user (owner: company) or business (owner: location)."""
+        if table not in ("users", "businesses"):
+            raise ValueError(table)
+        with self.tx() as c:
+            old = c.execute(f"SELECT seq FROM {table} WHERE id = ?", (doc["id"],)).fetchone()
+            seq = old[0] if old else self.tick()
+            c.execute(f"INSERT OR REPLACE INTO {table} VALUES (?, ?, ?, ?)",
+                      (doc["id"], owner, seq, json.dumps(doc, separators=(",", ":"))))  # fmt: skip
+
+    def records(self, table: str, owner: str) -> list[dict[str, Any]]:
+        """Users of a company or businesses of a location, oldest first."""
+        column = "company_id" if table == "users" else "location_id"
+        rows = self.query(f"SELECT data FROM {table} WHERE {column} = ? ORDER BY seq", (owner,))
+        return [dict(json.loads(r[0])) for r in rows]
+
+    def record(self, table: str, record_id: str) -> dict[str, Any] | None:
+        """One user or business by id, or None."""
+        rows = self.query(f"SELECT data FROM {table} WHERE id = ?", (record_id,))
+        return dict(json.loads(rows[0][0])) if rows else None
+
+    def delete_record(self, table: str, record_id: str) -> bool:
+        """Delete a user or business; False if absent."""
+        with self.tx() as c:
+            return c.execute(f"DELETE FROM {table} WHERE id = ?", (record_id,)).rowcount > 0
+
     # ---------------------------------------------------------------- locations
     def create_location(
-        self, *, allow_duplicates: bool = False, priority: tuple[str, ...] = ("email", "phone")
+        self,
+        *,
+        allow_duplicates: bool = False,
+        priority: tuple[str, ...] = ("email", "phone"),
+        name: str = "Sandbox location",
+        address: str = "",
+        company_id: str | None = None,
     ) -> tuple[str, str]:
-        """Create a location; returns (location_id, token)."""
+        """Create a location (a sub-account of ``company_id``, by default the default
+        agency's); returns (location_id, token)."""
         loc = new_id()
         token = "pit-" + secrets.token_hex(16)
+        company = company_id or getattr(self, "default_company_id", "")
         with self.tx() as c:
             c.execute(
                 "INSERT INTO locations VALUES (?, ?, ?, ?)",
                 (loc, token, int(allow_duplicates), json.dumps(list(priority))),
             )
+            if company:
+                c.execute("INSERT INTO location_info VALUES (?, ?, ?, ?)",
+                          (loc, company, name, address))  # fmt: skip
         return loc, token
 
     def location_for_token(self, token: str) -> str | None:
@@ -297,6 +399,16 @@ class Store:
             f"SELECT data FROM contacts WHERE location_id = ? AND {column} = ? "
             "ORDER BY date_added, id LIMIT 1",
             (location_id, needle),
+        )
+        return dict(json.loads(rows[0][0])) if rows else None
+
+    def find_by_additional_email(self, location_id: str, email: str) -> dict[str, Any] | None:
+        """The oldest contact holding ``email`` among its additionalEmails (case-insensitive)."""
+        rows = self.query(
+            "SELECT data FROM contacts WHERE location_id = ? AND EXISTS (SELECT 1 FROM "
+            "json_each(COALESCE(json_extract(data, '$.additionalEmails'), '[]')) "
+            "WHERE lower(value) = ?) ORDER BY date_added, id LIMIT 1",
+            (location_id, email.lower()),
         )
         return dict(json.loads(rows[0][0])) if rows else None
 
@@ -510,3 +622,7 @@ class Store:
                 "UPDATE locations SET allow_duplicates = 0, priority = ? WHERE id = ?",
                 (json.dumps(["email", "phone"]), self.default_location_id),
             )
+            c.execute("DELETE FROM users")
+            c.execute("DELETE FROM businesses")
+            c.execute("DELETE FROM companies WHERE id != ?", (self.default_company_id,))
+            c.execute("DELETE FROM location_info WHERE id != ?", (self.default_location_id,))

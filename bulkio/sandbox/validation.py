@@ -100,7 +100,12 @@ CONTACT_FIELDS: dict[str, str] = {
 }  # fmt: skip
 CREATE_FIELDS = {**CONTACT_FIELDS, "locationId": STR}
 UPSERT_FIELDS = {**CREATE_FIELDS, "createNewIfDuplicateAllowed": BOOL}
-UPDATE_FIELDS = {k: v for k, v in CONTACT_FIELDS.items() if k not in ("gender", "companyName")}
+# PUT refuses gender (#313) but accepts companyName, ssn, keyword and type although
+# UpdateContactDto does not list them (#314)
+UPDATE_FIELDS = {
+    **{k: v for k, v in CONTACT_FIELDS.items() if k != "gender"},
+    "ssn": STR, "keyword": STR, "type": STR,
+}  # fmt: skip
 
 NOTE_FIELDS = {"userId": STR, "body": STR, "title": STR, "color": STR, "pinned": BOOL}
 TASK_FIELDS = {"title": STR, "body": STR, "dueDate": STR, "completed": BOOL, "assignedTo": STR}

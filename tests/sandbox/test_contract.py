@@ -24,7 +24,11 @@ import pytest
 if TYPE_CHECKING:
     from tests.conftest import SandboxHandle
 
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "spec"
+# ../shared/spec beside the checkout (found from a git worktree too)
+SPEC = next(
+    (p / "shared" / "spec" for p in Path(__file__).resolve().parents if (p / "shared" / "spec").is_dir()),
+    Path("shared-spec-not-found"),
+)
 COMMON = SPEC.parent / "common" / "common-schemas.json"
 if not (SPEC / "contacts-v3.openapi.json").exists() or not COMMON.exists():
     pytest.skip("shared/spec not available", allow_module_level=True)
