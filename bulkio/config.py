@@ -20,6 +20,10 @@ the ``BULKIO_*`` variables, command-line flags still win::
     token_env = "CANCUN_TOKEN"   # the token is read from this variable (or token = "...")
     base_url = "https://services.leadconnectorhq.com"   # optional
 
+An *agency* profile has ``company_id`` and ``app_id`` instead of ``location_id``: its token
+is an agency token, exchanged for a location's own token in memory when a command names
+the location (``--location-id``).
+
 The token never appears in ``repr``/``str`` of :class:`Settings` or :class:`Profile`.
 """
 
@@ -51,7 +55,7 @@ __all__ = [
 _KNOWN_KEYS = frozenset({"token", "location_id", "base_url", "api_version", "max_in_flight",
                          "profiles"})
 _PROFILE_KEYS = frozenset({"token", "token_env", "location_id", "base_url", "api_version",
-                           "max_in_flight"})
+                           "max_in_flight", "company_id", "app_id"})
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,9 @@ class Settings:
     config_path: Path | None = None
     #: the profile the settings came from, if any
     profile: str | None = None
+    #: an agency profile's company: ``token`` is then the agency token, to be exchanged
+    #: for ``location_id``'s own token (:func:`bulkio.api.agency.location_token`)
+    company_id: str | None = None
 
     def __str__(self) -> str:
         return repr(self)
@@ -145,9 +152,17 @@ def load_settings(
     path = find_config_file(config_path, environ=env)
     file = _read_toml(path) if path is not None else {}
     name = profile or env.get("BULKIO_PROFILE") or None
+    company: str | None = None
     if name is not None:
         chosen = _select_profile(name, path, file, env)
         env, file = _profile_overlay(chosen, env, file)
+        company = chosen.company_id
+        if company is not None and not location_id:
+            raise ConfigError(
+                f"profile {name} is an agency profile: which of its locations?",
+                hint="pass --location-id ID; `bulkio profiles locations "
+                f"{name}` lists them",
+            )
 
     def pick(flag: str | None, env_name: str, key: str) -> str | None:
         for value in (flag, env.get(env_name), file.get(key)):
@@ -197,6 +212,7 @@ def load_settings(
         max_in_flight=inflight,
         config_path=path,
         profile=name,
+        company_id=company,
     )
 
 
@@ -210,6 +226,10 @@ class Profile:
     name: str
     location_id: str
     token: str | None = field(default=None, repr=False)
+    #: an agency profile: the company whose sub-accounts the (agency) token opens
+    company_id: str | None = None
+    #: the app whose installed locations an agency profile lists
+    app_id: str | None = None
     #: the environment variable the token comes from, when not inline
     token_env: str | None = None
     base_url: str | None = None
@@ -257,9 +277,15 @@ def _profiles_table(path: Path | None, file: Mapping[str, Any]) -> dict[str, dic
                 example = f"{key} = 8" if expected is int else f'{key} = "..." (in quotes)'
                 raise ConfigError(f"{where}: profile {name}: {key} has the wrong type",
                                   hint=f"write it as {example}")
-        if not str(table.get("location_id", "")).strip():
+        agency = bool(str(table.get("company_id", "")).strip())
+        if not agency and not str(table.get("location_id", "")).strip():
             raise ConfigError(f"{where}: profile {name} has no location_id",
-                              hint=f'add location_id = "..." under [profiles.{name}]')
+                              hint=f'add location_id = "..." under [profiles.{name}] '
+                              '(or company_id and app_id for an agency token)')
+        if agency and not str(table.get("app_id", "")).strip():
+            raise ConfigError(f"{where}: agency profile {name} has no app_id",
+                              hint=f'add app_id = "..." under [profiles.{name}] (the '
+                              "marketplace app whose installed locations it lists)")
         if "token" in table and "token_env" in table:
             raise ConfigError(f"{where}: profile {name} has both token and token_env",
                               hint="keep one: token_env names the variable holding the token")
@@ -272,8 +298,10 @@ def _profile_from(name: str, table: Mapping[str, Any], env: Mapping[str, str]) -
     token = env.get(token_env) if token_env else table.get("token")
     return Profile(
         name=name,
-        location_id=str(table["location_id"]).strip(),
+        location_id=str(table.get("location_id", "")).strip(),
         token=token.strip() if isinstance(token, str) and token.strip() else None,
+        company_id=table.get("company_id"),
+        app_id=table.get("app_id"),
         token_env=token_env,
         base_url=table.get("base_url"),
         api_version=table.get("api_version"),
@@ -317,7 +345,7 @@ def _profile_overlay(
     """Environment and file as :func:`load_settings` reads them, with the profile on top."""
     overlay = {
         "BULKIO_TOKEN": chosen.token,
-        "BULKIO_LOCATION_ID": chosen.location_id,
+        "BULKIO_LOCATION_ID": chosen.location_id or None,
         "BULKIO_BASE_URL": chosen.base_url,
         "BULKIO_API_VERSION": chosen.api_version,
     }

@@ -289,9 +289,18 @@ def open_target(opts: ApiOptions) -> Iterator[Target]:
         profile=opts.profile,
     )
     _redactor.secrets.add(settings.token)
+    token = settings.token
+    if settings.company_id is not None:  # an agency profile: this location's own token
+        from bulkio.api.agency import location_token
+
+        token = asyncio.run(location_token(
+            agency_token=settings.token, company_id=settings.company_id,
+            location_id=settings.location_id, base_url=settings.base_url,
+        ))
+        _redactor.secrets.add(token)
     yield Target(
         base_url=settings.base_url,
-        token=settings.token,
+        token=token,
         location_id=settings.location_id,
         api_version=settings.api_version,
         max_in_flight=settings.max_in_flight,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from bulkio.api.agency import installed_locations
 from bulkio.api.client import Client
 from bulkio.api.wire import DEFAULT_BASE_URL, api_message
 from bulkio.cli import main
@@ -58,7 +59,8 @@ def profiles(ctx: click.Context, config: Path | None) -> None:
     rows = [["PROFILE", "LOCATION", "TOKEN", "FROM", "BASE URL"]]
     for p in found:
         source = p.token_source + ("" if p.token else " (not set)")
-        rows.append([p.name, p.location_id, mask_token(p.token), source,
+        where = f"agency {p.company_id}" if p.company_id else p.location_id
+        rows.append([p.name, where, mask_token(p.token), source,
                      p.base_url or DEFAULT_BASE_URL])
     click.echo(_table(rows))
     click.echo(f"({len(found)} profile{'s' if len(found) != 1 else ''} in {path})", err=True)
@@ -79,6 +81,8 @@ async def _check_one(p: Profile) -> _Check:
     # the token is valid (else 401), that it opens this location (else 403 "does not have
     # access to this location") and the contacts.readonly scope; that scope's read is what
     # export, undo and the bulk commands' lookups use.
+    if p.company_id is not None:
+        return await _check_agency(p, p.token)
     client = Client(base_url=p.base_url or DEFAULT_BASE_URL, token=p.token,
                     location_id=p.location_id, api_version=p.api_version or "v3",
                     max_retries=2, timeout=20.0)
@@ -94,6 +98,23 @@ async def _check_one(p: Profile) -> _Check:
     total = data.get("total")
     count = f"{total:,} contacts" if isinstance(total, int) else "contacts readable"
     return _Check(p.name, True, f"token valid, location reachable, contacts.readonly ({count})")
+
+
+async def _check_agency(p: Profile, token: str) -> _Check:
+    # an agency token: listing the app's installed locations proves the token, the
+    # company and the oauth.readonly scope (exchanging tokens needs oauth.write)
+    try:
+        found = await installed_locations(agency_token=token, company_id=p.company_id or "",
+                                          app_id=p.app_id or "",
+                                          base_url=p.base_url or DEFAULT_BASE_URL)
+    except AuthError as exc:
+        return _Check(p.name, False, f"HTTP {exc.status}: {api_message(exc.body) or exc}")
+    except TransportError as exc:
+        return _Check(p.name, False, f"unreachable: {exc}")
+    except ApiError as exc:
+        return _Check(p.name, False, f"HTTP {exc.status}: {api_message(exc.body) or exc}")
+    return _Check(p.name, True, f"agency token valid, oauth.readonly ({len(found)} "
+                  "locations with the app installed)")
 
 
 async def _check_all(chosen: list[Profile]) -> list[_Check]:
@@ -118,7 +139,9 @@ def check(config: Path | None, names: tuple[str, ...], own_config: Path | None,
     answer proves: the token is valid (else 401), it opens that location (else 403), and it
     has the contacts.readonly scope (export, undo, lookups). Writing scopes
     (contacts.write: import and the bulk commands) cannot be proven without writing, so
-    they are not tested here; a missing one stops the first write with a 401/403.
+    they are not tested here; a missing one stops the first write with a 401/403. For an
+    agency profile the request is GET /oauth/installed-locations (the agency token, its
+    company and the oauth.readonly scope).
 
     \b
     Exit codes: 0 every profile passed; 1 one failed, or the config file is invalid;
@@ -147,3 +170,38 @@ def check(config: Path | None, names: tuple[str, ...], own_config: Path | None,
         raise AbortError(f"{len(failed)} of {len(results)} profile(s) failed: "
                          f"{', '.join(failed)} (hint: fix the token or location_id, then "
                          "run bulkio profiles check again)")
+
+
+@profiles.command()
+@click.argument("name")
+@click.option("--config", "own_config", type=click.Path(dir_okay=False, path_type=Path),
+              help=_CONFIG_HELP)
+@click.pass_obj
+def locations(config: Path | None, name: str, own_config: Path | None) -> None:
+    """List the sub-accounts where an agency profile's app is installed.
+
+    \b
+    Example:
+      bulkio profiles locations agency --config bulkio.toml
+
+    Prints one line per location: its id and name (tab-separated, so a slice of them can
+    feed a scheduler). Any API command then takes --profile NAME --location-id ID: the
+    agency token is exchanged for that location's token in memory (never stored).
+
+    \b
+    Exit codes: 0 listed; 1 not an agency profile, or the API refused (401/403).
+    """
+    with abort_on_errors():
+        _path, found = load_profiles(own_config or config)
+        chosen = next((p for p in found if p.name == name), None)
+        if chosen is None or chosen.company_id is None or not chosen.token:
+            why = ("no such profile" if chosen is None else
+                   "not an agency profile (no company_id)" if chosen.company_id is None else
+                   f"no token (set {chosen.token_env})")
+            raise AbortError(f"profile {name}: {why} (hint: `bulkio profiles` lists them)")
+        listed = asyncio.run(installed_locations(
+            agency_token=chosen.token, company_id=chosen.company_id,
+            app_id=chosen.app_id or "", base_url=chosen.base_url or DEFAULT_BASE_URL))
+    for loc in listed:
+        click.echo(f"{loc.id}\t{loc.name}")
+    click.echo(f"({len(listed)} location{'s' if len(listed) != 1 else ''})", err=True)
