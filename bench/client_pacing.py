@@ -14,9 +14,9 @@ Prints one table, the four scenarios of issue 13 side by side, each with its tar
   budget evenly all along; target: bulkio uses >= 0.95 of the rest.
 
 Every scenario also has a target of <= 1 % 429s. Rates are measured from the moments the
-requests left the client (first to last), over the allowed rate. Everything runs on this
-machine: a machine busy with other work lowers the throughput figures (the CPU column says
-how much CPU the client process had: near the wall time means it was CPU-bound).
+requests left the client (first to last), over the allowed rate. The sandbox runs in its
+own process (``bulkio sandbox serve``); a machine busy with other work still lowers the
+throughput figures (the CPU column is the client process's).
 
     .venv/bin/python bench/client_pacing.py                  # all four (~3 min)
     .venv/bin/python bench/client_pacing.py --only jitter,shared
@@ -34,13 +34,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from agency_fanout import served_sandbox  # type: ignore[import-not-found]
 
 from bulkio.api.client import Client
-from bulkio.sandbox import Sandbox
+from bulkio.sandbox import SandboxAdmin
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "contactos_mx.csv"
@@ -63,6 +66,13 @@ class StampingTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+@dataclass(frozen=True)
+class _Served:
+    url: str
+    token: str
+    location_id: str
 
 
 @dataclass
@@ -139,9 +149,18 @@ def loaded(runs: int) -> Row:
                f"median {median:.2f} s, max {worst:.2f} s, foreign {foreign}")
 
 
+@contextmanager
+def own_process_sandbox(*, limit: int, latency_ms: int) -> Iterator[_Served]:
+    """The sandbox in a child process (its CPU is not the client's), default location."""
+    with served_sandbox(rate_limit=limit, latency_ms=latency_ms) as url:
+        admin = SandboxAdmin(url)
+        info = admin.info()
+        admin.close()
+        yield _Served(url, str(info["token"]), str(info["locationId"]))
+
+
 def paced(scenario: str, *, limit: int, latency_ms: int, jitter_ms: int, n: int) -> Row:
-    with Sandbox(None, rate_limit=limit, rate_interval_ms=10_000, daily_limit=1_000_000,
-                 latency_ms=latency_ms) as sb:
+    with own_process_sandbox(limit=limit, latency_ms=latency_ms) as sb:
         stamps: list[float] = []
         client = Client(base_url=sb.url, token=sb.token, location_id=sb.location_id,
                         transport=StampingTransport(stamps, jitter_s=jitter_ms / 1000))
@@ -161,8 +180,7 @@ def paced(scenario: str, *, limit: int, latency_ms: int, jitter_ms: int, n: int)
 
 
 def shared(*, limit: int, share: float, n: int) -> Row:
-    with Sandbox(None, rate_limit=limit, rate_interval_ms=10_000, daily_limit=1_000_000,
-                 latency_ms=50) as sb:
+    with own_process_sandbox(limit=limit, latency_ms=50) as sb:
         ours: list[float] = []
         theirs: list[float] = []
         client = Client(base_url=sb.url, token=sb.token, location_id=sb.location_id,

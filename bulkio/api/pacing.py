@@ -9,12 +9,14 @@ buckets do not guarantee that: ``aiolimiter.AsyncLimiter(100, 10)`` was measured
 :class:`Pacer` is a *sliding-window log*: it keeps the dispatch times of the last sends and
 lets a new one go only when fewer than ``max`` of them lie within the last window.
 
-Safety margin against latency jitter: a send is counted when it is *dispatched*, and the
-window we enforce is ``interval + margin``. The server stamps a request when it *arrives*;
-if an early request is slowed by 60 ms and a later one is not, their arrival times are
-60 ms closer than their dispatch times, and the margin absorbs that. The margin is at least
-``margin_ms`` (100 ms, 1 % of a 10 s window) and follows the measured spread of round
-trips (a jittery link or a loaded machine needs more), up to 5 % of the window.
+Latency jitter: a send is counted when it is *dispatched*; the server counts it somewhere
+between then and its answer. If an early request is slowed by 60 ms and a later one is
+not, the server sees them 60 ms closer than we sent them. So each send stays in our window
+for ``interval + margin`` (``margin_ms``, 100 ms, 1 % of a 10 s window) *plus the part of
+its own round trip beyond the fastest recent one*: a request that was delayed (a jittery
+link, a queue at the server, a loaded machine) may have been counted that much later, and
+it leaves the server's window that much later. Only delayed sends pay; when 429s show that
+even this was not enough, the margin widens (up to 3 % of the window).
 
 Server numbers win over our defaults: every response feeds :meth:`Pacer.observe`, which
 adopts the server's max/interval and looks for *another client* sharing the budget. It
@@ -124,8 +126,8 @@ class Ticket:
     entry: _Send = field(repr=False, compare=False, default_factory=lambda: _Send(0.0))
 
 
-#: the margin never exceeds this share of the window (5 %: the rate stays >= 0.95)
-MARGIN_CAP = 0.05
+#: 429s our own sends explain never widen the margin beyond this share of the window
+MARGIN_CAP = 0.03
 #: share of the window left unused while another client shares the budget
 SHARED_HEADROOM = 0.02
 #: round trips kept to estimate latency and its spread
@@ -192,13 +194,8 @@ class Pacer:
 
     @property
     def effective_margin_ms(self) -> float:
-        """The margin in use: ``margin_ms`` at least, more for a jittery link (up to 5 %)."""
-        cap = self.interval_ms * MARGIN_CAP
-        spread = 0.0
-        if len(self._rtts) >= 8:
-            ordered = sorted(self._rtts)
-            spread = (ordered[int(len(ordered) * 0.95) - 1] - ordered[0]) * 1000.0
-        return max(float(self.margin_ms), min(cap, max(self._margin_floor_ms, spread)))
+        """The margin for every send: ``margin_ms``, widened by 429s our sends explain."""
+        return max(float(self.margin_ms), self._margin_floor_ms)
 
     @property
     def window_s(self) -> float:
@@ -224,11 +221,26 @@ class Pacer:
         ours = self.max_requests - len(self._foreign) - self._headroom()
         return max(1, ours) / self.window_s
 
+    def _until(self, send: _Send, now: float) -> float:
+        """When ``send`` leaves our window: its dispatch plus the window, plus the part of
+        its round trip beyond the fastest recent one (the server counted it somewhere
+        between dispatch and answer: a slow or delayed send may have been counted late,
+        so it also leaves the server's window late). Unanswered: no extra yet."""
+        if send.done is None:
+            return send.at + self.window_s
+        floor = min(self._rtts) if self._rtts else 0.0
+        return send.at + self.window_s + max(0.0, send.done - send.at - floor)
+
     def _expire(self, now: float) -> None:
-        horizon = now - self.window_s
         own = self._own
-        while own and own[0].at <= horizon:
+        while own and self._until(own[0], now) <= now:
             own.popleft()
+        if len(own) > 1 and own[0].at <= now - self.window_s:
+            # a slow send lingers at the front: drop the expired ones behind it too
+            kept = [e for e in own if self._until(e, now) > now]
+            if len(kept) != len(own):
+                self._own = deque(kept)
+        horizon = now - self.window_s
         foreign = self._foreign
         while foreign and foreign[0] <= horizon:
             foreign.popleft()
@@ -243,10 +255,9 @@ class Pacer:
         if excess <= 0:
             return 0.0
         # the window frees one slot each time one of its oldest sends expires
-        if self._foreign:
-            merged = sorted([*(s.at for s in self._own), *self._foreign])
-            return merged[excess - 1] + self.window_s - now
-        return self._own[excess - 1].at + self.window_s - now
+        frees = sorted([*(self._until(e, now) for e in self._own),
+                        *(t + self.window_s for t in self._foreign)])
+        return frees[excess - 1] - now
 
     # -- the day ------------------------------------------------------------------------
 
