@@ -117,3 +117,30 @@ def test_bulkio_profile_beats_bulkio_location_id_but_not_the_flag(
                                       "--location-id", "someOtherLocation"], env=env)
     assert typed.exit_code == 1
     assert "403" in typed.stderr
+
+
+def test_the_agency_example_lists_locations_and_exports_one_with_an_exchanged_token(
+    tmp_path: Path, sandbox: Any, monkeypatch: Any
+) -> None:
+    company, agency_token = sandbox.admin.create_company("Agencia Sol")
+    loc, loc_token = sandbox.admin.create_location(company_id=company, name="Cancún")
+    sandbox.admin.seed(loc, contacts=[{"email": "sol@ejemplo.mx"}])
+    toml = _blocks("toml")[1].replace("5DP4iH6HLkQsiKESj6rh", company)
+    config = tmp_path / "bulkio.toml"
+    config.write_text(toml + f'base_url = "{sandbox.url}"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    env = {"AGENCY_TOKEN": agency_token}
+    commands = [shlex.split(line.split("#")[0]) for line in _blocks("bash")[2].splitlines()
+                if line.startswith("bulkio ")]
+    listed = CliRunner().invoke(main, commands[0][1:], env=env)
+    assert listed.exit_code == 0, listed.output
+    assert f"{loc}\tCancún" in listed.stdout.splitlines()
+    export = [a.replace("ve9EPM428h8vShlRW1KT", loc) for a in commands[1][1:]]
+    result = CliRunner().invoke(main, [*export, "--config", str(config)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "sol@ejemplo.mx" in (tmp_path / "cancun.csv").read_text(encoding="utf-8")
+    assert loc_token not in result.output and agency_token not in result.output
+    checked = CliRunner().invoke(main, ["profiles", "check", "--config", str(config)], env=env)
+    assert checked.exit_code == 0, checked.output
+    assert re.search(r"agency\s+ok\s+agency token valid, oauth.readonly \(1 locations",
+                     checked.stdout)
