@@ -34,7 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -192,7 +192,7 @@ def shared(*, limit: int, share: float, n: int) -> Row:
             nonlocal other_429
             gap = 1 / (limit / 10 * share)
             async with httpx.AsyncClient(
-                base_url=sb.url, transport=StampingTransport(theirs),
+                base_url=sb.url, transport=StampingTransport(theirs), timeout=120.0,
                 headers={"Authorization": f"Bearer {sb.token}", "Version": "v3"},
             ) as http:
                 tasks: list[asyncio.Task[httpx.Response]] = []
@@ -204,8 +204,8 @@ def shared(*, limit: int, share: float, n: int) -> Row:
                     k += 1
                     next_at += gap
                     await asyncio.sleep(max(0.0, next_at - time.monotonic()))
-                for r in await asyncio.gather(*tasks):
-                    other_429 += r.status_code == 429
+                for r in await asyncio.gather(*tasks, return_exceptions=True):
+                    other_429 += isinstance(r, httpx.Response) and r.status_code == 429
 
         async def main() -> None:
             stop = asyncio.Event()
@@ -236,25 +236,27 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=12, help="imports in the loaded scenario")
     args = parser.parse_args()
     wanted = set(args.only.split(","))
-    rows: list[Row] = []
-    if "loaded" in wanted:
-        rows.append(loaded(args.runs))
-    if "jitter" in wanted:
-        rows.append(paced("jitter: 10x, 150 ms", limit=1000, latency_ms=50, jitter_ms=150,
-                          n=3000))
-    if "slow" in wanted:
-        rows.append(paced("slow API: 1.5 s", limit=100, latency_ms=1500, jitter_ms=0, n=300))
-    if "shared" in wanted:
-        rows.append(shared(limit=1000, share=0.3, n=2100))
     print(f"client pacing, default settings (load average {os.getloadavg()[0]:.1f} "
           f"on {os.cpu_count()} cores)")
     print(f"{'scenario':<21}{'target':<19}{'measured':>9}{'ok':>4}{'requests':>9}"
-          f"{'429s':>6}{'429 %':>7}{'<=1%':>5}{'wall s':>8}{'cpu s':>7}  notes")
-    for r in rows:
+          f"{'429s':>6}{'429 %':>7}{'<=1%':>5}{'wall s':>8}{'cpu s':>7}  notes", flush=True)
+    runs: list[tuple[str, Callable[[], Row]]] = [
+        ("loaded", lambda: loaded(args.runs)),
+        ("jitter", lambda: paced("jitter: 10x, 150 ms", limit=1000, latency_ms=50,
+                                 jitter_ms=150, n=3000)),
+        ("slow", lambda: paced("slow API: 1.5 s", limit=100, latency_ms=1500, jitter_ms=0,
+                               n=300)),
+        ("shared", lambda: shared(limit=1000, share=0.3, n=2100)),
+    ]
+    for name, scenario in runs:
+        if name not in wanted:
+            continue
+        r = scenario()  # each row as soon as it is measured
         share = r.rate_limited / r.requests if r.requests else 0.0
         print(f"{r.scenario:<21}{r.target:<19}{r.measured:>9}{'yes' if r.ok else 'NO':>4}"
               f"{r.requests:>9}{r.rate_limited:>6}{share:>7.1%}"
-              f"{'yes' if share <= 0.01 else 'NO':>5}{r.seconds:>8.1f}{r.cpu_s:>7.1f}  {r.note}")
+              f"{'yes' if share <= 0.01 else 'NO':>5}{r.seconds:>8.1f}{r.cpu_s:>7.1f}  "
+              f"{r.note}", flush=True)
 
 
 if __name__ == "__main__":
