@@ -37,10 +37,25 @@ class SandboxHandle:
 
 
 @pytest.fixture
-def sandbox(sandbox_server: Sandbox) -> Iterator[SandboxHandle]:
-    """A FRESH location on the session sandbox; faults and limits are reset afterwards."""
+def search_lag_ms() -> int:
+    """Search lag of the ``sandbox`` fixture, in ms: 0 (searches see writes at once).
+
+    Reliability tests run under the real API's lag by parametrizing it by name, e.g.
+    ``@pytest.mark.parametrize("search_lag_ms", [0, 1500])``: POST /contacts/search,
+    GET /contacts/search/duplicate and the business listing then see each write only
+    that long after it.
+    """
+    return 0
+
+
+@pytest.fixture
+def sandbox(sandbox_server: Sandbox, search_lag_ms: int) -> Iterator[SandboxHandle]:
+    """A FRESH location on the session sandbox; faults, limits and the search lag
+    (see ``search_lag_ms``) are reset afterwards."""
     admin = sandbox_server.admin
     location_id, token = admin.create_location()
+    if search_lag_ms:
+        admin.set_limits(search_lag_ms=search_lag_ms)
     yield SandboxHandle(sandbox_server.url, token, location_id, admin, sandbox_server)
     admin.clear_faults()
-    admin.set_limits(off=True, rate_interval_ms=10_000, max_bulk_tag_ids=500)
+    admin.set_limits(off=True, rate_interval_ms=10_000, max_bulk_tag_ids=500, search_lag_ms=0)

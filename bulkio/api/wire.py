@@ -25,7 +25,8 @@ __all__ = [
 
 _BODY_SNIPPET = 300
 
-#: Version header values the client speaks; v2 differs only in the dndSettings key case.
+#: Version header values the client speaks; v2 differs in the dndSettings key case and
+#: the custom field value key (``field_value``) of request bodies.
 API_VERSIONS = ("v3", "2021-07-28")
 
 #: where the real API lives
@@ -56,9 +57,24 @@ def _rename_dnd(obj: Any, names: dict[str, str]) -> Any:
     return out
 
 
+def _v2_custom_fields(body: Any) -> Any:
+    """v2's custom field value key is ``field_value``; ``fieldValue`` exists in v3 only."""
+    if not isinstance(body, dict) or not isinstance(body.get("customFields"), list):
+        return body
+    items = [
+        {("field_value" if k == "fieldValue" else k): v for k, v in item.items()}
+        if isinstance(item, dict) else item
+        for item in body["customFields"]
+    ]  # fmt: skip
+    return {**body, "customFields": items}
+
+
 def adapt_request_body(body: Any, api_version: str) -> Any:
-    """Callers build v3 bodies; for ``2021-07-28`` rename dndSettings keys (call -> Call)."""
-    return _rename_dnd(body, _DND_V2) if api_version == "2021-07-28" else body
+    """Callers build v3 bodies; for ``2021-07-28`` rename dndSettings keys (call -> Call)
+    and custom field ``fieldValue`` to ``field_value``."""
+    if api_version != "2021-07-28":
+        return body
+    return _v2_custom_fields(_rename_dnd(body, _DND_V2))
 
 
 def adapt_response(data: Any, api_version: str) -> Any:

@@ -97,9 +97,12 @@ _PORT_HINT = "pick another with --port or use --port 0"
               help="Latency added to every API request (0 = none).")
 @click.option("--faults", "faults", default=None, metavar="JSON", callback=_fault_plan,
               help=f"Fault plan, e.g. '{_FAULTS_EXAMPLE}'.")
+@click.option("--search-lag-ms", type=click.IntRange(0, 600_000), default=0, show_default=True,
+              help="Search and duplicate lookups see each write this long after it, as the "
+                   "real API's index (0 = at once).")
 def serve(
     *, port: int, db: Path, rate_limit: int, rate_interval_ms: int, daily_limit: int,
-    latency_ms: int, faults: dict[str, Any] | None,
+    latency_ms: int, faults: dict[str, Any] | None, search_lag_ms: int,
 ) -> None:  # fmt: skip
     """Serve the emulator on 127.0.0.1 until Ctrl-C (or SIGTERM).
 
@@ -119,6 +122,7 @@ def serve(
         sb = Sandbox(
             db, port=port, rate_limit=rate_limit, rate_interval_ms=rate_interval_ms,
             daily_limit=daily_limit, latency_ms=latency_ms, faults=faults,
+            search_lag_ms=search_lag_ms,
         )  # fmt: skip
     except StoreError as exc:
         raise _abort_for(exc) from exc
@@ -506,7 +510,7 @@ def locations_list(*, db: Path, as_json: bool) -> None:
 
 @sandbox.group()
 def users() -> None:
-    """Add or list the users of the sandbox's agency (what "Asignado a" columns name).
+    """Add or list the users of the sandbox's agency ("Asignado a" names them).
 
     \b
     Example:
@@ -528,7 +532,7 @@ def users_add(*, name: str, email: str, role: str, location_ids: tuple[str, ...]
     Example:
       bulkio sandbox users add "Juan Pérez" --email juan@agencia.mx --role admin
     """
-    from bulkio.sandbox.directory import new_user
+    from bulkio.sandbox.resources.users import new_user
 
     first, _, last = " ".join(name.split()).partition(" ")
     address = email.strip()
@@ -600,13 +604,13 @@ def businesses() -> None:
 @click.option("--country", default=None, help="ISO 3166-1 alpha-2 code, e.g. MX.")
 @_DB_OPTION
 def businesses_add(*, name: str, location_id: str | None, db: Path, **fields: str | None) -> None:
-    """Create a business in a sandbox location; prints its id (the bulk businessId).
+    """Create a business in a sandbox location; prints its id (a businessId).
 
     \b
     Example:
       bulkio sandbox businesses add "Tacos Don Pepe SA de CV" --city Monterrey --country MX
     """
-    from bulkio.sandbox.directory import new_business
+    from bulkio.sandbox.resources.businesses import new_business
 
     if not name.strip():
         raise click.BadParameter("a business needs a name", param_hint="NAME")

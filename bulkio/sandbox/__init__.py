@@ -1,4 +1,5 @@
-"""Beside the walk, sandbox: a local emulator of the HighLevel Contacts API v3.
+"""Beside the walk, sandbox: a local emulator of the HighLevel API (Contacts v3 and its
+2021-07-28 dialect, Businesses, Users, OAuth).
 
 Starlette on real uvicorn over loopback with SQLite storage: the test double of every
 HTTP test and the user's rehearsal target (``bulkio import f.csv --sandbox``, or
@@ -10,8 +11,10 @@ not like bulkio).
 
 Public names: ``Sandbox`` (:mod:`~bulkio.sandbox.server`), ``SandboxAdmin`` and
 ``SandboxAdminError`` (:mod:`~bulkio.sandbox.admin`); the parts are ``app``, ``gateway``,
-``routes``, ``admin_routes``, ``contacts``, ``search``, ``storage``, ``validation``,
-``ratelimit``, ``faults``, ``fields`` and ``state``.
+``endpoint`` (how every route is wrapped), ``dialect`` (Version 2021-07-28), ``routes`` and
+the ``resources`` package (one module of handlers per resource), ``admin_routes``,
+``contacts``, ``search``, ``storage``, ``validation``, ``ratelimit``, ``faults``, ``fields``
+and ``state``.
 """
 
 from __future__ import annotations

@@ -115,9 +115,13 @@ class SandboxAdmin:
         rate_interval_ms: int | None = None,
         daily_limit: int | None = None,
         max_bulk_tag_ids: int | None = None,
+        search_lag_ms: int | None = None,
         off: bool = False,
     ) -> dict[str, Any]:
-        """Change limits (only the given ones); ``off=True`` switches both limits off."""
+        """Change limits (only the given ones); ``off=True`` switches both limits off.
+
+        ``search_lag_ms``: search and duplicate lookups see each write that long after it.
+        """
         body: dict[str, Any] = {}
         if off:
             body.update(rate_limit=0, daily_limit=0)
@@ -129,6 +133,8 @@ class SandboxAdmin:
             body["daily_limit"] = daily_limit
         if max_bulk_tag_ids is not None:
             body["max_bulk_tag_ids"] = max_bulk_tag_ids
+        if search_lag_ms is not None:
+            body["search_lag_ms"] = search_lag_ms
         return dict(self._call("PUT", "/limits", body))
 
     def limits(self) -> dict[str, Any]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -16,18 +17,22 @@ from bulkio.sandbox.routes import build_api
 from bulkio.sandbox.state import SandboxState
 from bulkio.sandbox.storage import Store
 
+log = logging.getLogger("bulkio.sandbox")
+
 
 async def _not_found(request: Request, exc: Exception) -> Response:
-    # NestJS-style 404/405 bodies, as the API answers unknown routes
-    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    # NestJS answers an unknown route AND an unknown method of a known route with 404
     return JSONResponse(
-        {
-            "statusCode": status,
-            "message": f"Cannot {request.method} {request.url.path}",
-            "error": "Not Found" if status == 404 else "Method Not Allowed",
-        },
-        status_code=status,
-    )
+        {"statusCode": 404, "message": f"Cannot {request.method} {request.url.path}",
+         "error": "Not Found"},
+        status_code=404,
+    )  # fmt: skip
+
+
+async def _crash(request: Request, exc: Exception) -> Response:
+    # last resort: a bug still answers JSON (and is logged), never plain text
+    log.exception("sandbox: unexpected error on %s %s", request.method, request.url.path)
+    return JSONResponse({"statusCode": 500, "message": "Internal server error"}, status_code=500)
 
 
 def build_app(
@@ -47,6 +52,7 @@ def build_app(
     api: Starlette = build_api(store, state.config)
     api.add_exception_handler(404, _not_found)
     api.add_exception_handler(405, _not_found)
+    api.add_exception_handler(Exception, _crash)
     gateway = Gateway(
         api,
         build_admin(state),

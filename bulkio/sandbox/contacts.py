@@ -67,6 +67,8 @@ def _resolve_custom(store: Store, location_id: str, items: list[dict[str, Any]])
         if extra:
             raise unprocessable([f"property customFields.{sorted(extra)[0]} should not exist"])
         ref = item.get("id") or item.get("key")
+        if not isinstance(ref, str):
+            raise unprocessable(["customFields.id must be a string"])
         field = by_id.get(ref) if item.get("id") else by_key.get(ref)
         if field is None:
             raise unprocessable([f"customFields: no custom field with id or key {ref!r}"])
@@ -141,18 +143,24 @@ def new_contact(
 
 
 def find_duplicate(
-    store: Store, location_id: str, values: dict[str, Any], *, additional: bool = False
+    store: Store,
+    location_id: str,
+    values: dict[str, Any],
+    *,
+    additional: bool = False,
+    lagged: bool = False,
 ) -> tuple[dict[str, Any], str] | None:
     """The first existing contact matching email/phone in the location's priority order.
 
     With ``additional`` (upsert), an email equal to a contact's additional email matches
-    too, reported as ``additionalEmail`` (#337).
+    too, reported as ``additionalEmail`` (#337). ``lagged``: as GET /contacts/search/duplicate
+    sees the location, a search lag behind its writes.
     """
     _, priority = store.settings(location_id)
     for field in priority:
         value = values.get(field)
         if value:
-            found = store.find_by(location_id, field, value)
+            found = store.find_by(location_id, field, value, lagged=lagged)
             if found is not None:
                 return found, field
             if additional and field == "email":

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from bulkio.sandbox import dialect
 from bulkio.sandbox.storage import Store
 from bulkio.sandbox.validation import ApiFailure, bad_request, unprocessable
 
@@ -34,8 +35,6 @@ class ApiConfig:
     """Tunables of the emulated API (changed at runtime through the admin endpoints)."""
 
     max_bulk_tag_ids: int = 500
-    #: search and duplicate lookups see a write only this long after it (0: at once)
-    search_lag_ms: int = 0
 
 
 @dataclass(frozen=True)
@@ -108,9 +107,16 @@ def parse_json(raw: bytes) -> Any:
     return data
 
 
+_PARSED = "bulkio_json_body"
+
+
 async def read_json(request: Request) -> Any:
-    """The request body as strict JSON (see :func:`parse_json`)."""
-    return parse_json(await request.body())
+    """The request body as strict JSON (see :func:`parse_json`), in the v3 dialect."""
+    state = request.scope.setdefault("state", {})
+    if _PARSED not in state:
+        body = parse_json(await request.body())
+        state[_PARSED] = dialect.request_body(body, str(state.get("version", "v3")))
+    return state[_PARSED]
 
 
 def endpoint(
@@ -140,7 +146,8 @@ def endpoint(
             status, body = await fn(request, ctx)
         except ApiFailure as failure:
             status, body = failure.status, failure.body
-        return JSONResponse(body, status_code=status)
+        return JSONResponse(dialect.response_body(body, str(state.get("version", "v3"))),
+                            status_code=status)  # fmt: skip
 
     run.__name__ = fn.__name__
     return run

@@ -126,6 +126,7 @@ class Gateway:
             "path": path,
             "status": 0,
             "location_id": location,
+            "version": headers.get("version"),
         }
         self.requests.append(entry)
 

@@ -7,6 +7,7 @@ query}``; ``page`` pagination stops at 10,000 results, ``searchAfter`` goes beyo
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,22 +49,48 @@ def _text_expr(field: str) -> str:
     return f"json_extract(data, '$.{source}')"
 
 
+_INT_LIMIT = 2**63 - 1
+_MS_LIMIT = 8_640_000_000_000_000  # the largest JavaScript Date, in epoch ms
+MAX_VALUES = 1000
+
+
+def scalar_value(value: Any) -> Any:
+    """A filter value as class-validator lets it through: a string, a boolean or a finite
+    number within 64 bits; anything else is 422 (never a crash further down)."""
+    if isinstance(value, (str, bool)):
+        return value
+    if isinstance(value, int) and -_INT_LIMIT <= value <= _INT_LIMIT:
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    raise unprocessable(["value must be a string, a number or a boolean"])
+
+
+def _values(value: Any) -> list[Any]:
+    items = value if isinstance(value, list) else [value]
+    if len(items) > MAX_VALUES:
+        raise unprocessable([f"value must contain no more than {MAX_VALUES} elements"])
+    return [scalar_value(v) for v in items]
+
+
 def _to_ms(value: Any) -> int:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not (math.isfinite(value) and -_MS_LIMIT <= value <= _MS_LIMIT):
+            raise unprocessable([f"invalid date value {str(value)[:40]!r}"])
         return int(value)
     if isinstance(value, str):
         text = value.strip()
-        if text.isdigit():
+        if text.isascii() and text.isdigit() and len(text) <= 16:
             return int(text)
         try:
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             parsed = None
-        if parsed is not None:
+        if parsed is not None and parsed.year > 1:
             if parsed.tzinfo is None:
                 parsed = parsed.replace(tzinfo=UTC)
             return int(parsed.timestamp() * 1000)
-    raise unprocessable([f"invalid date value {value!r}"])
+    raise unprocessable([f"invalid date value {str(value)[:40]!r}"])
 
 
 class _Compiler:
@@ -82,7 +109,7 @@ class _Compiler:
         if not isinstance(node, dict):
             raise unprocessable(["each filter must be an object"])
         if "group" in node:
-            group = str(node["group"]).upper()
+            group = node["group"].upper() if isinstance(node["group"], str) else ""
             if group not in ("AND", "OR") or set(node) - {"group", "filters"}:
                 raise unprocessable(["group must be one of: AND, OR"])
             return self.group(node.get("filters", []), group)
@@ -90,7 +117,7 @@ class _Compiler:
         if extra:
             raise unprocessable([f"property {sorted(extra)[0]} should not exist"])
         field, op, value = node.get("field"), node.get("operator"), node.get("value")
-        if op not in OPERATORS:
+        if not isinstance(op, str) or op not in OPERATORS:
             raise unprocessable([f"operator must be one of: {', '.join(OPERATORS)}"])
         if not isinstance(field, str):
             raise unprocessable(["field must be a string"])
@@ -123,14 +150,14 @@ class _Compiler:
                 if key in value:
                     conds.append(f"{expr} {sym} ?")
                     if not date:
-                        self.params.append(value[key])
+                        self.params.append(scalar_value(value[key]))
                     else:  # date columns hold ms * 1000 + an in-millisecond counter
                         ms = _to_ms(value[key])
                         self.params.append(ms * 1000 + (999 if key in ("gt", "lte") else 0))
             return "(" + " AND ".join(conds or ["1"]) + ")"
         if date:
             spans = []
-            for v in value if isinstance(value, list) else [value]:
+            for v in _values(value):
                 ms = _to_ms(v)
                 spans.append(f"({expr} BETWEEN ? AND ?)")
                 self.params.extend([ms * 1000, ms * 1000 + 999])
@@ -140,10 +167,10 @@ class _Compiler:
             self.params.append(1 if value in (True, "true") else 0)
             return f"({expr} = ?)" if op in ("eq", "contains") else f"({expr} IS NOT ?)"
         if op in ("contains", "not_contains"):
-            self.params.append(str(value).lower())
+            self.params.append(str(scalar_value(value)).lower())
             cond = f"instr(lower(COALESCE({expr}, '')), ?) > 0"
             return f"({cond})" if op == "contains" else f"(NOT {cond})"
-        texts = [str(v).lower() for v in (value if isinstance(value, list) else [value])]
+        texts = [str(v).lower() for v in _values(value)]
         marks = ",".join("?" * len(texts))
         self.params.extend(texts)
         cond = f"lower(COALESCE({expr}, '')) IN ({marks})"
@@ -156,7 +183,7 @@ class _Compiler:
             return f"(json_array_length(COALESCE({expr}, '[]')) = 0)"
         if op == "range":
             raise unprocessable(["range is not supported for this field"])
-        values = [str(v) for v in (value if isinstance(value, list) else [value])]
+        values = [str(v) for v in _values(value)]
         if lower:
             values = [v.strip().lower() for v in values]
         if op in ("contains", "not_contains"):
@@ -205,9 +232,12 @@ def _sort_keys(sort: Any) -> list[tuple[str, str, bool]]:
         raise unprocessable(["sort must be an array of at most 2 items"])
     keys = []
     for item in sort:
-        if not isinstance(item, dict) or item.get("field") not in _SORTABLE:
+        if not isinstance(item, dict) or not isinstance(item.get("field"), str) or (
+            item["field"] not in _SORTABLE
+        ):
             raise unprocessable([f"sort field must be one of: {', '.join(sorted(_SORTABLE))}"])
-        direction = str(item.get("direction", "asc")).lower()
+        raw = item.get("direction", "asc")
+        direction = raw.lower() if isinstance(raw, str) else ""
         if direction not in ("asc", "desc"):
             raise unprocessable(["sort direction must be one of: asc, desc"])
         field = item["field"]
@@ -237,6 +267,8 @@ def search(store: Store, location_id: str, body: dict[str, Any]) -> dict[str, An
     compiler = _Compiler()
     where = compiler.group(body.get("filters") or [], "AND")
     query = body.get("query")
+    if query is not None and not isinstance(query, str):
+        raise unprocessable(["query must be a string"])
     if isinstance(query, str) and query.strip():
         needle = query.strip().lower()
         where += (
@@ -247,8 +279,9 @@ def search(store: Store, location_id: str, body: dict[str, Any]) -> dict[str, An
         compiler.params.extend([needle, needle, needle.replace(" ", ""), needle])
     keys = _sort_keys(body.get("sort"))
     base_params = [location_id, *compiler.params]
+    table = store.search_table()  # with a search lag, the writes that are due only
     total = store.query(
-        f"SELECT COUNT(*) FROM contacts WHERE location_id = ? AND {where}", base_params
+        f"SELECT COUNT(*) FROM {table} WHERE location_id = ? AND {where}", base_params
     )[0][0]
     # the id breaks ties in the direction of the last key, so a one-direction sort can
     # page with a row-value comparison that SQLite serves from the (date_added, id) index
@@ -258,8 +291,13 @@ def search(store: Store, location_id: str, body: dict[str, Any]) -> dict[str, An
     after = body.get("searchAfter")
     offset = 0
     if after is not None:
-        if not isinstance(after, list) or len(after) != len(keys) + 1:
+        if (
+            not isinstance(after, list) or len(after) != len(keys) + 1
+            or not isinstance(after[-1], str)
+        ):  # fmt: skip
             raise unprocessable(["searchAfter must be the searchAfter array of a returned contact"])
+        for raw in after[:-1]:
+            scalar_value(raw)
         where += " AND " + _keyset(keys, after, params)
     else:
         page = body.get("page", 1)
@@ -272,7 +310,7 @@ def search(store: Store, location_id: str, body: dict[str, Any]) -> dict[str, An
                 "use searchAfter to fetch more."
             )
     rows = store.query(
-        f"SELECT data, {select_keys} FROM contacts WHERE location_id = ? AND {where} "
+        f"SELECT data, {select_keys} FROM {table} WHERE location_id = ? AND {where} "
         f"ORDER BY {order} LIMIT ? OFFSET ?",
         [*params, limit, offset],
     )

@@ -86,7 +86,9 @@ class Sandbox:
     ``db_path`` None keeps everything in memory; a file persists contacts, and the default
     location id and token stay the same for that file. ``rate_limit``/``daily_limit`` of 0 or
     None switch the limits off. ``faults`` is a fault plan as the admin endpoint takes it
-    (e.g. ``{"p503": 0.05, "sequence": [429, "drop_after_commit"]}``).
+    (e.g. ``{"p503": 0.05, "sequence": [429, "drop_after_commit"]}``). ``search_lag_ms``
+    makes search and duplicate lookups see each write only that long after it, as the real
+    API's search index does (0, the default: at once).
     """
 
     def __init__(
@@ -101,11 +103,13 @@ class Sandbox:
         latency_ms: int = 0,
         max_bulk_tag_ids: int = 500,
         faults: Mapping[str, Any] | None = None,
+        search_lag_ms: int = 0,
     ) -> None:
         plan = FaultPlan.from_json(dict(faults or {}))
         if latency_ms:
             plan.latency_ms = latency_ms
         self.store = Store(db_path)
+        self.store.set_search_lag(search_lag_ms)
         self.state: SandboxState = build_app(
             self.store,
             limits=Limits(rate_limit or None, rate_interval_ms, daily_limit or None),

@@ -13,6 +13,7 @@ import sqlite3
 import string
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,6 +41,13 @@ CREATE INDEX IF NOT EXISTS ix_contacts_email2
     ON contacts (location_id, email_lower, date_added, id);
 CREATE INDEX IF NOT EXISTS ix_contacts_phone2 ON contacts (location_id, phone, date_added, id);
 CREATE INDEX IF NOT EXISTS ix_contacts_business ON contacts (location_id, business_id, id);
+CREATE TEMP TABLE IF NOT EXISTS contacts_index (
+    id TEXT PRIMARY KEY, location_id TEXT NOT NULL,
+    email_lower TEXT, phone TEXT, business_id TEXT,
+    date_added INTEGER NOT NULL, date_updated INTEGER NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS temp.ix_index_added ON contacts_index (location_id, date_added, id);
 CREATE TABLE IF NOT EXISTS custom_fields (
     id TEXT PRIMARY KEY, location_id TEXT NOT NULL, field_key TEXT NOT NULL,
     position INTEGER NOT NULL, data TEXT NOT NULL
@@ -172,6 +180,8 @@ class Store:
             raise _open_error(self.path, exc) from exc
         self._lock = threading.RLock()
         self._last_key = 0
+        self.search_lag_ms = 0
+        self._pending: deque[tuple[int, str, tuple[Any, ...] | None]] = deque()
         try:
             self._open()
         except sqlite3.Error as exc:
@@ -391,12 +401,56 @@ class Store:
         )
         return dict(json.loads(rows[0][0])) if rows else None
 
-    def find_by(self, location_id: str, field: str, value: str) -> dict[str, Any] | None:
-        """The oldest contact whose email (case-insensitive) or E.164 phone equals value."""
+    # ---------------------------------------------------------------- search lag
+    def set_search_lag(self, ms: int) -> None:
+        """Make search and duplicate lookups see each contact write ``ms`` after it (0: at
+        once). They read ``contacts_index``, a copy that pending writes reach when due."""
+        with self._lock:
+            if ms > 0 and self.search_lag_ms == 0:
+                self._pending.clear()
+                self._conn.execute("DELETE FROM contacts_index")
+                self._conn.execute("INSERT INTO contacts_index SELECT * FROM contacts")
+            self.search_lag_ms = ms
+
+    def search_table(self) -> str:
+        """The table searches read: ``contacts``, or with a lag the index of due writes."""
+        if self.search_lag_ms <= 0:
+            return "contacts"
+        with self._lock:
+            now = now_ms()
+            while self._pending and self._pending[0][0] <= now:
+                _, contact_id, row = self._pending.popleft()
+                if row is None:
+                    self._conn.execute("DELETE FROM contacts_index WHERE id = ?", (contact_id,))
+                else:
+                    self._conn.execute(
+                        "INSERT OR REPLACE INTO contacts_index VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        row,
+                    )
+        return "contacts_index"
+
+    def _lagged(self, contact_id: str, row: tuple[Any, ...] | None, *, now: bool) -> None:
+        if self.search_lag_ms <= 0:
+            return
+        if now:  # pre-existing data (admin seeding) is visible at once
+            self.search_table()
+            if row is not None:
+                self._conn.execute(
+                    "INSERT OR REPLACE INTO contacts_index VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row
+                )
+            return
+        self._pending.append((now_ms() + self.search_lag_ms, contact_id, row))
+
+    def find_by(
+        self, location_id: str, field: str, value: str, *, lagged: bool = False
+    ) -> dict[str, Any] | None:
+        """The oldest contact whose email (case-insensitive) or E.164 phone equals value
+        (``lagged``: as search sees it, see :meth:`set_search_lag`)."""
         column = "email_lower" if field == "email" else "phone"
         needle = value.lower() if field == "email" else value
+        table = self.search_table() if lagged else "contacts"
         rows = self.query(
-            f"SELECT data FROM contacts WHERE location_id = ? AND {column} = ? "
+            f"SELECT data FROM {table} WHERE location_id = ? AND {column} = ? "
             "ORDER BY date_added, id LIMIT 1",
             (location_id, needle),
         )
@@ -412,8 +466,15 @@ class Store:
         )
         return dict(json.loads(rows[0][0])) if rows else None
 
-    def save_contact(self, contact: dict[str, Any], conn: sqlite3.Connection | None = None) -> None:
-        """Insert or replace a contact document (inside ``tx`` when conn is given)."""
+    def save_contact(
+        self,
+        contact: dict[str, Any],
+        conn: sqlite3.Connection | None = None,
+        *,
+        visible_now: bool = False,
+    ) -> None:
+        """Insert or replace a contact document (inside ``tx`` when conn is given); with a
+        search lag, searches see it later unless ``visible_now``."""
         email = contact.get("email")
         row = (
             contact["id"],
@@ -423,7 +484,7 @@ class Store:
             contact.get("businessId"),
             contact["_added"],
             contact["_updated"],
-            json.dumps(contact, separators=(",", ":")),
+            json.dumps(contact, separators=(",", ":"), allow_nan=False),
         )
         sql = "INSERT OR REPLACE INTO contacts VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
         if conn is not None:
@@ -431,12 +492,14 @@ class Store:
         else:
             with self.tx() as c:
                 c.execute(sql, row)
+        with self._lock:
+            self._lagged(contact["id"], row, now=visible_now)
 
     def save_many(self, contacts: list[dict[str, Any]]) -> None:
         """Insert many contacts in one transaction (fast seeding)."""
         with self.tx() as c:
             for contact in contacts:
-                self.save_contact(contact, c)
+                self.save_contact(contact, c, visible_now=True)
 
     def delete_contact(self, location_id: str, contact_id: str) -> bool:
         """Delete a contact and what hangs off it; False if it did not exist."""
@@ -448,6 +511,7 @@ class Store:
                 return False
             for table in ("notes", "tasks", "appointments", "memberships"):
                 c.execute(f"DELETE FROM {table} WHERE contact_id = ?", (contact_id,))
+            self._lagged(contact_id, None, now=False)
         return True
 
     def all_contacts(self, location_id: str) -> list[dict[str, Any]]:
@@ -622,6 +686,8 @@ class Store:
                 "UPDATE locations SET allow_duplicates = 0, priority = ? WHERE id = ?",
                 (json.dumps(["email", "phone"]), self.default_location_id),
             )
+            c.execute("DELETE FROM contacts_index")
+            self._pending.clear()
             c.execute("DELETE FROM users")
             c.execute("DELETE FROM businesses")
             c.execute("DELETE FROM companies WHERE id != ?", (self.default_company_id,))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -241,13 +242,18 @@ def custom_field_value(field: dict[str, Any], value: Any) -> Any:
             number = float(str(value).replace(",", "")) if not isinstance(value, bool) else None
         except ValueError:
             number = None
-        if number is None:
+        if number is None or not math.isfinite(number) or abs(number) > 1e15:
             raise unprocessable([f"customFields value of {name} must be a number"])
         return int(number) if number.is_integer() and kind == "NUMERICAL" else number
     if kind == "DATE":
         text = str(value)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return datetime.fromtimestamp(value / 1000, tz=UTC).date().isoformat()
+            if not (math.isfinite(value) and -8.64e15 <= value <= 8.64e15):
+                raise unprocessable([f"customFields value of {name} must be a date"])
+            try:
+                return datetime.fromtimestamp(value / 1000, tz=UTC).date().isoformat()
+            except (OverflowError, OSError, ValueError) as exc:  # beyond year 9999
+                raise unprocessable([f"customFields value of {name} must be a date"]) from exc
         parsed = parse_dob(text)
         if parsed is None:
             raise unprocessable([f"customFields value of {name} must be a date"])

@@ -1,5 +1,6 @@
 """Behaviours of the real API reported on its public tracker (GoHighLevel/highlevel-api-docs
-issues), reproduced by the sandbox; each test names its issue number."""
+issues), reproduced by the sandbox; each test names its issue number. Plus the null fields
+of a created task, stripped as the API does for contacts and notes."""
 
 from __future__ import annotations
 
@@ -117,3 +118,17 @@ def test_issue_262_additional_emails_readable_but_not_writable(sandbox: SandboxH
         assert r.json()["message"] == ["property additionalEmails should not exist"]
     (stored,) = sandbox.admin.contacts(sandbox.location_id)
     assert stored["additionalEmails"] == ["r2@x.com"]
+
+
+def test_null_fields_of_a_created_task_are_stripped(sandbox: SandboxHandle) -> None:
+    http = client(sandbox)
+    r = http.post("/contacts/", json={"locationId": sandbox.location_id, "email": "t@x.com"})
+    cid = r.json()["contact"]["id"]
+    body = {"title": "Llamar", "body": None, "assignedTo": None,
+            "dueDate": "2030-01-01T10:00:00Z", "completed": False}  # fmt: skip
+    r = http.post(f"/contacts/{cid}/tasks", json=body)
+    assert r.status_code == 201, r.text
+    task = r.json()["task"]
+    assert task == {"id": task["id"], "contactId": cid, "title": "Llamar",
+                    "dueDate": "2030-01-01T10:00:00Z", "completed": False}  # fmt: skip
+    assert sandbox.admin.tasks(sandbox.location_id) == [task]
