@@ -9,7 +9,7 @@ exist). Keys in the file are the setting names::
     location_id = "ve9EPM428h8vShlRW1KT"
     base_url = "https://services.leadconnectorhq.com"
     api_version = "v3"           # or "2021-07-28"
-    max_in_flight = 8
+    max_in_flight = 64           # the most requests in flight (the client sizes it below)
 
 The token never appears in ``repr``/``str`` of :class:`Settings`, and goes only where the
 user meant it to go:
@@ -23,6 +23,21 @@ user meant it to go:
   refused with one line that never shows the token;
 * on POSIX, a config file holding a token that group or others can read gets a warning
   with the fix (``chmod 600 <file>``).
+
+Profiles: one ``[profiles.NAME]`` table per sub-account (or per environment), selected with
+``--profile NAME`` or ``BULKIO_PROFILE``; a profile's values replace the top-level ones and
+the ``BULKIO_*`` variables, command-line flags still win::
+
+    [profiles.cancun]
+    location_id = "ve9EPM428h8vShlRW1KT"
+    token_env = "CANCUN_TOKEN"   # the token is read from this variable (or token = "...")
+    base_url = "https://services.leadconnectorhq.com"   # optional
+
+An *agency* profile has ``company_id`` and ``app_id`` instead of ``location_id``: its token
+is an agency token, exchanged for a location's own token in memory when a command names
+the location (``--location-id``).
+
+The token never appears in ``repr``/``str`` of :class:`Settings` or :class:`Profile`.
 """
 
 from __future__ import annotations
@@ -38,6 +53,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bulkio.api.client import DEFAULT_MAX_IN_FLIGHT
 from bulkio.api.wire import API_VERSIONS, DEFAULT_BASE_URL
 from bulkio.errors import ConfigError
 
@@ -45,15 +61,20 @@ __all__ = [
     "API_VERSIONS",
     "DEFAULT_BASE_URL",
     "DEFAULT_MAX_IN_FLIGHT",
+    "Profile",
     "Settings",
     "find_config_file",
+    "load_profiles",
     "load_settings",
+    "mask_token",
 ]
 
 log = logging.getLogger("bulkio.config")
 
-DEFAULT_MAX_IN_FLIGHT = 8
-_KNOWN_KEYS = frozenset({"token", "location_id", "base_url", "api_version", "max_in_flight"})
+_KNOWN_KEYS = frozenset({"token", "location_id", "base_url", "api_version", "max_in_flight",
+                         "profiles"})
+_PROFILE_KEYS = frozenset({"token", "token_env", "location_id", "base_url", "api_version",
+                           "max_in_flight", "company_id", "app_id"})
 
 
 @dataclass(frozen=True)
@@ -67,6 +88,11 @@ class Settings:
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
     #: the config file the settings were read from, if any
     config_path: Path | None = None
+    #: the profile the settings came from, if any
+    profile: str | None = None
+    #: an agency profile's company: ``token`` is then the agency token, to be exchanged
+    #: for ``location_id``'s own token (:func:`bulkio.api.agency.location_token`)
+    company_id: str | None = None
 
     def __str__(self) -> str:
         return repr(self)
@@ -112,6 +138,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
             hint=f"known settings: {', '.join(sorted(_KNOWN_KEYS))}",
         )
     for key, value in data.items():
+        if key == "profiles":
+            continue  # checked by _profiles_table
         expected = int if key == "max_in_flight" else str
         if not isinstance(value, expected) or isinstance(value, bool):
             example = f"{key} = 8" if expected is int else f'{key} = "..." (in quotes)'
@@ -182,16 +210,31 @@ def load_settings(
     api_version: str | None = None,
     config_path: str | Path | None = None,
     max_in_flight: int | None = None,
+    profile: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
     """Resolve settings: flags (the arguments) win over ``BULKIO_*`` env, over the file.
 
+    ``profile`` (else ``$BULKIO_PROFILE``) selects a ``[profiles.NAME]`` table: its values
+    win over the environment and the file's top level (see the module docstring).
     Raises :class:`~bulkio.errors.ConfigError` (one line plus a hint) when the token or the
     location id is missing, or a value is invalid.
     """
     env = os.environ if environ is None else environ
     path = find_config_file(config_path, environ=env)
     file = _read_toml(path) if path is not None else {}
+    name = profile or env.get("BULKIO_PROFILE") or None
+    company: str | None = None
+    if name is not None:
+        chosen = _select_profile(name, path, file, env)
+        env, file = _profile_overlay(chosen, env, file)
+        company = chosen.company_id
+        if company is not None and not location_id:
+            raise ConfigError(
+                f"profile {name} is an agency profile: which of its locations?",
+                hint="pass --location-id ID; `bulkio profiles locations "
+                f"{name}` lists them",
+            )
 
     def pick(flag: str | None, env_name: str, key: str) -> str | None:
         for value in (flag, env.get(env_name), file.get(key)):
@@ -254,4 +297,147 @@ def load_settings(
         api_version=version,
         max_in_flight=inflight,
         config_path=path,
+        profile=name,
+        company_id=company,
     )
+
+
+# -- profiles ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One ``[profiles.NAME]`` table; ``token`` is resolved (inline or from ``token_env``)."""
+
+    name: str
+    location_id: str
+    token: str | None = field(default=None, repr=False)
+    #: an agency profile: the company whose sub-accounts the (agency) token opens
+    company_id: str | None = None
+    #: the app whose installed locations an agency profile lists
+    app_id: str | None = None
+    #: the environment variable the token comes from, when not inline
+    token_env: str | None = None
+    base_url: str | None = None
+    api_version: str | None = None
+    max_in_flight: int | None = None
+
+    def __str__(self) -> str:
+        return repr(self)
+
+    @property
+    def token_source(self) -> str:
+        """Where the token comes from, for people: ``inline`` or ``env VAR``."""
+        return f"env {self.token_env}" if self.token_env else "inline"
+
+
+def mask_token(token: str | None) -> str:
+    """A token shown to people: its first 4 and last 4 characters, or ``(unset)``."""
+    if not token:
+        return "(unset)"
+    if len(token) < 16:
+        return "****"
+    return f"{token[:4]}…{token[-4:]}"
+
+
+def _profiles_table(path: Path | None, file: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    raw = file.get("profiles", {})
+    where = str(path) if path is not None else "the config file"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: profiles must be tables",
+                          hint='write them as [profiles.NAME] with location_id = "..."')
+    tables: dict[str, dict[str, Any]] = {}
+    for name, table in raw.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}: profiles.{name} must be a table",
+                              hint=f'write it as [profiles.{name}] with location_id = "..."')
+        unknown = sorted(set(table) - _PROFILE_KEYS)
+        if unknown:
+            raise ConfigError(
+                f"{where}: profile {name}: unknown setting(s) {', '.join(unknown)}",
+                hint=f"known settings: {', '.join(sorted(_PROFILE_KEYS))}",
+            )
+        for key, value in table.items():
+            expected = int if key == "max_in_flight" else str
+            if not isinstance(value, expected) or isinstance(value, bool):
+                example = f"{key} = 8" if expected is int else f'{key} = "..." (in quotes)'
+                raise ConfigError(f"{where}: profile {name}: {key} has the wrong type",
+                                  hint=f"write it as {example}")
+        agency = bool(str(table.get("company_id", "")).strip())
+        if not agency and not str(table.get("location_id", "")).strip():
+            raise ConfigError(f"{where}: profile {name} has no location_id",
+                              hint=f'add location_id = "..." under [profiles.{name}] '
+                              '(or company_id and app_id for an agency token)')
+        if agency and not str(table.get("app_id", "")).strip():
+            raise ConfigError(f"{where}: agency profile {name} has no app_id",
+                              hint=f'add app_id = "..." under [profiles.{name}] (the '
+                              "marketplace app whose installed locations it lists)")
+        if "token" in table and "token_env" in table:
+            raise ConfigError(f"{where}: profile {name} has both token and token_env",
+                              hint="keep one: token_env names the variable holding the token")
+        tables[str(name)] = table
+    return tables
+
+
+def _profile_from(name: str, table: Mapping[str, Any], env: Mapping[str, str]) -> Profile:
+    token_env = table.get("token_env")
+    token = env.get(token_env) if token_env else table.get("token")
+    return Profile(
+        name=name,
+        location_id=str(table.get("location_id", "")).strip(),
+        token=token.strip() if isinstance(token, str) and token.strip() else None,
+        company_id=table.get("company_id"),
+        app_id=table.get("app_id"),
+        token_env=token_env,
+        base_url=table.get("base_url"),
+        api_version=table.get("api_version"),
+        max_in_flight=table.get("max_in_flight"),
+    )
+
+
+def load_profiles(
+    config_path: str | Path | None = None, *, environ: Mapping[str, str] | None = None
+) -> tuple[Path | None, list[Profile]]:
+    """The config file and its profiles in file order (tokens resolved, possibly None)."""
+    env = os.environ if environ is None else environ
+    path = find_config_file(config_path, environ=env)
+    file = _read_toml(path) if path is not None else {}
+    tables = _profiles_table(path, file)
+    return path, [_profile_from(name, table, env) for name, table in tables.items()]
+
+
+def _select_profile(
+    name: str, path: Path | None, file: Mapping[str, Any], env: Mapping[str, str]
+) -> Profile:
+    tables = _profiles_table(path, file)
+    if name not in tables:
+        known = ", ".join(tables) or "none"
+        where = str(path) if path is not None else "no config file found"
+        raise ConfigError(
+            f"unknown profile {name!r} ({where})",
+            hint=f"profiles defined: {known}; `bulkio profiles` lists them",
+        )
+    chosen = _profile_from(name, tables[name], env)
+    if chosen.token is None:
+        how = (f"set {chosen.token_env}" if chosen.token_env
+               else f'add token_env = "VAR" under [profiles.{name}]')
+        raise ConfigError(f"profile {name} has no token", hint=how)
+    return chosen
+
+
+def _profile_overlay(
+    chosen: Profile, env: Mapping[str, str], file: Mapping[str, Any]
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """Environment and file as :func:`load_settings` reads them, with the profile on top."""
+    overlay = {
+        "BULKIO_TOKEN": chosen.token,
+        "BULKIO_LOCATION_ID": chosen.location_id or None,
+        "BULKIO_BASE_URL": chosen.base_url,
+        "BULKIO_API_VERSION": chosen.api_version,
+    }
+    new_env = dict(env)
+    new_env.update({k: v for k, v in overlay.items() if v is not None})
+    new_file = {k: v for k, v in file.items() if k != "profiles"}
+    if chosen.max_in_flight is not None:
+        new_file["max_in_flight"] = chosen.max_in_flight
+    return new_env, new_file

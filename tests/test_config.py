@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from bulkio.api.wire import DEFAULT_BASE_URL
 from bulkio.cli.options import ApiOptions, abort_on_errors, api_options, open_target
-from bulkio.config import Settings, find_config_file, load_settings
+from bulkio.config import Settings, find_config_file, load_profiles, load_settings, mask_token
 from bulkio.errors import ConfigError
 
 TOKEN = "pit-CONFIG-SECRET-42"
@@ -64,7 +64,7 @@ def test_defaults_when_only_token_and_location_are_given(monkeypatch: pytest.Mon
     monkeypatch.setenv("BULKIO_TOKEN", TOKEN)
     s = load_settings(location_id="loc")
     assert (s.base_url, s.api_version, s.max_in_flight, s.config_path) == (
-        DEFAULT_BASE_URL, "v3", 8, None)
+        DEFAULT_BASE_URL, "v3", 64, None)
 
 
 def test_config_file_search_order(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -179,3 +179,98 @@ def test_help_lists_the_bundle() -> None:
     for opt in ("--location-id", "--base-url", "--api-version", "--config", "--sandbox",
                 "--sandbox-db", "--quiet", "--verbose"):
         assert opt in result.output
+
+
+# -- profiles ---------------------------------------------------------------------------
+
+PROFILES = """
+token = "pit-top-level-token-000000"
+location_id = "topLevelLocation"
+
+[profiles.cancun]
+location_id = "cancunLocation"
+token_env = "CANCUN_TOKEN"
+
+[profiles.merida]
+location_id = "meridaLocation"
+token = "pit-merida-inline-token-0000"
+base_url = "http://127.0.0.1:8765"
+max_in_flight = 16
+"""
+
+
+def _profiles_file(tmp_path: Path, text: str = PROFILES) -> Path:
+    path = tmp_path / "bulkio.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_profile_replaces_the_top_level_and_the_environment(tmp_path: Path) -> None:
+    path = _profiles_file(tmp_path)
+    env = {"CANCUN_TOKEN": "pit-cancun-from-env-00000", "BULKIO_TOKEN": "pit-ambient-0000000",
+           "BULKIO_LOCATION_ID": "ambientLocation"}
+    s = load_settings(config_path=path, profile="cancun", environ=env)
+    assert (s.token, s.location_id, s.base_url, s.profile) == (
+        "pit-cancun-from-env-00000", "cancunLocation", DEFAULT_BASE_URL, "cancun")
+    m = load_settings(config_path=path, environ={"BULKIO_PROFILE": "merida"})
+    assert (m.token, m.location_id, m.base_url, m.max_in_flight) == (
+        "pit-merida-inline-token-0000", "meridaLocation", "http://127.0.0.1:8765", 16)
+
+
+def test_a_flag_still_wins_over_the_profile(tmp_path: Path) -> None:
+    path = _profiles_file(tmp_path)
+    s = load_settings(config_path=path, profile="merida", location_id="typedLocation",
+                      environ={})
+    assert s.location_id == "typedLocation"
+
+
+def test_without_a_profile_the_top_level_applies(tmp_path: Path) -> None:
+    s = load_settings(config_path=_profiles_file(tmp_path), environ={})
+    assert (s.token, s.location_id, s.profile) == (
+        "pit-top-level-token-000000", "topLevelLocation", None)
+
+
+def test_profile_token_env_unset_names_the_variable(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(config_path=_profiles_file(tmp_path), profile="cancun", environ={})
+    assert str(info.value) == "profile cancun has no token"
+    assert info.value.hint == "set CANCUN_TOKEN"
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('[profiles.x]\ntoken = "t"\n', "profile x has no location_id"),
+        ('[profiles.x]\nlocation_id = "l"\ntoken = "t"\ntoken_env = "V"\n',
+         "profile x has both token and token_env"),
+        ('[profiles.x]\nlocation_id = "l"\ntokn = "t"\n', "profile x: unknown setting(s) tokn"),
+        ('[profiles.x]\nlocation_id = "l"\nmax_in_flight = "8"\n',
+         "profile x: max_in_flight has the wrong type"),
+    ],
+)
+def test_invalid_profiles_are_one_line_errors(tmp_path: Path, table: str, message: str) -> None:
+    path = _profiles_file(tmp_path, table)
+    with pytest.raises(ConfigError) as info:
+        load_profiles(path, environ={})
+    assert str(info.value) == f"{path}: {message}"
+
+
+def test_load_profiles_keeps_file_order_and_masks_in_repr(tmp_path: Path) -> None:
+    _path, profiles = load_profiles(_profiles_file(tmp_path),
+                                   environ={"CANCUN_TOKEN": "pit-cancun-from-env-00000"})
+    assert [(p.name, p.token_source) for p in profiles] == [
+        ("cancun", "env CANCUN_TOKEN"), ("merida", "inline")]
+    assert "pit-cancun" not in repr(profiles[0]) and "pit-cancun" not in str(profiles[0])
+    assert mask_token(profiles[0].token) == "pit-…0000"
+    assert mask_token("short") == "****" and mask_token(None) == "(unset)"
+
+
+def test_wait_for_quota_reaches_the_clients_pacer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                  ) -> None:
+    monkeypatch.setenv("BULKIO_TOKEN", TOKEN)
+    monkeypatch.setenv("BULKIO_CONFIG", str(_profiles_file(tmp_path)))
+    with open_target(ApiOptions(location_id="loc", wait_for_quota=True)) as target:
+        assert target.wait_for_quota
+        assert target.client().pacer.wait_for_quota
+    with open_target(ApiOptions(location_id="loc")) as target:
+        assert not target.client().pacer.wait_for_quota

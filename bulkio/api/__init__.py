@@ -7,8 +7,12 @@ the mapping of HTTP failures onto the :mod:`bulkio.errors` tree (never leaking t
 May import: :mod:`bulkio.errors` (and nothing else of bulkio: it knows requests, not rows).
 
 Public names:
-- :mod:`~bulkio.api.client`: ``Client``
-- :mod:`~bulkio.api.pacing`: ``Pacer``, ``AdaptiveConcurrency``, ``parse_rate_headers``
+- :mod:`~bulkio.api.agency`: ``installed_locations``, ``location_token``,
+  ``exchange_location_tokens``, ``fan_out``, ``LocationTarget``, ``LocationOutcome``,
+  ``InstalledLocation`` (agency tokens; one coroutine and one client per location)
+- :mod:`~bulkio.api.client`: ``Client``, ``DEFAULT_MAX_IN_FLIGHT``
+- :mod:`~bulkio.api.pacing`: ``Pacer``, ``AdaptiveConcurrency``, ``parse_rate_headers``,
+  ``seconds_to_utc_midnight``
 - :mod:`~bulkio.api.wire`: ``API_VERSIONS``, ``DEFAULT_BASE_URL``, ``ClientStats``,
   ``api_message``, ``row_error`` (an API error as a row's code and message)
 - :mod:`~bulkio.api.operations`: ``get_note``, ``update_note``, ``get_task``,

@@ -2,9 +2,10 @@
 
 Every request goes through :meth:`Client.request`, which:
 
-* waits for a slot among ``max_in_flight`` concurrent requests (latency hiding: ~5 in
-  flight reach the full 1,000 per 10 s rate at 50 ms latency; many more only burn client
-  CPU) and then for the :class:`~bulkio.api.pacing.Pacer` (burst and daily limits);
+* waits for a slot among the requests allowed in flight (Little's law: the allowed rate
+  times the measured latency, with headroom, at most ``max_in_flight``; see
+  :class:`~bulkio.api.pacing.AdaptiveConcurrency`) and then for the
+  :class:`~bulkio.api.pacing.Pacer` (burst and daily limits);
 * sends ``Authorization: Bearer``, ``Version`` and ``Accept: application/json``;
 * feeds the ``X-RateLimit-*`` headers of every response back to the pacer;
 * retries 429, 5xx, timeouts and connection errors with exponential backoff and full
@@ -50,9 +51,12 @@ from bulkio.errors import (
     TransportError,
 )
 
-__all__ = ["API_VERSIONS", "DEFAULT_BASE_URL", "Client", "ClientStats"]
+__all__ = ["API_VERSIONS", "DEFAULT_BASE_URL", "DEFAULT_MAX_IN_FLIGHT", "Client", "ClientStats"]
 
 log = logging.getLogger("bulkio.client")
+
+#: the safe maximum of requests in flight per location (the limit in force is usually lower)
+DEFAULT_MAX_IN_FLIGHT = 64
 
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -69,8 +73,10 @@ class _Ambiguous(Exception):
 class Client:
     """Paced, retrying async client of one location (use as ``async with``).
 
-    ``max_in_flight`` bounds concurrent requests and sizes the connection pool (the
-    limit adapts: halved on 429/5xx/timeouts, regrown one by one on success);
+    ``max_in_flight`` is the safe maximum of concurrent requests and sizes the connection
+    pool; the limit in force follows the allowed rate and the measured latency, halved on
+    5xx/timeouts and regrown one by one on success; ``wait_for_quota`` (and
+    ``on_quota_wait``) wait for the daily reset instead of failing (see the pacer);
     ``max_retries`` bounds retries per call (429, 5xx, timeouts, connection errors);
     ``transport`` is the test seam (``httpx.MockTransport``); ``pacer``, ``sleep``,
     ``clock`` and ``rng`` let tests drive time and jitter. ``timeout`` is per request, in
@@ -87,7 +93,9 @@ class Client:
         token: str,
         location_id: str,
         api_version: str = "v3",
-        max_in_flight: int = 8,
+        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+        wait_for_quota: bool = False,
+        on_quota_wait: Callable[[float], None] | None = None,
         max_retries: int = 6,
         timeout: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -109,7 +117,10 @@ class Client:
         self.stats = ClientStats()
         #: set by the first HTTP response of any status: the server is reachable
         self._answered = False
-        self.pacer = pacer if pacer is not None else Pacer(clock=clock, sleep=sleep)
+        self.pacer = pacer if pacer is not None else Pacer(
+            clock=clock, sleep=sleep, wait_for_quota=wait_for_quota,
+            on_quota_wait=on_quota_wait,
+        )
         self._token = token
         self._sleep = sleep
         self._rng = rng if rng is not None else random.Random()
@@ -250,6 +261,7 @@ class Client:
             try:
                 response = await self._http.request(method, path, json=json, params=params)
             except httpx.HTTPError as exc:
+                self.pacer.settle(ticket)
                 self.stats.seconds[name] += time.monotonic() - started
                 unsent = isinstance(
                     exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout
@@ -269,12 +281,14 @@ class Client:
             self.stats.bytes_sent += len(response.request.content)
             self.stats.bytes_received += len(response.content)
             log.info("%s %s -> %d (%.0f ms)", method, path, response.status_code, elapsed * 1000)
-            overloaded = response.status_code == 429 or response.status_code >= 500
+            # a 429 is a pacing matter, not strain: fewer in flight would not help
+            overloaded = response.status_code >= 500
             if response.status_code == 429:
                 self.stats.rate_limited += 1
                 self.pacer.on_429(response.headers, ticket)
             else:
                 self.pacer.observe(response.headers, ticket)
+            self.concurrency.fit(self.pacer.rate_per_s, self.pacer.latency_s)
         finally:
             await self.concurrency.release(overloaded=overloaded)
         return self._result(response, method, path, ticket)

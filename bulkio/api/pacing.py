@@ -9,39 +9,48 @@ buckets do not guarantee that: ``aiolimiter.AsyncLimiter(100, 10)`` was measured
 :class:`Pacer` is a *sliding-window log*: it keeps the dispatch times of the last sends and
 lets a new one go only when fewer than ``max`` of them lie within the last window.
 
-Safety margin against clock skew and latency jitter: a send is counted when it is
-*dispatched* (before the server sees it), and the window we enforce is ``interval +
-margin_ms`` (default 100 ms, i.e. 1 % of a 10 s window). The server stamps a request when
-it *arrives*; if an early request is slowed by 60 ms and a later one is not, their arrival
-times are 60 ms closer than their dispatch times, and the margin absorbs that.
+Latency jitter: a send is counted when it is *dispatched*; the server counts it somewhere
+between then and its answer. If an early request is slowed by 60 ms and a later one is
+not, the server sees them 60 ms closer than we sent them. So each send stays in our window
+for ``interval + margin`` (``margin_ms``, 100 ms, 1 % of a 10 s window) *plus the part of
+its own round trip beyond the fastest recent one*: a request that was delayed (a jittery
+link, a queue at the server, a loaded machine) may have been counted that much later, and
+it leaves the server's window that much later. Only delayed sends pay; when 429s show that
+even this was not enough, the margin widens (up to 3 % of the window).
 
 Server numbers win over our defaults: every response feeds :meth:`Pacer.observe`, which
-adopts the server's max/interval and, when ``Remaining`` says more of the window is used
-than we sent ourselves (another client shares the budget), records the difference as
-*foreign* sends that occupy the window until they expire; while they fill 5 % of it or
-more, we also leave a tenth of it unused, as both clients act on slightly stale numbers. A 429 is
-an event to learn from, not the pacing mechanism: :meth:`Pacer.on_429` reads it as "the
-server's window held ``max`` requests when this one arrived", of which at most the sends our
-log holds before this one were ours; the rest (a send of ours that arrived late, by latency
-jitter beyond the margin, or another client's) are counted as foreign sends stamped *now*,
-which is later than they really happened, so they leave our window no sooner than the
-server's. Everybody then waits, through the ordinary window arithmetic, until that window has
-room again: typically until our oldest send in it expires, a few ms after a jitter 429, not a
-whole window. A 429 whose ``Remaining`` says the window was not full is not about the
-window: no wait beyond the client's retry backoff. Only a 429 that cannot be tied to one of
-our sends pauses a whole window.
+adopts the server's max/interval and looks for *another client* sharing the budget. It
+never guesses: ``Remaining`` gives the requests the server's window held when ours
+arrived, and we subtract every send of ours that *could* have been in that window: sent
+before we read the answer (answers come back out of order, and a loaded machine or a slow
+API delays them, so any send still in flight may have overtaken ours), and not answered
+before the server's window began. Only what is left, a proven lower bound, is counted as
+foreign sends, stamped when we learn about them (later than they happened, so they leave
+our window no sooner than the server's). While such sends occupy the window we also leave
+2 % of it unused, for the part of the other client's traffic the lower bound cannot see.
+A 429 is read the same way (the window held ``max``): what our sends cannot explain is
+foreign; a 429 our own sends explain (jitter beyond the margin) widens the margin. A 429
+that cannot be tied to one of our sends pauses a whole window.
+
+How many requests may be in flight follows from the rate and the latency (Little's law,
+``in flight = rate x latency``): :class:`AdaptiveConcurrency` sizes the in-flight limit
+from :attr:`Pacer.rate_per_s` and :attr:`Pacer.latency_s` with headroom, within a safe
+maximum, and halves it while the server struggles (5xx, timeouts).
+
 When the daily quota reaches 0, :meth:`Pacer.acquire` raises
-:class:`~bulkio.errors.RateLimitedError` instead of waiting until tomorrow.
+:class:`~bulkio.errors.RateLimitedError`, or with ``wait_for_quota`` waits for the daily
+reset (UTC midnight; the API sends no reset time) and goes on.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bulkio.errors import RateLimitedError
 
@@ -52,6 +61,7 @@ __all__ = [
     "RateHeaders",
     "Ticket",
     "parse_rate_headers",
+    "seconds_to_utc_midnight",
 ]
 
 log = logging.getLogger("bulkio.pacing")
@@ -96,6 +106,16 @@ def parse_rate_headers(headers: Mapping[str, str]) -> RateHeaders:
     )
 
 
+class _Send:
+    """One dispatched request in the pacer's log: when it left, when its answer came."""
+
+    __slots__ = ("at", "done")
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+        self.done: float | None = None
+
+
 @dataclass(frozen=True)
 class Ticket:
     """Receipt of one :meth:`Pacer.acquire`: when it was sent and what the window held."""
@@ -103,10 +123,29 @@ class Ticket:
     seq: int
     sent_at: float
     own_in_window: int
+    entry: _Send = field(repr=False, compare=False, default_factory=lambda: _Send(0.0))
+
+
+#: 429s our own sends explain never widen the margin beyond this share of the window
+MARGIN_CAP = 0.03
+#: share of the window left unused while another client shares the budget
+SHARED_HEADROOM = 0.02
+#: round trips kept to estimate latency and its spread
+_SAMPLES = 64
+
+
+def seconds_to_utc_midnight(now: float) -> float:
+    """Seconds from the epoch time ``now`` to the next 00:00 UTC."""
+    return 86_400.0 - (now % 86_400.0)
 
 
 class Pacer:
-    """Sliding-window pacer shared by every request of one client (see module docstring)."""
+    """Sliding-window pacer shared by every request of one client (see module docstring).
+
+    ``wait_for_quota``: when the daily quota is used up, wait for the reset instead of
+    raising; ``on_quota_wait(seconds)`` is called once when such a wait starts (the CLI
+    shows a countdown or logs one line); ``wall_clock`` gives epoch seconds (tests).
+    """
 
     def __init__(
         self,
@@ -117,6 +156,9 @@ class Pacer:
         daily_limit: int | None = None,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        wait_for_quota: bool = False,
+        on_quota_wait: Callable[[float], None] | None = None,
+        wall_clock: Clock = time.time,
     ) -> None:
         if max_requests < 1 or interval_ms < 1:
             raise ValueError("max_requests and interval_ms must be positive")
@@ -126,83 +168,197 @@ class Pacer:
         self.daily_limit = daily_limit
         #: our best estimate of the requests left today (None until the server tells us)
         self.daily_remaining: int | None = None
+        self.wait_for_quota = wait_for_quota
+        self._on_quota_wait = on_quota_wait
+        self._wall = wall_clock
         self._clock = clock
         self._sleep = sleep
-        self._own: deque[float] = deque()
+        self._own: deque[_Send] = deque()
+        #: every send that may still be in the server's window (ours ever outlives ``_own``)
+        self._history: deque[_Send] = deque()
+        self._pending: set[_Send] = set()
+        self._max_rtt = 0.0
         self._foreign: deque[float] = deque()
+        self._rtts: deque[float] = deque(maxlen=_SAMPLES)
+        self._margin_floor_ms = float(margin_ms)
         self._paused_until = 0.0
         self._seq = 0
-        self._daily_seq = 0
         self._lock = asyncio.Lock()
         self.waited_s = 0.0
+        #: seconds spent waiting for the daily quota to reset
+        self.quota_waited_s = 0.0
         #: sends by other clients of the location that we learnt about from the headers
         self.foreign_seen = 0
+
+    # -- the window ---------------------------------------------------------------------
+
+    @property
+    def effective_margin_ms(self) -> float:
+        """The margin for every send: ``margin_ms``, widened by 429s our sends explain."""
+        return max(float(self.margin_ms), self._margin_floor_ms)
 
     @property
     def window_s(self) -> float:
         """The span we enforce, in seconds: the server's interval plus our margin."""
-        return (self.interval_ms + self.margin_ms) / 1000.0
+        return (self.interval_ms + self.effective_margin_ms) / 1000.0
+
+    @property
+    def latency_s(self) -> float | None:
+        """A high (90th percentile) round trip of recent answers; None before the first."""
+        if not self._rtts:
+            return None
+        ordered = sorted(self._rtts)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))]
+
+    def _headroom(self) -> int:
+        # a stray send or two costs its own slots; a client that keeps sending, 2 % more
+        return min(len(self._foreign), max(1, round(self.max_requests * SHARED_HEADROOM)))
+
+    @property
+    def rate_per_s(self) -> float:
+        """Requests per second we may send now: our share of the window over its span."""
+        self._expire(self._clock())
+        ours = self.max_requests - len(self._foreign) - self._headroom()
+        return max(1, ours) / self.window_s
+
+    def _until(self, send: _Send, now: float) -> float:
+        """When ``send`` leaves our window: its dispatch plus the window, plus the part of
+        its round trip beyond the fastest recent one (the server counted it somewhere
+        between dispatch and answer: a slow or delayed send may have been counted late,
+        so it also leaves the server's window late). Unanswered: no extra yet."""
+        if send.done is None:
+            return send.at + self.window_s
+        floor = min(self._rtts) if self._rtts else 0.0
+        return send.at + self.window_s + max(0.0, send.done - send.at - floor)
 
     def _expire(self, now: float) -> None:
+        own = self._own
+        while own and self._until(own[0], now) <= now:
+            own.popleft()
+        if len(own) > 1 and own[0].at <= now - self.window_s:
+            # a slow send lingers at the front: drop the expired ones behind it too
+            kept = [e for e in own if self._until(e, now) > now]
+            if len(kept) != len(own):
+                self._own = deque(kept)
         horizon = now - self.window_s
-        for q in (self._own, self._foreign):
-            while q and q[0] <= horizon:
-                q.popleft()
-
-    def _in_window(self, now: float) -> int:
-        self._expire(now)
-        return len(self._own) + len(self._foreign)
+        foreign = self._foreign
+        while foreign and foreign[0] <= horizon:
+            foreign.popleft()
 
     def _delay(self, now: float) -> float:
         """Seconds until one more send fits (0 when it fits now)."""
         if now < self._paused_until:
             return self._paused_until - now
-        limit = self.max_requests
-        if len(self._foreign) * 20 >= limit:
-            # another client (>= 5 % of the window: not just latency jitter between our
-            # dispatch clock and the server's) races us for the same budget with its own
-            # stale view of it: leave it a tenth of the window so neither overshoots
-            limit -= max(1, limit // 10)
-        excess = self._in_window(now) - limit + 1
+        self._expire(now)
+        limit = self.max_requests - self._headroom()
+        excess = len(self._own) + len(self._foreign) - limit + 1
         if excess <= 0:
             return 0.0
         # the window frees one slot each time one of its oldest sends expires
-        merged = sorted([*self._own, *self._foreign]) if self._foreign else self._own
-        return merged[excess - 1] + self.window_s - now
+        frees = sorted([*(self._until(e, now) for e in self._own),
+                        *(t + self.window_s for t in self._foreign)])
+        return frees[excess - 1] - now
 
-    def _check_daily(self) -> None:
-        if self.daily_remaining is not None and self.daily_remaining <= 0:
+    # -- the day ------------------------------------------------------------------------
+
+    async def _check_daily(self) -> None:
+        if self.daily_remaining is None or self.daily_remaining > 0:
+            return
+        if not self.wait_for_quota:
             raise RateLimitedError(
                 "daily API quota exhausted (X-RateLimit-Daily-Remaining reached 0)",
                 status=429,
                 hint=DAILY_HINT,
             )
+        # the API sends no reset time: the day is a UTC day (as the sandbox's); a minute
+        # past midnight, one request tells (its headers set the quota again)
+        wait = seconds_to_utc_midnight(self._wall()) + 60.0
+        log.warning("daily API quota used up: waiting %.0f s for the reset (UTC midnight)",
+                    wait)
+        if self._on_quota_wait is not None:
+            self._on_quota_wait(wait)
+        self.quota_waited_s += wait
+        await self._sleep(wait)
+        self.daily_remaining = None  # unknown until the next answer
+        self._paused_until = 0.0
 
     async def acquire(self) -> Ticket:
         """Wait until one more request fits every limit, count it as sent, return a ticket.
 
         Waiters are served in arrival order (asyncio.Lock is FIFO). Raises
-        :class:`~bulkio.errors.RateLimitedError` when the daily quota is exhausted.
+        :class:`~bulkio.errors.RateLimitedError` when the daily quota is exhausted (unless
+        ``wait_for_quota``).
         """
         async with self._lock:
             while True:
-                self._check_daily()
+                await self._check_daily()
                 now = self._clock()
                 delay = self._delay(now)
                 if delay <= 0:
                     break
                 self.waited_s += delay
                 await self._sleep(delay)
-            self._own.append(now)
+            entry = _Send(now)
+            self._own.append(entry)
+            self._history.append(entry)
+            self._pending.add(entry)
+            self._trim_history(now)
             self._seq += 1
             if self.daily_remaining is not None:
                 self.daily_remaining -= 1
-            return Ticket(seq=self._seq, sent_at=now, own_in_window=len(self._own))
+            return Ticket(seq=self._seq, sent_at=now, own_in_window=len(self._own),
+                          entry=entry)
+
+    # -- answers ------------------------------------------------------------------------
+
+    def _trim_history(self, now: float) -> None:
+        horizon = now - self.interval_ms / 1000.0 - self._max_rtt - 1.0
+        history = self._history
+        while history and history[0].at < horizon and history[0].done is not None:
+            history.popleft()
+
+    def _answered(self, ticket: Ticket, now: float) -> None:
+        entry = ticket.entry
+        if entry.done is None:
+            entry.done = now
+            self._pending.discard(entry)
+            rtt = now - ticket.sent_at
+            self._rtts.append(rtt)
+            self._max_rtt = max(self._max_rtt, rtt)
+
+    def settle(self, ticket: Ticket) -> None:
+        """The request behind ``ticket`` got no answer (timeout, dropped): stop waiting."""
+        entry = ticket.entry
+        if entry.done is None:
+            entry.done = self._clock()
+            self._pending.discard(entry)
+
+    def _ours_possible(self, ticket: Ticket) -> int:
+        """Upper bound of our sends in the server's window when ``ticket``'s request arrived.
+
+        It arrived after it was sent and before its answer came (now); the server's window
+        then covered at least ``[sent_at - interval, sent_at]``. Any send of ours already
+        made may have arrived before it (out of order), unless its own answer came before
+        that window began.
+        """
+        start = ticket.sent_at - self.interval_ms / 1000.0
+        oldest = start - self._max_rtt  # an answered send lasted at most the longest trip
+        count = 0
+        for s in reversed(self._history):
+            if s.at < oldest:
+                break
+            if s.done is None or s.done > start:
+                count += 1
+        # a send still unanswered counts wherever it started (the loop saw the young ones)
+        count += sum(1 for s in self._pending if s.at < oldest)
+        return count
 
     def observe(self, headers: Mapping[str, str], ticket: Ticket | None = None) -> RateHeaders:
         """Adapt to the rate-limit headers of a response to the request behind ``ticket``."""
         rh = parse_rate_headers(headers)
         now = self._clock()
+        if ticket is not None:
+            self._answered(ticket, now)
         if rh.max is not None and rh.max > 0 and rh.max != self.max_requests:
             log.info("server rate limit max: %d (was %d)", rh.max, self.max_requests)
             self.max_requests = rh.max
@@ -217,19 +373,21 @@ class Pacer:
             self.daily_remaining = max(0, rh.daily_remaining - after)
         if rh.remaining is not None and ticket is not None:
             self._learn_foreign(now, used=self.max_requests - rh.remaining,
-                                ours=ticket.own_in_window)
+                                ours=self._ours_possible(ticket))
         return rh
 
-    def _learn_foreign(self, now: float, *, used: int, ours: int) -> None:
-        # ``used`` counts every request in the server's window when it handled ours; of
-        # those, at most ``ours`` were ours. The rest came from elsewhere.
+    def _learn_foreign(self, now: float, *, used: int, ours: int) -> int:
+        """Record the proven foreign sends; return how many the window held (lower bound)."""
         foreign = used - ours
         self._expire(now)
         missing = foreign - len(self._foreign)
         if missing > 0:
-            log.info("another client is using this location's budget: ~%d requests", foreign)
+            if not self._foreign:
+                log.info("another client is using this location's budget: at least %d "
+                         "requests in the last window", foreign)
             self._foreign.extend([now] * missing)
             self.foreign_seen += missing
+        return max(0, foreign)
 
     def on_429(self, headers: Mapping[str, str], ticket: Ticket | None = None) -> None:
         """Learn from a 429: every sender waits until the server's window has room again
@@ -237,7 +395,12 @@ class Pacer:
         rh = self.observe(headers, None)
         if rh.daily_remaining is not None and rh.daily_remaining <= 0:
             self.daily_remaining = 0
-            self._check_daily()
+            if not self.wait_for_quota:
+                raise RateLimitedError(
+                    "daily API quota exhausted (X-RateLimit-Daily-Remaining reached 0)",
+                    status=429, hint=DAILY_HINT,
+                )
+            return
         now = self._clock()
         if ticket is None:
             until = now + self.window_s
@@ -246,35 +409,67 @@ class Pacer:
                             self.window_s)
                 self._paused_until = until
             return
+        self._answered(ticket, now)
         # the server's window was full (unless ``Remaining`` says otherwise: then this 429
-        # was not about the window, and the client's retry backoff is the only wait); the
-        # request was refused, so ours in the window were at most the sends before it (the
-        # refused one stays in our log: it may have counted)
-        used = self.max_requests - rh.remaining if rh.remaining is not None else None
-        self._learn_foreign(now, used=self.max_requests if used is None else used,
-                            ours=ticket.own_in_window - 1)
-        wait = self._delay(now)
-        log.warning("429 from the API: the window has room again in %.2f s", wait)
+        # was not about the window, and the client's retry backoff is the only wait). The
+        # refused send stays in our log: counting it errs on the safe side.
+        used = self.max_requests - rh.remaining if rh.remaining is not None else self.max_requests
+        if used < self.max_requests:
+            return
+        foreign = self._learn_foreign(now, used=used, ours=self._ours_possible(ticket) - 1)
+        if foreign <= 0:
+            # our own sends explain it: some arrived closer together than the margin allows
+            cap = self.interval_ms * MARGIN_CAP
+            self._margin_floor_ms = min(cap, max(self._margin_floor_ms * 1.5,
+                                                 self.effective_margin_ms + 20.0))
+            log.info("429 from the API (latency jitter): margin now %.0f ms",
+                     self.effective_margin_ms)
+        else:
+            log.warning("429 from the API: the window has room again in %.2f s",
+                        self._delay(now))
 
 
 class AdaptiveConcurrency:
-    """How many requests may be in flight: additive increase, multiplicative decrease.
+    """How many requests may be in flight: Little's law, capped, halved under strain.
 
-    Starts at ``maximum`` (a few in flight hide the latency: at 50 ms per request, ~5 reach
-    100 requests per second; many more only burn client CPU). An overload signal (5xx,
-    timeout, 429) halves the limit so a struggling server gets air; every ``limit``
-    successes in a row add one slot back, up to ``maximum``.
+    The pacer decides the rate; enough requests must be in flight to reach it, no more:
+    ``target = rate x latency x 1.25 + 2`` (:meth:`fit`, called after each answer with the
+    pacer's figures), between 1 and ``maximum`` (the safe maximum, which also sizes the
+    connection pool). Before the first answer ``start`` requests may go. An overload
+    signal (5xx, timeout) halves a separate ceiling so a struggling server gets air; every
+    ``limit`` successes in a row add one slot back. The limit in force is the lower of the
+    two.
     """
 
-    def __init__(self, maximum: int) -> None:
+    HEADROOM = 1.25
+
+    def __init__(self, maximum: int, *, start: int = 8) -> None:
         if maximum < 1:
             raise ValueError("maximum must be at least 1")
         self.maximum = maximum
-        self.limit = maximum
-        self.lowest = maximum
+        self.target = max(1, min(maximum, start))
+        self.ceiling = maximum
+        self.lowest = self.limit
         self.active = 0
         self._streak = 0
         self._cond = asyncio.Condition()
+
+    @property
+    def limit(self) -> int:
+        """Requests allowed in flight now."""
+        return max(1, min(self.target, self.ceiling))
+
+    def fit(self, rate_per_s: float, latency_s: float | None) -> None:
+        """Size the target from the allowed rate and the measured latency (Little's law)."""
+        if latency_s is None:
+            return
+        wanted = math.ceil(rate_per_s * latency_s * self.HEADROOM) + 2
+        target = max(1, min(self.maximum, wanted))
+        if target != self.target:
+            log.debug("in flight: %d (%.1f req/s x %.0f ms)", target, rate_per_s,
+                      latency_s * 1000)
+            # waiters see a raised limit when the answer's release notifies them
+            self.target = target
 
     async def acquire(self) -> None:
         """Wait for a free slot under the current limit."""
@@ -288,13 +483,13 @@ class AdaptiveConcurrency:
             self.active -= 1
             if overloaded:
                 self._streak = 0
-                if self.limit > 1:
-                    self.limit = max(1, self.limit // 2)
+                if self.ceiling > 1:
+                    self.ceiling = max(1, self.limit // 2)
                     self.lowest = min(self.lowest, self.limit)
                     log.info("server under strain: %d requests in flight at most", self.limit)
             else:
                 self._streak += 1
-                if self._streak >= self.limit and self.limit < self.maximum:
-                    self.limit += 1
+                if self._streak >= self.ceiling and self.ceiling < self.maximum:
+                    self.ceiling += 1
                     self._streak = 0
             self._cond.notify_all()

@@ -44,5 +44,6 @@ from bulkio.cli import bulk as _bulk  # noqa: E402,F401
 from bulkio.cli import check as _check  # noqa: E402,F401
 from bulkio.cli import export as _export  # noqa: E402,F401
 from bulkio.cli import import_ as _import  # noqa: E402,F401
+from bulkio.cli import profiles as _profiles  # noqa: E402,F401
 from bulkio.cli import runs as _runs  # noqa: E402,F401
 from bulkio.cli import sandbox as _sandbox  # noqa: E402,F401

@@ -13,17 +13,19 @@ Usage in a command module (the function receives one ``api: ApiOptions`` argumen
             stats = asyncio.run(run_export(target))   # async with target.client() as c: ...
 
 :func:`api_options` adds ``--location-id``, ``--base-url``, ``--api-version``, ``--config``,
-``--sandbox``, ``--sandbox-db``, ``-q/--quiet`` and ``-v/--verbose`` (repeatable) and sets
-up logging to stderr before the command runs. :func:`open_target` yields a :class:`Target`
-(base URL, token, location): with ``--sandbox`` an in-process sandbox on 127.0.0.1 whose
-data persists in ``--sandbox-db`` (rate limits real: 100 per 10 s), otherwise the settings
-resolved by :func:`bulkio.config.load_settings` (flags > ``BULKIO_*`` env > TOML file).
+``--profile``, ``--sandbox``, ``--sandbox-db``, ``-q/--quiet`` and ``-v/--verbose``
+(repeatable) and sets up logging to stderr before the command runs. :func:`open_target`
+yields a :class:`Target` (base URL, token, location): with ``--sandbox`` an in-process
+sandbox on 127.0.0.1 whose data persists in ``--sandbox-db`` (rate limits real: 100 per
+10 s), otherwise the settings resolved by :func:`bulkio.config.load_settings` (flags >
+``--profile`` > ``BULKIO_*`` env > TOML file).
 :func:`abort_on_errors` turns any :class:`~bulkio.errors.BulkioError` into one line plus a
 hint on stderr and exit code 1.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import shlex
@@ -54,6 +56,7 @@ __all__ = [
     "configure_logging",
     "open_target",
     "progress_bar",
+    "quota_countdown",
     "replay_command",
 ]
 
@@ -70,6 +73,8 @@ class ApiOptions:
     base_url: str | None = None
     api_version: str | None = None
     config: Path | None = None
+    profile: str | None = None
+    wait_for_quota: bool = False
     sandbox: bool = False
     sandbox_db: Path = DEFAULT_SANDBOX_DB
     verbose: int = 0
@@ -86,6 +91,8 @@ class Target:
     api_version: str = "v3"
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
     sandbox: bool = False
+    #: --wait-for-quota: a used-up daily quota waits for the reset instead of ending the run
+    wait_for_quota: bool = False
 
     def client(self, **overrides: Any) -> Client:
         """A :class:`~bulkio.api.client.Client` for this target (keyword overrides allowed)."""
@@ -96,6 +103,9 @@ class Target:
             "api_version": self.api_version,
             "max_in_flight": self.max_in_flight,
         }
+        if self.wait_for_quota:
+            kwargs["wait_for_quota"] = True
+            kwargs["on_quota_wait"] = quota_countdown
         kwargs.update(overrides)
         return Client(**kwargs)
 
@@ -170,6 +180,19 @@ def api_options(func: Callable[..., R]) -> Callable[..., R]:
             "~/.config/bulkio/config.toml). The token comes from BULKIO_TOKEN or this file.",
         ),
         click.option(
+            "--profile",
+            envvar="BULKIO_PROFILE",
+            metavar="NAME",
+            help="Use [profiles.NAME] of the config file (location, token, base URL) "
+            "[env BULKIO_PROFILE]; `bulkio profiles` lists them.",
+        ),
+        click.option(
+            "--wait-for-quota",
+            is_flag=True,
+            help="When the location's daily quota (200,000 requests) is used up, wait for "
+            "the reset (UTC midnight) and go on, instead of stopping.",
+        ),
+        click.option(
             "--sandbox",
             is_flag=True,
             help="Run against the embedded sandbox (local emulator; nothing leaves the machine).",
@@ -189,11 +212,16 @@ def api_options(func: Callable[..., R]) -> Callable[..., R]:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> R:
+        profile = kwargs.pop("profile")
+        if profile is not None:
+            _profile_beats_environment(kwargs)
         api = ApiOptions(
             location_id=kwargs.pop("location_id"),
             base_url=kwargs.pop("base_url"),
             api_version=kwargs.pop("api_version"),
             config=kwargs.pop("config"),
+            profile=profile,
+            wait_for_quota=kwargs.pop("wait_for_quota"),
             sandbox=kwargs.pop("sandbox"),
             sandbox_db=kwargs.pop("sandbox_db"),
             verbose=kwargs.pop("verbose"),
@@ -206,6 +234,16 @@ def api_options(func: Callable[..., R]) -> Callable[..., R]:
     for option in reversed(options):
         decorated = option(decorated)
     return decorated
+
+
+def _profile_beats_environment(kwargs: dict[str, Any]) -> None:
+    """A named profile wins over ``BULKIO_*`` variables; typed flags still win over it."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return
+    for name in ("location_id", "base_url", "api_version"):
+        if ctx.get_parameter_source(name) is ParameterSource.ENVIRONMENT:
+            kwargs[name] = None
 
 
 def with_run_location(api: ApiOptions, journal_path: Path, run_id: str | None) -> ApiOptions:
@@ -240,6 +278,7 @@ def open_target(opts: ApiOptions) -> Iterator[Target]:
                 location_id=sb.location_id,
                 api_version=opts.api_version or "v3",
                 sandbox=True,
+                wait_for_quota=opts.wait_for_quota,
             )
         return
     settings = load_settings(
@@ -247,15 +286,54 @@ def open_target(opts: ApiOptions) -> Iterator[Target]:
         base_url=opts.base_url,
         api_version=opts.api_version,
         config_path=opts.config,
+        profile=opts.profile,
     )
     _redactor.secrets.add(settings.token)
+    token = settings.token
+    if settings.company_id is not None:  # an agency profile: this location's own token
+        from bulkio.api.agency import location_token
+
+        token = asyncio.run(location_token(
+            agency_token=settings.token, company_id=settings.company_id,
+            location_id=settings.location_id, base_url=settings.base_url,
+        ))
+        _redactor.secrets.add(token)
     yield Target(
         base_url=settings.base_url,
-        token=settings.token,
+        token=token,
         location_id=settings.location_id,
         api_version=settings.api_version,
         max_in_flight=settings.max_in_flight,
+        wait_for_quota=opts.wait_for_quota,
     )
+
+
+def quota_countdown(seconds: float) -> None:
+    """Show the wait for the daily quota: a countdown on a terminal (the pacer has logged
+    one line already, which is all a cron log gets)."""
+    if not sys.stderr.isatty():
+        return
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    deadline = loop.time() + seconds
+
+    async def tick() -> None:
+        while (left := deadline - loop.time()) > 0:
+            hours, rest = divmod(int(left), 3600)
+            sys.stderr.write(f"\rbulkio: daily quota used up; going on in "
+                             f"{hours:d}:{rest // 60:02d}:{rest % 60:02d} ")
+            sys.stderr.flush()
+            await asyncio.sleep(min(1.0, left))
+        sys.stderr.write("\rbulkio: daily quota reset; going on" + " " * 20 + "\n")
+
+    _countdowns.add(task := loop.create_task(tick()))
+    task.add_done_callback(_countdowns.discard)
+
+
+#: running countdown tasks (a reference keeps them from being collected mid-wait)
+_countdowns: set[asyncio.Task[None]] = set()
 
 
 class AbortError(click.ClickException):

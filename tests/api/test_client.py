@@ -537,3 +537,47 @@ def test_pool_is_sized_to_in_flight_and_in_flight_is_bounded() -> None:
     asyncio.run(go())
     assert peak == 3
 
+
+
+# -- in flight and the daily quota ------------------------------------------------------
+
+
+def test_in_flight_grows_with_the_measured_latency() -> None:
+    api = FakeApi()
+    ft = FakeTime()
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        ft.now += 1.5  # every answer takes 1.5 s (on the pacer's clock)
+        return ok({"contact": {"id": "c1"}})
+
+    api.always("GET", "/contacts/c1", slow)
+
+    async def body(c: Client) -> tuple[int, int]:
+        before = c.concurrency.limit
+        for _ in range(3):
+            await c.get_contact("c1")
+        return before, c.concurrency.limit
+
+    # 100 per 10.1 s x 1.5 s x 1.25 headroom = 18.6 -> 19, plus 2
+    assert run(api, body, ft=ft) == (8, 21)
+
+
+def test_wait_for_quota_waits_for_the_reset_and_goes_on() -> None:
+    api = FakeApi()
+    api.on("GET", "/contacts/c1",
+           ok({"contact": {}}, headers={"X-RateLimit-Daily-Remaining": "0"}),
+           ok({"contact": {}}, headers={"X-RateLimit-Daily-Remaining": "199999"}))
+    ft = FakeTime()
+    waits: list[float] = []
+    noon_utc = 1_764_633_600.0 + 12 * 3600
+    pacer = Pacer(clock=ft.clock, sleep=ft.sleep, wait_for_quota=True,
+                  on_quota_wait=waits.append, wall_clock=lambda: noon_utc)
+
+    async def body(c: Client) -> None:
+        await c.get_contact("c1")
+        await c.get_contact("c1")
+
+    run(api, body, ft=ft, pacer=pacer)
+    assert len(api.requests) == 2
+    assert waits == [12 * 3600 + 60.0]
+    assert pacer.daily_remaining == 199_999

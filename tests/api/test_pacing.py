@@ -277,15 +277,15 @@ def test_concurrency_never_admits_more_than_the_limit() -> None:
     assert peak <= 4 and conc.active == 0 and conc.lowest == 2
 
 
-def test_a_stray_foreign_send_costs_one_slot_not_the_headroom() -> None:
+def test_a_stray_foreign_send_costs_its_slot_and_one_more_not_the_whole_headroom() -> None:
     ft = FakeTime()
     pacer = make(ft, max_requests=100, interval_ms=1000, margin_ms=0)
 
     async def run() -> float:
         ticket = await pacer.acquire()
-        # 2 used, 1 ours: one stray send (latency jitter or a one-off script)
+        # 2 used, 1 ours (answered, nothing else in flight): one stray send, say a script
         pacer.observe({"X-RateLimit-Remaining": "98", "X-RateLimit-Max": "100"}, ticket)
-        for _ in range(98):
+        for _ in range(97):
             await pacer.acquire()
         assert ft.now == start
         await pacer.acquire()
@@ -294,3 +294,137 @@ def test_a_stray_foreign_send_costs_one_slot_not_the_headroom() -> None:
     start = ft.now
     assert asyncio.run(run()) - start == pytest.approx(1.0)
     assert pacer.foreign_seen == 1
+
+
+def _headers(remaining: int, limit: int = 100) -> dict[str, str]:
+    return {"X-RateLimit-Remaining": str(remaining), "X-RateLimit-Max": str(limit)}
+
+
+def test_answers_out_of_order_never_invent_another_client() -> None:
+    # the stall: 8 sends in flight; the server counted them in another order than
+    # we sent them, and the answers come back in any order
+    ft = FakeTime()
+    pacer = make(ft, max_requests=100, interval_ms=10_000)
+
+    async def run() -> float:
+        tickets = [await pacer.acquire() for _ in range(8)]
+        arrival_order = [7, 3, 6, 0, 5, 1, 4, 2]  # the server saw the 8th first
+        for used, k in enumerate(arrival_order, start=1):
+            ft.now += 0.05
+            pacer.observe(_headers(100 - used), tickets[k])
+        for _ in range(92):  # the rest of the window goes at once
+            await pacer.acquire()
+        return ft.now
+
+    start = ft.now
+    assert asyncio.run(run()) == pytest.approx(start + 0.4)
+    assert pacer.foreign_seen == 0
+
+
+def test_a_slow_answer_overtaken_by_later_sends_invents_no_other_client() -> None:
+    ft = FakeTime()
+    pacer = make(ft, max_requests=100, interval_ms=10_000)
+
+    async def run() -> None:
+        slow = await pacer.acquire()
+        later = []
+        for used in range(2, 40):  # 38 more go out and come back while the first hangs
+            t = await pacer.acquire()
+            ft.now += 0.01
+            pacer.observe(_headers(100 - used), t)
+            later.append(t)
+        ft.now += 3.0  # a loaded machine: the first answer is read 3 s late, and the
+        pacer.observe(_headers(100 - 39), slow)  # server counted all 39 before it
+
+    asyncio.run(run())
+    assert pacer.foreign_seen == 0
+
+
+def test_sends_answered_before_the_servers_window_do_not_hide_a_real_client() -> None:
+    ft = FakeTime()
+    pacer = make(ft, max_requests=100, interval_ms=1000, margin_ms=0)
+
+    async def run() -> None:
+        old = await pacer.acquire()
+        ft.now += 0.01
+        pacer.observe(_headers(99), old)
+        ft.now += 1.5  # the old send left every window
+        mine = await pacer.acquire()
+        ft.now += 0.05
+        # 31 used: 30 were another client's (ours: this one only)
+        pacer.observe(_headers(69), mine)
+
+    asyncio.run(run())
+    assert pacer.foreign_seen == 30
+
+
+def test_a_jitter_429_widens_the_margin_and_invents_no_client() -> None:
+    ft = FakeTime()
+    pacer = make(ft, max_requests=10, interval_ms=10_000, margin_ms=100)
+
+    async def run() -> None:
+        sent = [await pacer.acquire() for _ in range(10)]  # a burst, answered 200 ms later
+        ft.now += 0.2
+        for used, t in enumerate(sent, start=1):
+            pacer.observe(_headers(10 - used, 10), t)
+        ft.now += 9.91  # our log has room again (10.11 s on), the server's window did not:
+        t = await pacer.acquire()  # the first send of the burst had reached it late
+        ft.now += 0.2
+        pacer.on_429(_headers(0, 10), t)
+
+    asyncio.run(run())
+    assert pacer.foreign_seen == 0
+    assert pacer.effective_margin_ms == pytest.approx(150.0)  # 100 ms x 1.5
+
+
+@pytest.mark.parametrize(
+    ("rate", "latency", "maximum", "expected"),
+    [
+        (10.0, 1.5, 64, 21),     # real rate, busy API: ceil(10 x 1.5 x 1.25) + 2
+        (100.0, 0.2, 64, 27),    # 10x rate, 50 ms + jitter
+        (100.0, 0.05, 64, 9),    # loopback
+        (10.0, 30.0, 64, 64),    # the safe maximum wins
+        (10.0, None, 64, 8),     # nothing measured yet: the start value
+    ],
+)
+def test_in_flight_follows_rate_times_latency(
+    rate: float, latency: float | None, maximum: int, expected: int
+) -> None:
+    from bulkio.api.pacing import AdaptiveConcurrency
+
+    conc = AdaptiveConcurrency(maximum)
+    conc.fit(rate, latency)
+    assert conc.limit == expected
+
+
+def test_little_law_target_stays_under_the_strain_ceiling() -> None:
+    from bulkio.api.pacing import AdaptiveConcurrency
+
+    conc = AdaptiveConcurrency(64)
+    conc.fit(10.0, 1.5)
+
+    async def run() -> None:
+        await conc.acquire()
+        await conc.release(overloaded=True)  # a 5xx: halve what was allowed (21 -> 10)
+
+    asyncio.run(run())
+    assert conc.limit == 10
+    conc.fit(10.0, 3.0)
+    assert conc.limit == 10  # more latency does not override the strain ceiling
+
+
+def test_wait_for_quota_sleeps_until_the_utc_day_resets_then_goes_on() -> None:
+    ft = FakeTime()
+    waits: list[float] = []
+    wall = 1_764_633_600.0 + 23 * 3600  # 2025-12-02 23:00 UTC
+    pacer = Pacer(clock=ft.clock, sleep=ft.sleep, wait_for_quota=True,
+                  on_quota_wait=waits.append, wall_clock=lambda: wall)
+
+    async def run() -> None:
+        ticket = await pacer.acquire()
+        pacer.observe({"X-RateLimit-Daily-Remaining": "0"}, ticket)
+        await pacer.acquire()  # waits, then goes
+
+    asyncio.run(run())
+    assert waits == [3600.0 + 60.0]  # one hour to midnight, plus a minute
+    assert pacer.quota_waited_s == 3660.0

@@ -41,10 +41,15 @@ INSTALL = re.compile(
 )
 EXIT = re.compile(r"#\s*exit (\d+)\s*$")
 LINE_TIMEOUT = 180
+_PROFILES_TEST = "tests/cli/test_profiles.py::"
 #: commands whose only documented example needs a real location, and the test that runs
 #: the same command against a served sandbox instead
 EXEMPT = {
     "bulkio sandbox fields copy": "tests/sandbox/test_cli.py::test_fields_copy_from_real_location",
+    "bulkio profiles": _PROFILES_TEST + "test_the_docs_example_runs_against_the_sandbox",
+    "bulkio profiles check": _PROFILES_TEST + "test_the_docs_example_runs_against_the_sandbox",
+    "bulkio profiles locations": _PROFILES_TEST
+    + "test_the_agency_example_lists_locations_and_exports_one_with_an_exchanged_token",
 }
 
 
