@@ -183,6 +183,13 @@ class _Bar:
     help="CSV: do not neutralize cells starting with = + - @ tab or CR (formula injection).",
 )
 @click.option(
+    "--append-sheet",
+    "append_sheet",
+    metavar="NAME",
+    help="Add the export as a new sheet NAME ({date}, {time}, {run} allowed) of the .xlsx "
+    "named by -o, keeping its other sheets (created if missing).",
+)
+@click.option(
     "--jsonl-raw",
     "jsonl_raw",
     is_flag=True,
@@ -210,6 +217,7 @@ def export_command(
     delimiter: str,
     raw: bool,
     jsonl_raw: bool,
+    append_sheet: str | None,
     as_json: bool,
 ) -> None:
     """Export contacts to CSV, XLSX or JSONL: filtered, incremental, atomic.
@@ -226,6 +234,7 @@ def export_command(
       bulkio export -o clients.xlsx --filter 'Plan=Gold' --include notes,tasks
       bulkio export -o todo.csv --columns all --include appointments
       bulkio export -o objetos.jsonl --jsonl-raw --include notes
+      bulkio export -o informe.xlsx --append-sheet 'contactos {date}'
 
     The file is written to a temporary file beside the target and renamed into place
     when complete: readers never see half a file, and a failed run leaves the previous
@@ -255,9 +264,14 @@ def export_command(
         ctx = click.get_current_context()
         if ctx.get_parameter_source("delimiter") is ParameterSource.DEFAULT:
             delimiter = excel_delimiter(user_locale())
-    target_name = expand_target(output, run=next_run_number(state))
+    run_number = next_run_number(state)
+    target_name = expand_target(output, run=run_number)
     with abort_on_errors():
         fmt = detect_format(target_name)
+    if append_sheet is not None and (to_stdout or fmt != "xlsx" or jsonl_raw):
+        raise click.UsageError("--append-sheet adds a sheet to a workbook: use -o FILE.xlsx")
+    if append_sheet is not None and "{run}" in append_sheet and state is None:
+        raise click.UsageError("{run} counts runs in the state file: add --state FILE")
     if jsonl_raw and not to_stdout and fmt != "jsonl":
         raise click.UsageError("--jsonl-raw writes JSON lines; name the output .jsonl or use -o -")
     try:
@@ -276,6 +290,8 @@ def export_command(
         include=include_kinds,
         business_id=business_id,
         objects=jsonl_raw,
+        append_sheet=(expand_target(append_sheet, run=run_number)
+                      if append_sheet is not None else None),
     )
     target = None if to_stdout else Path(target_name)
     stream = sys.stdout if to_stdout else None

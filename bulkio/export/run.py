@@ -61,6 +61,7 @@ from bulkio.export.filters import (
 from bulkio.export.objects import ObjectsOutput
 from bulkio.files.export_writers import Output, OutputFormat, Sheet, open_output
 from bulkio.files.safe_write import write_error, write_text_atomic
+from bulkio.files.workbook_append import AppendSheetOutput
 
 __all__ = [
     "BUSINESS_PAGE_LIMIT",
@@ -105,6 +106,9 @@ class ExportSpec:
     page_limit: int = SEARCH_PAGE_LIMIT
     #: ``--jsonl-raw``: the API's objects unflattened (:mod:`bulkio.export.objects`)
     objects: bool = False
+    #: ``--append-sheet``: the sheet title to add to an existing workbook (placeholders
+    #: expanded), None for a new file (:mod:`bulkio.files.workbook_append`)
+    append_sheet: str | None = None
 
 
 @dataclass
@@ -490,7 +494,7 @@ async def _run(
         # the watermark is taken now, from the server's stamps (see the module docstring)
         probe = await _server_now(client)
         start_mark = probe if probe is not None else previous
-        if target is not None:
+        if target is not None and spec.append_sheet is None:
             free = unused_path(target)
             if free != target:
                 log.warning("%s exists (an earlier export): writing %s instead", target, free)
@@ -517,9 +521,14 @@ async def _run(
             base["query"] = spec.query
         pager = _SearchPager(client, base, spec.page_limit)
 
-    output: Output = (ObjectsOutput(target, stream=stream) if spec.objects else
-                      open_output(target, fmt=fmt, bom=bom, delimiter=delimiter, raw=raw,
-                                  stream=stream))
+    output: Output
+    if spec.objects:
+        output = ObjectsOutput(target, stream=stream)
+    elif spec.append_sheet is not None and target is not None:
+        output = AppendSheetOutput(target, spec.append_sheet)
+    else:
+        output = open_output(target, fmt=fmt, bom=bom, delimiter=delimiter, raw=raw,
+                             stream=stream)
     pending: asyncio.Task[dict[str, Any]] | None = None
     try:
         main_sheet = output.add_sheet(
