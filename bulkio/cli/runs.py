@@ -16,26 +16,26 @@ from bulkio.cli.options import (
     abort_on_errors,
     api_options,
     open_target,
+    state_dir_option,
     with_run_location,
 )
 from bulkio.errors import CODES, InputError
 from bulkio.runs.journal import Journal, RunInfo
 from bulkio.undo.run import UndoResult, run_undo
 
-#: where ``bulkio runs`` and ``bulkio undo`` look when --journal is not given
-DEFAULT_JOURNAL = Path(".bulkio") / "journal.db"
-
 _journal_option = click.option(
     "--journal", "journal_path", type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_JOURNAL, show_default=True,
-    help="Run journal. Each run is journaled in .bulkio/journal.db beside its input file.",
+    default=None,
+    help="Run journal (default: journal.db in the state home, the nearest .bulkio/ from "
+    "here up).",
 )
 
 
 def _open(path: Path) -> Journal:
     if not path.exists():
         raise InputError("no run journal here", path=path,
-                         hint="cd to the folder of the input files, or pass --journal FILE")
+                         hint="run bulkio inside the workspace of the runs, or pass "
+                         "--state-dir DIR / --journal FILE")
     return Journal.open(path)
 
 
@@ -61,11 +61,13 @@ def _run_doc(run: RunInfo) -> dict[str, Any]:
 
 @main.group(invoke_without_command=True)
 @_journal_option
+@state_dir_option
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON on stdout.")
 @click.option("-n", "--limit", type=click.IntRange(min=1), default=50, show_default=True,
               help="Show at most this many runs, newest first.")
 @click.pass_context
-def runs(ctx: click.Context, journal_path: Path, as_json: bool, limit: int) -> None:
+def runs(ctx: click.Context, journal_path: Path | None, state_dir: Path | None, as_json: bool,
+         limit: int) -> None:
     """List past runs (id, command, file, location, counts, time), newest first.
 
     \b
@@ -74,9 +76,10 @@ def runs(ctx: click.Context, journal_path: Path, as_json: bool, limit: int) -> N
       bulkio runs show 20261126-0429-ab12
 
     \b
-    Runs are read from .bulkio/journal.db in the current folder (every command journals
-    into .bulkio/journal.db beside its input file), or from --journal FILE.
+    Runs are read from the journal of the state home: the nearest .bulkio/ folder from the
+    current one up (or --state-dir DIR, or --journal FILE).
     """
+    journal_path = ApiOptions(state_dir=state_dir).journal(journal_path)
     ctx.ensure_object(dict)
     ctx.obj["journal_path"] = journal_path
     if ctx.invoked_subcommand is not None:
@@ -104,8 +107,7 @@ def runs(ctx: click.Context, journal_path: Path, as_json: bool, limit: int) -> N
 @click.argument("run_id")
 @click.option(
     "--journal", "journal_path", type=click.Path(dir_okay=False, path_type=Path),
-    default=None, help="Run journal (default: the one given to `bulkio runs`, else "
-    f"{DEFAULT_JOURNAL}).",
+    default=None, help="Run journal (default: the one `bulkio runs` uses).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the details as JSON on stdout.")
 @click.pass_context
@@ -203,8 +205,8 @@ def _print_undo(result: UndoResult, *, as_json: bool, quiet: bool) -> None:
               help="Folder for the undo reports (default: the run's report folder).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 @api_options
-def undo(run_id: str, *, journal_path: Path, dry_run: bool, force: bool, out_dir: Path | None,
-         as_json: bool, api: ApiOptions) -> None:
+def undo(run_id: str, *, journal_path: Path | None, dry_run: bool, force: bool,
+         out_dir: Path | None, as_json: bool, api: ApiOptions) -> None:
     """Reverse what a run did, from its journal (see `bulkio runs`).
 
     \b
@@ -223,6 +225,7 @@ def undo(run_id: str, *, journal_path: Path, dry_run: bool, force: bool, out_dir
     Exit codes: 0 everything reverted, 1 aborted, 2 usage error, 3 something was not
     reverted (see the .failures file).
     """
+    journal_path = api.journal(journal_path)
     with abort_on_errors():
         if dry_run:
             result = run_undo(run_id, journal_path=journal_path, target=None, dry_run=True)

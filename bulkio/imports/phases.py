@@ -16,11 +16,10 @@ exists but not everything was done); ``bulkio retry`` then redoes only the missi
 Every phase outcome is journaled as it arrives; non-idempotent requests (create, note,
 task) write an ``intent`` first so that a resume after ``kill -9`` checks before resending.
 
-An upsert whose answer was lost (dropped connection) and that the client resent comes back
-``new: false`` although the first attempt created the contact; such a contact is reported
-``created`` when its ``dateAdded`` is not earlier than the run's start (server clock vs.
-ours: a skew only ever makes it ``updated``, never deletes-on-undo a contact older than the run
-unless the server clock runs ahead).
+A contact counts as ``created`` only when the API's answer to this run's own request says
+``new: true``: never from dates. An upsert whose answer was lost and that the client resent
+comes back ``new: false``; it is reported ``updated`` and undo leaves it in place (a contact
+another writer created meanwhile looks the same, and must never be deleted by our undo).
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from bulkio.api.client import Client
@@ -106,6 +104,11 @@ class RowWork:
             self.failure = (code, message, http)
 
 
+def _refused(err: ApiError) -> bool:
+    """The API answered and refused the request (4xx other than 408/429): not applied."""
+    return err.status is not None and 400 <= err.status < 500 and err.status not in (408, 429)
+
+
 def _daily_quota(err: ApiError) -> bool:
     """The location's daily quota is used up (the pacer refuses to send before 429s)."""
     return isinstance(err, RateLimitedError) and (
@@ -134,7 +137,6 @@ class RowRunner:
         mode: Mode,
         tag_chunk: int,
         on_settled: Callable[[RowWork], None],
-        run_started: datetime | None = None,
     ) -> None:
         self.client = client
         self.journal = journal
@@ -143,8 +145,6 @@ class RowRunner:
         self.tags = TagBatcher(chunk_size=tag_chunk)
         self.business = BusinessBatcher()
         self.on_settled = on_settled
-        #: contacts added at or after this instant were created by this run
-        self.run_started = run_started
         self._works: dict[int, RowWork] = {}
         self._outages = 0
         self.fatal: ApiError | None = None
@@ -230,9 +230,6 @@ class RowRunner:
             self._check_fatal(err)
             work.fail(*row_error(err))
             return False
-        if not new and self.mode == "upsert" and self._created_during_run(contact):
-            # the first attempt created it but its answer was lost; the retry matched it
-            new = True
         cid = str(contact.get("id") or "")
         if not cid:
             work.fail("api-error", "the API answered without a contact id")
@@ -243,17 +240,6 @@ class RowRunner:
         detail.update(_already_had(work, contact))
         self.journal.record_step(self.run_id, work.row, phase, contact_id=cid, detail=detail)
         return True
-
-    def _created_during_run(self, contact: dict[str, Any]) -> bool:
-        if self.run_started is None:
-            return False
-        try:
-            added = datetime.fromisoformat(str(contact.get("dateAdded")))
-        except ValueError:
-            return False
-        if added.tzinfo is None:
-            added = added.replace(tzinfo=UTC)
-        return added >= self.run_started
 
     async def _create(self, work: RowWork) -> tuple[dict[str, Any], bool]:
         body = work.plan.body
@@ -294,22 +280,22 @@ class RowRunner:
         phase = step.kind
         if work.prior_done(phase):
             return
+        sent = False  # a note/task request went out: its outcome may be unknown
         try:
             detail: dict[str, Any] = {}
-            if phase == "note":
-                if work.prior_intent(phase) and await self._note_exists(cid, step.payload):
-                    detail = {}
+            if phase in ("note", "task"):
+                found = await self._existing(phase, cid, step.payload) \
+                    if work.prior_intent(phase) else None
+                if found is not None:
+                    detail = {f"{phase}_id": found, "found": True}
                 else:
                     self.journal.record_intent(self.run_id, work.row, phase, contact_id=cid)
-                    note = (await self.client.add_note(cid, step.payload)).get("note") or {}
-                    detail = {"note_id": note.get("id")}
-            elif phase == "task":
-                if work.prior_intent(phase) and await self._task_exists(cid, step.payload):
-                    detail = {}
-                else:
-                    self.journal.record_intent(self.run_id, work.row, phase, contact_id=cid)
-                    task = (await self.client.create_task(cid, step.payload)).get("task") or {}
-                    detail = {"task_id": task.get("id")}
+                    sent = True
+                    if phase == "note":
+                        made = (await self.client.add_note(cid, step.payload)).get("note")
+                    else:
+                        made = (await self.client.create_task(cid, step.payload)).get("task")
+                    detail = {f"{phase}_id": (made or {}).get("id")}
             elif phase == "workflow":
                 await self.client.add_to_workflow(cid, step.payload["id"])
                 detail = {"workflow_id": step.payload["id"]}
@@ -323,22 +309,30 @@ class RowRunner:
         except ApiError as err:
             self._check_fatal(err)
             _, message, http = row_error(err)
-            self.journal.record_step(self.run_id, work.row, phase, state="failed", contact_id=cid)
+            if not (sent or work.prior_intent(phase)) or _refused(err):
+                self.journal.record_step(self.run_id, work.row, phase, state="failed",
+                                         contact_id=cid)
+            # else: the request may have been applied (answer lost, 5xx after the commit):
+            # the intent stays, so a retry or a re-import looks before sending it again
             work.fail("followup-failed", f"{phase}: {message}", http)
             return
         self.journal.record_step(self.run_id, work.row, phase, contact_id=cid, detail=detail)
 
-    async def _note_exists(self, cid: str, payload: dict[str, Any]) -> bool:
-        notes = (await self.client.list_notes(cid)).get("notes") or []
-        return any(isinstance(n, dict) and n.get("body") == payload["body"] for n in notes)
-
-    async def _task_exists(self, cid: str, payload: dict[str, Any]) -> bool:
+    async def _existing(self, phase: str, cid: str, payload: dict[str, Any]) -> str | None:
+        """The id of this note/task already on the contact (a request whose answer was
+        lost), or None."""
+        if phase == "note":
+            notes = (await self.client.list_notes(cid)).get("notes") or []
+            for n in notes:
+                if isinstance(n, dict) and n.get("body") == payload["body"]:
+                    return str(n.get("id") or "") or None
+            return None
         tasks = (await self.client.list_tasks(cid)).get("tasks") or []
-        return any(
-            isinstance(t, dict) and t.get("title") == payload["title"]
-            and same_instant(t.get("dueDate"), payload["dueDate"])
-            for t in tasks
-        )
+        for t in tasks:
+            if (isinstance(t, dict) and t.get("title") == payload["title"]
+                    and same_instant(t.get("dueDate"), payload["dueDate"])):
+                return str(t.get("id") or "") or None
+        return None
 
     # -- bulk phases --------------------------------------------------------------------
 

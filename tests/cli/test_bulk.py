@@ -326,7 +326,8 @@ def test_runs_show_and_undo_take_the_journal_and_hints_repeat_it(
     folder = tmp_path / "clientes"
     folder.mkdir()
     write_csv(folder / "t.csv", ["contact_id"], [[ids[0]]])
-    result = run(sandbox, "tags", "add", str(folder / "t.csv"), "--tags", "x", "--json")
+    result = run(sandbox, "tags", "add", str(folder / "t.csv"), "--tags", "x", "--json",
+                 "--journal", str(folder / ".bulkio" / "journal.db"))
     run_id = json.loads(result.stdout)["run_id"]
     monkeypatch.chdir(tmp_path)  # no journal here: only --journal finds the run
     journal = str(Path("clientes") / ".bulkio" / "journal.db")
@@ -342,7 +343,8 @@ def test_runs_show_and_undo_take_the_journal_and_hints_repeat_it(
         missing = CliRunner().invoke(main, argv)
         assert missing.exit_code == 1, (argv, missing.output)
         assert f"`bulkio runs --journal {journal}`" in missing.output, (argv, missing.output)
-    monkeypatch.chdir(folder)
+    monkeypatch.delenv("BULKIO_STATE_DIR")
+    monkeypatch.chdir(folder)  # the state home is found from here: clientes/.bulkio
     plain = CliRunner().invoke(main, ["runs", "show", "nope"])
     assert plain.exit_code == 1 and "`bulkio runs`" in plain.output
 

@@ -352,7 +352,8 @@ def test_resuming_a_finished_run_sends_and_rewrites_nothing(sandbox: Any, tmp_pa
     again = run(sandbox, "resume", run_id, "--journal", str(tmp_path / ".bulkio" / "journal.db"))
     assert again.exit_code == 3  # the run's own result: one row failed
     assert f"run {run_id} is already finished; nothing to resume" in again.output
-    assert f"`bulkio retry {run_id} --journal {tmp_path / '.bulkio' / 'journal.db'}`" \
+    journal = tmp_path / ".bulkio" / "journal.db"
+    assert f"`bulkio retry {run_id} --base-url {sandbox.url} --journal {journal}`" \
         in again.output and "requests" not in again.output
     assert [r for r in sandbox.admin.requests() if r["location_id"] == sandbox.location_id] == []
     assert (tmp_path / "f.summary.json").read_text(encoding="utf-8") == summary
@@ -511,10 +512,73 @@ def test_reports_land_beside_the_input_for_import_resume_and_retry(
     assert again.exit_code == 1 and f"run {run_id} (resumed)" in again.output
     reports_in_samples_only()
     monkeypatch.chdir(elsewhere)  # resume and retry from another folder
-    journal = str(samples / ".bulkio" / "journal.db")
+    journal = str(tmp_path / ".bulkio" / "journal.db")  # the state home (BULKIO_STATE_DIR)
     resumed = run(sandbox, "resume", run_id, "--journal", journal)
     assert resumed.exit_code == 3, resumed.output  # the sample has rows that fail on purpose
     reports_in_samples_only()
     retried = run(sandbox, "retry", run_id, "--journal", journal)
     assert retried.exit_code == 3 and f"run {run_id} (retry)" in retried.output
     reports_in_samples_only()
+
+
+def _hints(output: str) -> list[str]:
+    """Every `bulkio ...` command line printed between backticks."""
+    import re
+
+    return re.findall(r"`(bulkio [^`]+)`", output)
+
+
+def test_every_printed_next_step_runs_verbatim(sandbox: Any, tmp_path: Path,
+                                               monkeypatch: Any) -> None:
+    """From a sub-folder, with an explicit --state-dir other than $BULKIO_STATE_DIR: each
+    hint must carry what it needs (where the state and the API are) to run as printed."""
+    import shlex
+
+    ws = tmp_path / "ws"
+    (ws / "datos").mkdir(parents=True)
+    src = ws / "datos" / "f.csv"
+    src.write_text("email,first name\na@ejemplo.mx,Ana\nnot-an-email,Bad\n", encoding="utf-8")
+    monkeypatch.chdir(ws / "datos")
+    state = str(ws / ".bulkio")
+    env = {"BULKIO_TOKEN": sandbox.token}
+
+    def cli(argv: list[str], token: str | None = None) -> Result:
+        return CliRunner().invoke(main, argv, env={"BULKIO_TOKEN": token or sandbox.token},
+                                  catch_exceptions=False)
+
+    base = ["import", "f.csv", "--base-url", sandbox.url, "--location-id", sandbox.location_id,
+            "--state-dir", state]
+    aborted = cli(base, token="wrong")  # 401: the run stops, resumable
+    assert aborted.exit_code == 1
+    executed: list[tuple[str, int]] = []
+    pending = _hints(aborted.output)
+    refused = cli(base)  # the last run did not finish: refuse, naming both ways on
+    assert refused.exit_code == 1 and "did not finish" in refused.output
+    pending += _hints(refused.output)
+    assert any(h.endswith(" --resume") for h in pending)
+    assert any(h.endswith(" --new") for h in pending)
+    assert any(h.startswith("bulkio resume ") for h in pending)
+    run_id = next(shlex.split(h)[2] for h in pending if h.startswith("bulkio resume "))
+    seen: set[str] = set()
+    finished_once = False
+    while pending or not finished_once:
+        if not pending:  # the run is finished now: resuming it again hints `bulkio retry`
+            finished_once = True
+            again = cli(["resume", run_id, "--base-url", sandbox.url, "--state-dir", state])
+            assert again.exit_code == 3 and "already finished" in again.output
+            pending += [h for h in _hints(again.output) if h not in seen]
+            continue
+        hint = pending.pop(0)
+        if hint in seen:
+            continue
+        seen.add(hint)
+        argv = shlex.split(hint)
+        assert argv[0] == "bulkio"
+        done = CliRunner().invoke(main, argv[1:], env=env, catch_exceptions=False)
+        executed.append((hint, done.exit_code))
+        # runs as printed: no usage error, no missing journal; the row that fails on
+        # purpose makes it 3
+        assert done.exit_code in (0, 3), (hint, done.output)
+        pending += [h for h in _hints(done.output) if h not in seen]
+    kinds = {shlex.split(h)[1] for h, _ in executed}
+    assert {"import", "resume", "retry"} <= kinds, executed

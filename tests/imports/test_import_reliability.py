@@ -92,7 +92,10 @@ def test_faults_at_20_percent(fast_429: Any, tmp_path: Path, mode: str) -> None:
     assert any(r["status"] in (500, 502, 503, 429, -1) for r in injected), "no fault injected"
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert doc["by_action"] == {"created": N_ROWS}
+    # "created" only on the API's own `new: true`: an upsert whose answer was dropped after
+    # the commit and that was resent comes back new: false and is reported "updated"
+    assert sum(doc["by_action"].values()) == N_ROWS
+    assert set(doc["by_action"]) <= {"created", "updated"}
     assert doc["requests"]["retries"] > 0
     check_sandbox(sandbox)
     check_reports(tmp_path, "contactos")
