@@ -12,6 +12,7 @@ import click
 
 from bulkio.cli import main
 from bulkio.cli.options import (
+    AbortError,
     ApiOptions,
     abort_on_errors,
     api_options,
@@ -196,23 +197,36 @@ def _print_undo(result: UndoResult, *, as_json: bool, quiet: bool) -> None:
     err(f"  failures: {report.failure_path}")
 
 
+def _confirm_undo(run_id: str, journal_path: Path) -> None:
+    """Ask on a terminal, showing what the undo would do (as ``bulkio delete`` does)."""
+    plan = run_undo(run_id, journal_path=journal_path, target=None, dry_run=True).plan
+    counts = ", ".join(f"{n} {kind}" for kind, n in plan.counts().items()) or "nothing"
+    if not sys.stdin.isatty():
+        raise AbortError(f"no terminal to confirm on; add --yes to undo run {plan.run.id} "
+                         f"({counts})")
+    click.confirm(f"Undo run {plan.run.id} ({plan.run.command}): {counts}?", abort=True,
+                  err=True)
+
+
 @main.command()
 @click.argument("run_id")
 @_journal_option
 @click.option("--dry-run", is_flag=True, help="Show the plan; send nothing.")
 @click.option("--force", is_flag=True, help="Undo again a run that was already undone.")
+@click.option("-y", "--yes", is_flag=True,
+              help="Do not ask for confirmation (scripts); without a terminal it is required.")
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the undo reports (default: the run's report folder).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 @api_options
-def undo(run_id: str, *, journal_path: Path | None, dry_run: bool, force: bool,
+def undo(run_id: str, *, journal_path: Path | None, dry_run: bool, force: bool, yes: bool,
          out_dir: Path | None, as_json: bool, api: ApiOptions) -> None:
     """Reverse what a run did, from its journal (see `bulkio runs`).
 
     \b
     Example:
       bulkio undo 20261126-0429-ab12 --dry-run --sandbox
-      bulkio undo 20261126-0429-ab12 --sandbox
+      bulkio undo 20261126-0429-ab12 --sandbox --yes
 
     \b
     Deletes contacts the run created, removes tags it added (not tags the contact already
@@ -220,6 +234,7 @@ def undo(run_id: str, *, journal_path: Path | None, dry_run: bool, force: bool,
     tasks it created, removes contacts from workflows/campaigns it enrolled. Updated fields
     of existing contacts come back only if the import ran with --snapshot; what cannot be
     reverted is listed (code cannot-revert). Undo is journaled and writes its own reports.
+    It asks for confirmation on a terminal, showing the counts; --yes for scripts.
 
     \b
     Exit codes: 0 everything reverted, 1 aborted, 2 usage error, 3 something was not
@@ -230,6 +245,8 @@ def undo(run_id: str, *, journal_path: Path | None, dry_run: bool, force: bool,
         if dry_run:
             result = run_undo(run_id, journal_path=journal_path, target=None, dry_run=True)
         else:
+            if not yes:
+                _confirm_undo(run_id, journal_path)
             api = with_run_location(api, journal_path, run_id)
             with open_target(api) as target:
                 result = run_undo(run_id, journal_path=journal_path, target=target,

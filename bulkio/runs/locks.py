@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -31,6 +32,12 @@ from bulkio.runs.home import locks_in
 from bulkio.runs.records import utc_now
 
 log = logging.getLogger("bulkio.locks")
+
+#: seconds a new holder waits before refusing (a process SIGKILLed by ``timeout -s KILL``
+#: is reported dead by its parent a moment before the kernel has closed its files)
+_EXIT_GRACE = 1.0
+#: seconds a refused run waits for the holder to name its run (it opens the journal first)
+_NAMING_GRACE = 3.0
 
 __all__ = ["RunLock", "ScopeBusyError", "hold_scope", "scope_held", "scope_key"]
 
@@ -57,8 +64,8 @@ class RunLock:
     sidecar: Path
     what: str
 
-    def name_run(self, run_id: str) -> None:
-        """Write the sidecar naming the run now holding the scope."""
+    def name_run(self, run_id: str | None) -> None:
+        """Write the sidecar naming the run now holding the scope (None: not known yet)."""
         doc = {"run_id": run_id, "pid": os.getpid(), "since": utc_now(), "what": self.what}
         with suppress(OSError):
             tmp = self.sidecar.with_suffix(".tmp")
@@ -100,18 +107,25 @@ def hold_scope(
     what = f"{command} of {name} into {location_id or '-'}"
     lock = FileLock(lock_path)
     try:
-        lock.acquire(timeout=0)
+        # a process killed this instant may still be closing its files: a moment's grace
+        lock.acquire(timeout=_EXIT_GRACE)
     except Timeout:
         if not wait:
             holder = _holder(sidecar)
+            deadline = time.monotonic() + _NAMING_GRACE
+            while not holder.get("run_id") and time.monotonic() < deadline:
+                time.sleep(0.05)  # the holder is opening its run: its id comes in a moment
+                holder = _holder(sidecar)
             run = holder.get("run_id")
             by = (f"run {run} (process {holder.get('pid')}, since {holder.get('since')})"
                   if run else "another bulkio process")
             raise ScopeBusyError(f"{what} is already running: {by}", path=None) from None
         log.warning("%s is running in another process: waiting for it to finish", what)
         lock.acquire()
+    held = RunLock(lock=lock, sidecar=sidecar, what=what)
+    held.name_run(None)  # no stale run id from an earlier holder
     try:
-        yield RunLock(lock=lock, sidecar=sidecar, what=what)
+        yield held
     finally:
         lock.release()
 

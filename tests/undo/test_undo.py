@@ -46,7 +46,7 @@ def state(sandbox: Any) -> dict[str, Any]:
 
 
 def undo(sandbox: Any, journal: Path, run_id: str, *args: str) -> Result:
-    return run(sandbox, "undo", run_id, "--journal", str(journal), *args)
+    return run(sandbox, "undo", run_id, "--journal", str(journal), "--yes", *args)
 
 
 def test_undo_of_an_import_with_snapshot_restores_everything(sandbox: Any, tmp_path: Path
@@ -188,11 +188,12 @@ def test_undo_of_a_delete_cannot_bring_contacts_back(sandbox: Any, tmp_path: Pat
     src = write_csv(tmp_path / "borrar.csv", ["contact_id"], [[ids[0]]])
     deleted = run(sandbox, "delete", str(src), "--yes", "--json")
     run_id = json.loads(deleted.stdout)["run_id"]
-    result = run(sandbox, "undo", run_id)  # default journal: ./.bulkio/journal.db
+    result = run(sandbox, "undo", run_id, "--yes")  # default journal: the state home's
     assert result.exit_code == 3
     assert "cannot be brought back" in result.output
-    undo_id = json.loads(run(sandbox, "undo", run_id, "--force", "--json").stdout)["run_id"]
-    refused = run(sandbox, "undo", undo_id)
+    undo_id = json.loads(run(sandbox, "undo", run_id, "--force", "--yes", "--json").stdout)[
+        "run_id"]
+    refused = run(sandbox, "undo", undo_id, "--yes")
     assert refused.exit_code == 1 and "undoing an undo" in refused.output
 
 
@@ -277,7 +278,8 @@ def test_undo_without_location_id_uses_the_runs_location(sandbox: Any, tmp_path:
     env = {"BULKIO_TOKEN": sandbox.token, "BULKIO_BASE_URL": sandbox.url,
            "BULKIO_LOCATION_ID": None, "BULKIO_CONFIG": None}
     result = CliRunner().invoke(main, ["undo", run_id, "--journal",
-                                       str(tmp_path / ".bulkio" / "journal.db")], env=env)
+                                       str(tmp_path / ".bulkio" / "journal.db"), "--yes"],
+                                env=env)
     assert result.exit_code == 0, result.output
     assert sandbox.admin.contacts(sandbox.location_id) == []
 
@@ -306,3 +308,17 @@ def test_resume_and_retry_without_location_id_use_the_runs_location(
     retried = CliRunner().invoke(main, ["retry", run_id, "--journal", str(journal)], env=env)
     assert retried.exit_code == 0, retried.output  # nothing failed: nothing to resend
     assert len(sandbox.admin.contacts(sandbox.location_id)) == 2
+
+
+def test_undo_without_a_terminal_refuses_without_yes_showing_the_counts(
+    sandbox: Any, tmp_path: Path,
+) -> None:
+    src = tmp_path / "u.csv"
+    src.write_text("email,first name\nu1@ejemplo.mx,Uno\nu2@ejemplo.mx,Dos\n", encoding="utf-8")
+    done = run(sandbox, "import", str(src), "--json")
+    run_id = json.loads(done.stdout)["run_id"]
+    refused = run(sandbox, "undo", run_id)  # CliRunner's stdin is not a terminal
+    assert refused.exit_code == 1
+    assert f"no terminal to confirm on; add --yes to undo run {run_id}" in refused.output
+    assert "2 delete" in refused.output
+    assert len(sandbox.admin.contacts(sandbox.location_id)) == 2  # nothing was sent
