@@ -124,6 +124,9 @@ def _finish(result: ImportResult, *, as_json: bool, quiet: bool, resume_hint: st
 @click.option("--force", is_flag=True,
               help="Resend rows that already succeeded with the same content (default: "
               "skipped as unchanged, zero requests).")
+@click.option("--trust-journal", is_flag=True,
+              help="Skip unchanged rows on the journal's word alone (zero requests), without "
+              "the batched search that confirms each contact still exists and holds them.")
 @click.option("--snapshot", is_flag=True,
               help="Save each pre-existing contact before updating it, for `bulkio undo` "
               "(+1 search request per 50 rows).")
@@ -135,7 +138,7 @@ def _finish(result: ImportResult, *, as_json: bool, quiet: bool, resume_hint: st
 def import_(
     file: Path, *, reading: ReadOptions, api: ApiOptions, mode: str, tags_mode: str,
     tag_chunk: int, dry_run: bool, resume: bool, new: bool, wait: bool, force: bool,
-    snapshot: bool, out_dir: Path | None, journal: Path | None, as_json: bool,
+    trust_journal: bool, snapshot: bool, out_dir: Path | None, journal: Path | None, as_json: bool,
 ) -> None:
     """Import contacts from a CSV/XLSX file: every row reported, none sent twice.
 
@@ -163,8 +166,8 @@ def import_(
     if resume and new:
         raise click.UsageError("--resume and --new exclude each other")
     options = ImportOptions(mode=mode, tags_mode=tags_mode,  # type: ignore[arg-type]
-                            dry_run=dry_run, force=force, snapshot=snapshot,
-                            tag_chunk=tag_chunk, out_dir=out_dir)
+                            dry_run=dry_run, force=force, trust_journal=trust_journal,
+                            snapshot=snapshot, tag_chunk=tag_chunk, out_dir=out_dir)
     try:
         with abort_on_errors(), _target(api, optional=dry_run) as target, \
                 progress_bar(api, "import") as progress:

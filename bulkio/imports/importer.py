@@ -45,6 +45,7 @@ from bulkio.files.table import SourceRow
 from bulkio.imports.options import ImportOptions, ImportResult, row_fingerprint, warning_pairs
 from bulkio.imports.phases import RowRunner, RowWork, RunAbort, snapshot_batch
 from bulkio.imports.source import Source, custom_field_refs, for_mode
+from bulkio.imports.verify import confirm_unchanged
 from bulkio.plan.batcher import (
     SNAPSHOT_BATCH,
     CustomFieldDef,
@@ -101,6 +102,10 @@ class _Run:
     failed: int = 0
     abort: BulkioError | None = None
     fields: dict[str, CustomFieldDef] | None = None
+    #: skip-unchanged rows sent again: their contact was deleted or changed since
+    resent: int = 0
+    #: fingerprints of rows sent again because their (still existing) contact was edited
+    edited: set[str] = dataclasses.field(default_factory=set)
     #: rows of an unfinished earlier run (``--new``): their non-idempotent steps are honoured
     inherited: Mapping[int, RowState] = dataclasses.field(default_factory=dict)
 
@@ -182,9 +187,20 @@ async def _execute(
         # one skip-unchanged lookup per batch, not one query (and commit) per row
         known = {} if opts.force else ctx.journal.known_fingerprints(
             ctx.location_id, [fp for _, fp, _ in batch])
+        if known and not opts.trust_journal:
+            try:
+                known = await _confirmed(ctx, client, batch, known)
+            except ApiError as err:
+                ctx.abort = ctx.abort or err
+                return
         fresh = [fp for _, fp, prior in batch if prior is None]
         earlier = ctx.journal.earlier_steps(ctx.location_id, fresh, exclude_run=ctx.run.id) \
             if fresh else {}
+        edited = [fp for fp in fresh if fp in ctx.edited]
+        if edited:
+            earlier.update(ctx.journal.earlier_steps(
+                ctx.location_id, edited, exclude_run=ctx.run.id, statuses=("ok",),
+                phases=("note", "task")))
         for prepared, fp, prior in batch:
             if prior is None and fp not in known:
                 prior = _inherited(ctx, prepared.row, fp, earlier.get(fp))
@@ -234,6 +250,28 @@ async def _execute(
 
 
 _HONOURED = ("create", "note", "task")
+
+
+async def _confirmed(
+    ctx: _Run, client: Client, batch: list[tuple[PreparedRow, str, RowState | None]],
+    known: dict[str, str],
+) -> dict[str, str]:
+    """``known`` minus the fingerprints whose contact is gone or was changed since
+    (:mod:`bulkio.imports.verify`): those rows are sent again."""
+    skipping = [(prepared, known[fp]) for prepared, fp, prior in batch
+                if prepared.ok and fp in known
+                and (prior is None or prior.fingerprint != fp or not prior.steps)]
+    if not skipping:
+        return known
+    fps = {prepared.row: fp for prepared, fp, _ in batch}
+    ok, gone = await confirm_unchanged(client, skipping,
+                                       replace_tags=ctx.opts.tags_mode == "replace")
+    stale = {fps[prepared.row] for prepared, _ in skipping if prepared.row not in ok}
+    # an edited contact keeps the notes and tasks bulkio added: they are not sent again
+    ctx.edited |= {fps[prepared.row] for prepared, _ in skipping
+                   if prepared.row not in ok and prepared.row not in gone}
+    ctx.resent += len(stale)
+    return {fp: cid for fp, cid in known.items() if fp not in stale}
 
 
 def _inherited(ctx: _Run, row: int, fp: str,
@@ -419,7 +457,8 @@ def _options_doc(read: ReadOptions, opts: ImportOptions, out_dir: Path, stem: st
 ]:
     return {
         "read": read.to_json(), "mode": opts.mode, "tags_mode": opts.tags_mode,
-        "force": opts.force, "snapshot": opts.snapshot, "tag_chunk": opts.tag_chunk,
+        "force": opts.force, "trust_journal": opts.trust_journal,
+        "snapshot": opts.snapshot, "tag_chunk": opts.tag_chunk,
         "out_dir": str(out_dir.resolve()), "stem": stem,
     }
 

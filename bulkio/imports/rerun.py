@@ -45,6 +45,7 @@ def _stored_options(run: RunInfo) -> tuple[ReadOptions, ImportOptions]:
     read = ReadOptions.from_json(o.get("read") or {})
     opts = ImportOptions(mode=o.get("mode", "upsert"), tags_mode=o.get("tags_mode", "add"),
                          force=bool(o.get("force")), snapshot=bool(o.get("snapshot")),
+                         trust_journal=bool(o.get("trust_journal")),
                          tag_chunk=int(o.get("tag_chunk") or DEFAULT_TAG_CHUNK),
                          out_dir=Path(o["out_dir"]) if o.get("out_dir") else None)
     return read, opts

@@ -558,14 +558,16 @@ class Journal:
     def earlier_steps(
         self, location_id: str, fps: Iterable[str], *, exclude_run: str,
         phases: Sequence[str] = ("create", "note", "task"),
+        statuses: Sequence[str] = ("failed", "pending"),
     ) -> dict[str, dict[str, StepRecord]]:
         """Non-idempotent steps that earlier import runs into ``location_id`` sent (``done``)
         or possibly sent (``intent``) for rows with these fingerprints that did not succeed:
         fingerprint -> phase -> step, the newest run winning. A new run honours them (no
-        second note after a lost answer and a re-import)."""
+        second note after a lost answer and a re-import). ``statuses``: of those rows."""
         wanted = list(dict.fromkeys(fps))
         found: dict[str, dict[str, StepRecord]] = {}
         phase_marks = ",".join("?" * len(phases))
+        status_marks = ",".join("?" * len(statuses))
         for i in range(0, len(wanted), _IN_CHUNK):
             chunk = wanted[i : i + _IN_CHUNK]
             marks = ",".join("?" * len(chunk))
@@ -574,10 +576,10 @@ class Journal:
                 " FROM rows AS r JOIN runs AS u ON u.id = r.run_id"
                 " JOIN steps AS s ON s.run_id = r.run_id AND s.row = r.row"
                 " WHERE u.location_id = ? AND u.command = 'import' AND u.id <> ?"
-                " AND r.status IN ('failed', 'pending') AND s.state IN ('intent', 'done')"
+                f" AND r.status IN ({status_marks}) AND s.state IN ('intent', 'done')"
                 f" AND s.phase IN ({phase_marks}) AND r.fingerprint IN ({marks})"
                 " ORDER BY u.started_at, u.rowid",
-                (location_id, exclude_run, *phases, *chunk),
+                (location_id, exclude_run, *statuses, *phases, *chunk),
             ):
                 found.setdefault(fp, {})[phase] = StepRecord(
                     phase, state, cid, json.loads(detail) if detail else {})

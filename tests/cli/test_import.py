@@ -125,7 +125,7 @@ def _fields(sandbox: Any) -> list[dict[str, Any]]:
     return list(resp.json()["customFields"])
 
 
-def test_reimport_is_unchanged_and_costs_zero_requests(sandbox: Any, messy: Path) -> None:
+def test_reimport_is_unchanged_after_one_confirming_search(sandbox: Any, messy: Path) -> None:
     make_fields(sandbox)
     mapping = str(messy.parent / "map.toml")
     assert run(sandbox, "import", str(messy), "--map", mapping).exit_code == 3
@@ -134,8 +134,13 @@ def test_reimport_is_unchanged_and_costs_zero_requests(sandbox: Any, messy: Path
     assert again.exit_code == 3
     doc = json.loads(again.stdout)
     assert doc["by_action"] == {"unchanged": 3}
-    # only the row that failed with a 422 is sent again (it is not "unchanged")
+    # one search confirms the 3 contacts still hold the rows; only the row that failed with
+    # a 422 is sent again (it is not "unchanged")
     assert doc["requests"]["by_endpoint"] == {
+        "GET /locations/{locationId}/customFields": 1, "POST /contacts/search": 1,
+        "POST /contacts/upsert": 1}
+    trusted = run(sandbox, "import", str(messy), "--map", mapping, "--trust-journal", "--json")
+    assert json.loads(trusted.stdout)["requests"]["by_endpoint"] == {
         "GET /locations/{locationId}/customFields": 1, "POST /contacts/upsert": 1}
     forced = run(sandbox, "import", str(messy), "--map", mapping, "--force", "--json")
     assert json.loads(forced.stdout)["by_action"] == {"updated": 3}
@@ -211,9 +216,37 @@ def test_large_tag_chunks_are_halved_until_accepted(sandbox: Any, tmp_path: Path
     contacts = sandbox.admin.contacts(sandbox.location_id)
     assert len(contacts) == 10 and all(c["tags"] == ["grupo-a"] for c in contacts)
     sandbox.admin.clear_requests()
-    again = run(sandbox, "import", str(src), "--json")
+    again = run(sandbox, "import", str(src), "--trust-journal", "--json")
     assert json.loads(again.stdout)["requests"]["total"] == 0
     assert [r for r in sandbox.admin.requests() if r["location_id"] == sandbox.location_id] == []
+
+
+def test_reimport_recreates_deleted_and_resends_edited_contacts(sandbox: Any,
+                                                                tmp_path: Path) -> None:
+    """Skip-unchanged never changes meaning: the end state equals --force's."""
+    import httpx
+
+    rows = [[f"q{i}@x.mx", f"Nombre{i}", "grupo-a", f"nota {i}"] for i in range(6)]
+    src = write_csv(tmp_path / "q.csv", ["email", "first name", "tags", "note"], rows)
+    assert run(sandbox, "import", str(src)).exit_code == 0
+    by_email = {c["email"]: c["id"] for c in sandbox.admin.contacts(sandbox.location_id)}
+    with httpx.Client(base_url=sandbox.url, headers=sandbox.headers()) as http:
+        assert http.delete(f"/contacts/{by_email['q1@x.mx']}").status_code == 200
+        assert http.put(f"/contacts/{by_email['q2@x.mx']}",
+                        json={"firstName": "Otro"}).status_code == 200
+        assert http.put(f"/contacts/{by_email['q3@x.mx']}", json={"tags": []}).status_code == 200
+    again = run(sandbox, "import", str(src), "--json")
+    assert again.exit_code == 0, again.output
+    doc = json.loads(again.stdout)
+    assert doc["by_action"] == {"created": 1, "updated": 2, "unchanged": 3}
+    assert doc["requests"]["by_endpoint"]["POST /contacts/search"] == 1
+    contacts = {c["email"]: c for c in sandbox.admin.contacts(sandbox.location_id)}
+    assert sorted(contacts) == [f"q{i}@x.mx" for i in range(6)]
+    assert contacts["q2@x.mx"]["firstName"] == "Nombre2"
+    assert contacts["q3@x.mx"]["tags"] == ["grupo-a"]
+    # the edited contacts keep their one note; the re-created one has its note again
+    notes = sorted(n["body"] for n in sandbox.admin.notes(sandbox.location_id))
+    assert notes == [f"nota {i}" for i in range(6)]
 
 
 def test_update_mode_by_contact_id_or_email(sandbox: Any, tmp_path: Path) -> None:
