@@ -20,7 +20,7 @@ from bulkio.cli.options import (
     state_dir_option,
     with_run_location,
 )
-from bulkio.errors import CODES, InputError
+from bulkio.errors import CODES, ConfigError, InputError
 from bulkio.runs.journal import Journal, RunInfo
 from bulkio.undo.run import UndoResult, run_undo
 
@@ -183,6 +183,13 @@ def _print_undo(result: UndoResult, *, as_json: bool, quiet: bool) -> None:
             err(f"    row {row} ({cid or '-'}): {why}")
         if len(plan.cannot) > 20:
             err(f"    ... and {len(plan.cannot) - 20} more (see the failure report)")
+    if plan.conflicts:
+        err(f"  conflicts ({len(plan.conflicts)}): changed after the run, kept unless --force")
+        for row, cid, name, wrote, now in plan.conflicts[:20]:
+            err(f"    row {row} ({cid}): {name}: the run wrote {wrote!r}, now {now!r}")
+    if plan.later:
+        err(f"  later runs touched the same contacts ({len(plan.later)}): "
+            + ", ".join(f"{i} ({c})" for i, c in plan.later[:10]))
     if result.report is None:
         err("Nothing was sent (dry run).")
         return
@@ -195,6 +202,16 @@ def _print_undo(result: UndoResult, *, as_json: bool, quiet: bool) -> None:
         err(f"  {n:>7}  {code}: {CODES.get(code, '')}")
     err(f"  success: {report.success_path}")
     err(f"  failures: {report.failure_path}")
+
+
+def _dry_undo(run_id: str, journal_path: Path, api: ApiOptions) -> UndoResult:
+    """The plan; with an API target configured (or --sandbox), its conflicts too."""
+    api = with_run_location(api, journal_path, run_id)
+    try:
+        with open_target(api) as target:
+            return run_undo(run_id, journal_path=journal_path, target=target, dry_run=True)
+    except ConfigError:  # no token configured: the plan from the journal alone
+        return run_undo(run_id, journal_path=journal_path, target=None, dry_run=True)
 
 
 def _confirm_undo(run_id: str, journal_path: Path) -> None:
@@ -212,7 +229,9 @@ def _confirm_undo(run_id: str, journal_path: Path) -> None:
 @click.argument("run_id")
 @_journal_option
 @click.option("--dry-run", is_flag=True, help="Show the plan; send nothing.")
-@click.option("--force", is_flag=True, help="Undo again a run that was already undone.")
+@click.option("--force", is_flag=True,
+              help="Undo again a run that was already undone; also overwrite fields someone "
+              "changed after the run (conflicts).")
 @click.option("-y", "--yes", is_flag=True,
               help="Do not ask for confirmation (scripts); without a terminal it is required.")
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path),
@@ -234,7 +253,13 @@ def undo(run_id: str, *, journal_path: Path | None, dry_run: bool, force: bool, 
     tasks it created, removes contacts from workflows/campaigns it enrolled. Updated fields
     of existing contacts come back only if the import ran with --snapshot; what cannot be
     reverted is listed (code cannot-revert). Undo is journaled and writes its own reports.
-    It asks for confirmation on a terminal, showing the counts; --yes for scripts.
+    It asks for confirmation on a terminal, showing the counts; --yes for scripts. Only
+    what the run did is reversed: a contact counts as created only when the API answered
+    the run's own request with new: true (one another writer created is left alone); with
+    a snapshot, a field is restored only while it still holds what the run wrote (else a
+    `conflict`, both values reported, kept unless --force); tags and followers others
+    added stay. --dry-run lists conflicts (with an API target) and later runs that touched
+    the same contacts.
 
     \b
     Exit codes: 0 everything reverted, 1 aborted, 2 usage error, 3 something was not
@@ -243,7 +268,7 @@ def undo(run_id: str, *, journal_path: Path | None, dry_run: bool, force: bool, 
     journal_path = api.journal(journal_path)
     with abort_on_errors():
         if dry_run:
-            result = run_undo(run_id, journal_path=journal_path, target=None, dry_run=True)
+            result = _dry_undo(run_id, journal_path, api)
         else:
             if not yes:
                 _confirm_undo(run_id, journal_path)

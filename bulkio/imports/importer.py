@@ -151,7 +151,8 @@ async def _execute(
 ) -> None:
     opts = ctx.opts
     runner = RowRunner(client=client, journal=ctx.journal, run_id=ctx.run.id, mode=opts.mode,
-                       tag_chunk=opts.tag_chunk, on_settled=_settle(ctx))
+                       tag_chunk=opts.tag_chunk, on_settled=_settle(ctx),
+                       snapshot=opts.snapshot)
     n_workers = opts.workers or max(4, client.max_in_flight * 2)
     queue: asyncio.Queue[RowWork | None] = asyncio.Queue(maxsize=n_workers * 2)
 

@@ -137,6 +137,7 @@ class RowRunner:
         mode: Mode,
         tag_chunk: int,
         on_settled: Callable[[RowWork], None],
+        snapshot: bool = False,
     ) -> None:
         self.client = client
         self.journal = journal
@@ -145,6 +146,9 @@ class RowRunner:
         self.tags = TagBatcher(chunk_size=tag_chunk)
         self.business = BusinessBatcher()
         self.on_settled = on_settled
+        #: record what each update wrote, so that undo restores a field only while it
+        #: still holds that value (a later change by someone else is a conflict)
+        self.snapshot = snapshot
         self._works: dict[int, RowWork] = {}
         self._outages = 0
         self.fatal: ApiError | None = None
@@ -238,6 +242,8 @@ class RowRunner:
         work.action = "created" if new else "updated"
         detail: dict[str, Any] = {"new": new}
         detail.update(_already_had(work, contact))
+        if self.snapshot and not new:
+            detail["wrote"] = _wrote(work.plan.body, contact)
         self.journal.record_step(self.run_id, work.row, phase, contact_id=cid, detail=detail)
         return True
 
@@ -495,6 +501,18 @@ async def snapshot_batch(client: Client, journal: Journal, run_id: str,
 
 
 # -- what undo needs: which tags / followers the run really added -------------------------
+
+
+def _wrote(body: Mapping[str, Any], contact: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields this write set, as the API stored them (from its answer)."""
+    out: dict[str, Any] = {k: contact.get(k) for k in body
+                           if k not in ("locationId", "tags", "customFields")}
+    sent_cf = {str(c.get("id")) for c in body.get("customFields") or [] if isinstance(c, dict)}
+    if sent_cf:
+        stored = {str(c.get("id")): c.get("value") for c in contact.get("customFields") or []
+                  if isinstance(c, dict)}
+        out["customFields"] = {fid: stored.get(fid) for fid in sent_cf}
+    return out
 
 
 def _had(value: Any) -> frozenset[str] | None:

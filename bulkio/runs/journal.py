@@ -607,6 +607,28 @@ class Journal:
 
     # -- undo ----------------------------------------------------------------------------
 
+    def later_runs_touching(self, run_id: str, contact_ids: Iterable[str]
+                            ) -> list[tuple[str, str]]:
+        """(id, command) of runs started after ``run_id`` (undos of it aside) that
+        touched any of these contacts, oldest first."""
+        ids = list(dict.fromkeys(contact_ids))
+        run = self.require_run(run_id)
+        found: dict[str, str] = {}
+        for i in range(0, len(ids), _IN_CHUNK):
+            chunk = ids[i : i + _IN_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for rid, command, options in self._conn.execute(
+                "SELECT u.id, u.command, u.options_json FROM runs AS u WHERE u.id <> ?"
+                " AND u.started_at > ? AND (EXISTS (SELECT 1 FROM rows AS r WHERE"
+                f" r.run_id = u.id AND r.contact_id IN ({marks})) OR EXISTS (SELECT 1 FROM"
+                f" steps AS s WHERE s.run_id = u.id AND s.contact_id IN ({marks})))"
+                " ORDER BY u.started_at",
+                (run.id, run.started_at, *chunk, *chunk),
+            ):
+                if json.loads(options or "{}").get("undo_of") != run.id:
+                    found[rid] = command
+        return list(found.items())
+
     def save_snapshot(self, run_id: str, contact_id: str, before: Mapping[str, Any]) -> None:
         """Store the contact as it was before this run touched it (first snapshot wins)."""
         self._write(

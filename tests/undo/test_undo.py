@@ -95,9 +95,11 @@ def test_undo_of_an_import_with_snapshot_restores_everything(sandbox: Any, tmp_p
     assert dry.exit_code == 0, dry.output
     assert json.loads(dry.stdout)["plan"]["actions"] == {
         "delete-contact": 2, "delete-note": 1, "delete-task": 1, "remove-followers": 1,
-        "restore-fields": 2, "set-business": 1,
+        "remove-tags": 2, "restore-fields": 2, "set-business": 1,
     }
-    assert sandbox.admin.requests() == []
+    # a dry run only reads: one GET per snapshot contact, to find conflicts (none here)
+    assert [r["method"] for r in sandbox.admin.requests()] == ["GET", "GET"]
+    assert json.loads(dry.stdout)["plan"]["conflicts"] == []
 
     done = undo(sandbox, journal, import_id, "--json")
     assert done.exit_code == 0, done.output
@@ -322,3 +324,70 @@ def test_undo_without_a_terminal_refuses_without_yes_showing_the_counts(
     assert f"no terminal to confirm on; add --yes to undo run {run_id}" in refused.output
     assert "2 delete" in refused.output
     assert len(sandbox.admin.contacts(sandbox.location_id)) == 2  # nothing was sent
+
+
+def test_undo_leaves_what_others_did_after_or_during_the_run(sandbox: Any,
+                                                             tmp_path: Path) -> None:
+    """Another writer creates a file row's contact during the run, and edits a snapshot
+    contact (a field, a tag) after it: undo deletes only what the run created, keeps the
+    later edits as reported conflicts (unless --force), and the tags others added."""
+    import sqlite3
+    import threading
+    import time
+
+    import httpx
+
+    [carla] = sandbox.admin.seed(sandbox.location_id, contacts=[
+        {"firstName": "Carla", "email": "carla@ejemplo.mx", "tags": ["x"]}])
+    src = write_csv(tmp_path / "w.csv", ["Nombre", "Correo", "Etiquetas"], [
+        ["Carlota", "carla@ejemplo.mx", "nuevo"],
+        ["Nadia", "nadia@ejemplo.mx", ""],
+        ["Otro", "otro@ejemplo.mx", ""]])
+    http = httpx.Client(base_url=sandbox.url, headers=sandbox.headers())
+    journal = tmp_path / ".bulkio" / "journal.db"
+
+    def other_writer() -> None:
+        # as soon as the run has started (its row is in the journal), while its upserts
+        # are held up, someone creates otro@ejemplo.mx by other means
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if journal.exists() and sqlite3.connect(journal).execute(
+                    "SELECT COUNT(*) FROM runs").fetchone()[0]:
+                break
+            time.sleep(0.01)
+        http.post("/contacts/", json={"locationId": sandbox.location_id,
+                                      "email": "otro@ejemplo.mx", "firstName": "Ajeno"})
+
+    sandbox.admin.set_faults(latency_ms=1500, path_contains="/contacts/upsert")
+    writer = threading.Thread(target=other_writer)
+    writer.start()
+    imported = run(sandbox, "import", str(src), "--snapshot", "--json")
+    writer.join()
+    sandbox.admin.clear_faults()
+    assert imported.exit_code == 0, imported.output
+    import_id = json.loads(imported.stdout)["run_id"]
+    assert json.loads(imported.stdout)["by_action"] == {"created": 1, "updated": 2}
+    # after the run, someone renames Carla and tags her
+    assert http.put(f"/contacts/{carla}", json={"firstName": "Carolina",
+                                                "tags": ["x", "nuevo", "otra"]}).is_success
+    dry = undo(sandbox, journal, import_id, "--dry-run", "--json")
+    assert json.loads(dry.stdout)["plan"]["conflicts"] == [{
+        "row": 2, "contact_id": carla, "field": "firstName", "run_wrote": "Carlota",
+        "now": "Carolina"}]
+    done = undo(sandbox, journal, import_id)
+    assert done.exit_code == 3, done.output
+    contacts = {c["email"]: c for c in sandbox.admin.contacts(sandbox.location_id)}
+    assert sorted(contacts) == ["carla@ejemplo.mx", "otro@ejemplo.mx"]  # Nadia was ours
+    assert contacts["otro@ejemplo.mx"]["firstName"] == "Ajeno"
+    assert contacts["carla@ejemplo.mx"]["firstName"] == "Carolina"  # kept: a conflict
+    assert sorted(contacts["carla@ejemplo.mx"]["tags"]) == ["otra", "x"]
+    failures = read_csv(tmp_path / f"{import_id}.undo.failures.csv")
+    assert [(r["_error_code"], "'Carlota'" in r["_error_message"]
+             and "'Carolina'" in r["_error_message"]) for r in failures
+            if r["original_contact_id"] == carla] == [("conflict", True)]
+    forced = undo(sandbox, journal, import_id, "--force")
+    assert forced.exit_code in (0, 3), forced.output
+    carla_now = next(c for c in sandbox.admin.contacts(sandbox.location_id)
+                     if c["id"] == carla)
+    assert carla_now["firstName"] == "Carla" and sorted(carla_now["tags"]) == ["otra", "x"]
+    http.close()
