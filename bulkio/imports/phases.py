@@ -77,6 +77,8 @@ class RowWork:
     #: None when unknown (the contact answer did not say, or the phase was done earlier)
     had_tags: frozenset[str] | None = None
     had_followers: frozenset[str] | None = None
+    #: create mode: the contact was found after an interrupted create (ours or not)
+    found_after_intent: bool = False
 
     @property
     def row(self) -> int:
@@ -241,6 +243,8 @@ class RowRunner:
         work.contact_id = cid
         work.action = "created" if new else "updated"
         detail: dict[str, Any] = {"new": new}
+        if work.found_after_intent:
+            detail["found_after_intent"] = True
         detail.update(_already_had(work, contact))
         if self.snapshot and not new:
             detail["wrote"] = _wrote(work.plan.body, contact)
@@ -254,7 +258,10 @@ class RowRunner:
             found = await self.client.find_duplicate(email=body.get("email"),
                                                      phone=body.get("phone"))
             if found is not None:
-                return found, True
+                # not proven ours (another writer may have created it): never "created",
+                # so undo leaves it in place and lists it
+                work.found_after_intent = True
+                return found, False
         self.journal.record_intent(self.run_id, work.row, "create")
         try:
             data = await self.client.create_contact(body)

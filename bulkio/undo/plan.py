@@ -106,6 +106,10 @@ def _entry_actions(entry: UndoEntry, *, exact: bool) -> tuple[list[UndoAction], 
                     "hand"]
     if cid is None:
         return [], []
+    if create is not None and create.state == "done" and create.detail.get("found_after_intent"):
+        return [], ["an interrupted create was followed by finding this contact: the run may "
+                    "have created it, or someone else did; left in place (delete it by hand "
+                    "if it is the run's)"]
     if entry.created:
         return [UndoAction(entry.row, cid, "delete-contact")], []
     acts: list[UndoAction] = []
