@@ -183,6 +183,8 @@ CODES: dict[str, str] = {
     "note_id / task_id column",
     "cannot-revert": "undo cannot restore this change: the run kept no previous values "
     "(import without --snapshot), or it deleted a contact or removed it from a workflow",
+    "conflict": "undo left a field as it is: someone changed it after the run (both values "
+    "are given; `bulkio undo --force` overwrites it)",
     # runs
     "not-processed": "the run stopped before this row was processed; re-run with --resume",
 }

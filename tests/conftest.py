@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from bulkio.sandbox import Sandbox, SandboxAdmin
+
+
+@pytest.fixture(autouse=True)
+def _state_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's bulkio state (journal, sandbox database, locks) in its own tmp folder,
+    never in the checkout the tests run from (tests of the state home unset it)."""
+    home = tmp_path / ".bulkio"
+    monkeypatch.setenv("BULKIO_STATE_DIR", str(home))
+    return home
 
 
 @pytest.fixture(scope="session")

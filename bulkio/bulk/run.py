@@ -55,6 +55,7 @@ from bulkio.runs.kit import (
     request_stats,
     warn_if_changed,
 )
+from bulkio.runs.locks import hold_scope
 from bulkio.runs.state import ResumeStates, StreamedStates
 
 __all__ = [
@@ -296,6 +297,7 @@ def run_bulk(
     target: TargetLike | None = None,
     journal_path: Path | None = None,
     resume: bool = False,
+    wait: bool = False,
     argv: Iterable[str] = (),
     progress: ProgressFn | None = None,
 ) -> BulkResult:
@@ -305,7 +307,9 @@ def run_bulk(
     file, missing column); a fatal API error later (401/403, daily quota, outage) ends the
     run with ``aborted`` set. ``resume=True`` continues the last run of this file, command
     and location if it was interrupted or has failed rows: rows done are kept, the others
-    run again (in the same run, so its reports cover the whole file).
+    run again (in the same run, so its reports cover the whole file). The run holds the
+    lock of its (command, location, file) scope: a second one raises
+    :class:`~bulkio.runs.locks.ScopeBusyError` at once, or queues behind it with ``wait``.
     """
     src = Path(path)
     read = read or ReadOptions()
@@ -319,10 +323,12 @@ def run_bulk(
     if target is None:
         raise InputError("no API target configured", hint="pass --sandbox or set BULKIO_TOKEN")
     started = time.monotonic()
-    jpath = journal_path or default_journal_path(src)
-    with Journal.open(jpath) as journal:
+    jpath = journal_path or default_journal_path()
+    with hold_scope(jpath, command=command, location_id=target.location_id, input_path=src,
+                    wait=wait) as lock, Journal.open(jpath) as journal:
         run, states, resumed = _open_run(journal, src, target.location_id, settings, read,
                                          options, resume, argv)
+        lock.name_run(run.id)
         phase = {"notes-add": "note", "tasks-add": "task"}.get(settings.op)
         done_fps: dict[str, str] = {}
         maybe_fps: set[str] = set()

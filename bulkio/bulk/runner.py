@@ -45,6 +45,14 @@ ACTIONS = {
 }  # fmt: skip
 
 
+def _delete_sent(prior: RowState | None) -> str | None:
+    """The contact an earlier part of this run sent (or may have sent) a delete for."""
+    step = prior.steps.get("delete") if prior is not None else None
+    if step is None or step.state not in ("intent", "done") or not step.contact_id:
+        return None
+    return step.contact_id
+
+
 class BulkRunner:
     """Runs the rows of one bulk operation against one client."""
 
@@ -189,6 +197,13 @@ class BulkRunner:
             if self.done_fps.get(fp):  # an earlier run added it: not even a lookup
                 self.ok(job.row, self.done_fps[fp], action="unchanged", skipped=True)
                 return
+        sent = _delete_sent(prior) if self.op == "delete" else None
+        if sent is not None:  # this run deleted it (or may have): a lookup would not find it
+            try:
+                await self._single(job, sent, prior)
+            except ApiError as err:
+                self.api_failure([(job.row, sent)], err)
+            return
         try:
             res = await self.resolver.resolve(job.ref)
         except ApiError as err:
@@ -333,8 +348,15 @@ class BulkRunner:
             missed = list_not_stored("followers", job.payload["followers"],
                                      data.get("followers"), removed=True)
         else:
-            await c.delete_contact(cid)
             phase, detail = "delete", {}
+            self.journal.record_intent(self.run_id, row, "delete", contact_id=cid)
+            try:
+                await c.delete_contact(cid)
+            except ApiError as err:
+                if row_error(err)[0] != "contact-not-found" or _delete_sent(prior) != cid:
+                    raise
+                # this run's earlier delete went through before the process stopped
+                detail = {"already_deleted": True}
         self.journal.record_step(self.run_id, row, phase, contact_id=cid, detail=detail)
         self.ok(row, cid, warnings=[("not-stored", m.message) for m in missed])
 

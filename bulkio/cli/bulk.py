@@ -21,9 +21,11 @@ from bulkio.cli.options import (
     ApiOptions,
     abort_on_errors,
     api_options,
+    next_step,
     open_target,
     progress_bar,
     replay_command,
+    state_only,
 )
 from bulkio.cli.reading import pop_read_options, reading_option_list
 from bulkio.errors import CODES
@@ -54,7 +56,10 @@ def bulk_options(func: Callable[..., R]) -> Callable[..., R]:
                      "interrupted and failed rows run again."),
         click.option("--journal", "journal_path", type=click.Path(dir_okay=False,
                                                                   path_type=Path),
-                     help="Run journal (default: .bulkio/journal.db beside the file)."),
+                     help="Run journal (default: journal.db in the state home)."),
+        click.option("--wait", is_flag=True,
+                     help="If another run of this command on this file into this location is "
+                     "live, wait for it to end instead of refusing."),
         click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path),
                      help="Folder for the reports (default: beside the file)."),
         click.option("--json", "as_json", is_flag=True,
@@ -101,10 +106,9 @@ def _print_result(result: BulkResult, *, as_json: bool, quiet: bool) -> None:
         _echo(f"  {n:>6}  {code}: {CODES.get(code, '')}")
     _echo(f"  success: {report.success_path}")
     _echo(f"  failures: {report.failure_path}")
-    if result.journal_path is not None and (
-        result.journal_path.resolve() != (Path.cwd() / ".bulkio" / "journal.db").resolve()
-    ):
-        _echo(f"  journal: {result.journal_path} (bulkio runs --journal {result.journal_path})")
+    if result.journal_path is not None:
+        listing = next_step("runs", forward=state_only)
+        _echo(f"  journal: {result.journal_path} (list runs with `{listing}`)")
     if result.aborted is not None:
         _echo(f"Resume with: {replay_command(add=('--resume',))}")
 
@@ -143,7 +147,7 @@ def _print_plan(result: BulkResult, *, as_json: bool) -> None:
 def _run(
     file: Path, settings: OpSettings, *, read: ReadOptions, api: ApiOptions, dry_run: bool,
     resume: bool, journal_path: Path | None, out_dir: Path | None, as_json: bool,
-    confirm_delete: bool = False, tag_chunk: int = DEFAULT_TAG_CHUNK,
+    wait: bool = False, confirm_delete: bool = False, tag_chunk: int = DEFAULT_TAG_CHUNK,
     previous_business: bool = True, force: bool = False,
 ) -> None:
     options = BulkOptions(tag_chunk=tag_chunk, previous_business=previous_business,
@@ -165,8 +169,8 @@ def _run(
                         err=True,
                     )
                 result = run_bulk(file, settings=settings, read=read, options=options,
-                                  target=target, journal_path=journal_path,
-                                  resume=resume, argv=sys.argv[1:], progress=bar)
+                                  target=target, journal_path=api.journal(journal_path),
+                                  resume=resume, wait=wait, argv=sys.argv[1:], progress=bar)
     _print_result(result, as_json=as_json, quiet=api.quiet)
     sys.exit(result.exit_code)
 

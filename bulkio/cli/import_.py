@@ -18,17 +18,18 @@ from bulkio.cli.options import (
     Target,
     abort_on_errors,
     api_options,
+    next_step,
     open_target,
     progress_bar,
+    replay_command,
     with_run_location,
 )
 from bulkio.cli.reading import reading_options
 from bulkio.errors import ConfigError
-from bulkio.imports.importer import run_import
+from bulkio.imports.importer import UnfinishedRunError, run_import
 from bulkio.imports.options import ImportOptions, ImportResult
 from bulkio.imports.rerun import resume_run, retry_run
 from bulkio.plan.batcher import DEFAULT_TAG_CHUNK
-from bulkio.runs.journal import default_journal_path
 
 
 def _echo(text: str = "") -> None:
@@ -64,11 +65,8 @@ def _print_result(result: ImportResult, *, as_json: bool, quiet: bool) -> None:
         if not quiet:
             _echo(f"run {result.run_id} is already finished; nothing to resume "
                   f"({report.succeeded} rows succeeded, {report.failed} failed)")
-            if report.failed:
-                journal = result.journal_path
-                here = (Path.cwd() / ".bulkio" / "journal.db").resolve()
-                where = f" --journal {journal}" if journal and journal.resolve() != here else ""
-                _echo(f"re-send the failed rows with `bulkio retry {result.run_id}{where}`")
+            if report.failed and result.run_id:
+                _echo(f"re-send the failed rows with `{next_step('retry', result.run_id)}`")
             _echo(f"success file:  {report.success_path}")
             _echo(f"failure file:  {report.failure_path}")
         return
@@ -117,9 +115,18 @@ def _finish(result: ImportResult, *, as_json: bool, quiet: bool, resume_hint: st
               "and write the would-be reports (<stem>.dry-run.*).")
 @click.option("--resume", is_flag=True,
               help="Finish the last interrupted run of this file instead of starting anew.")
+@click.option("--new", is_flag=True,
+              help="Start a new run although the last run of this file did not finish (the "
+              "creates, notes and tasks it may have sent are not sent again).")
+@click.option("--wait", is_flag=True,
+              help="If another run of this file into this location is live, wait for it to "
+              "end instead of refusing.")
 @click.option("--force", is_flag=True,
               help="Resend rows that already succeeded with the same content (default: "
               "skipped as unchanged, zero requests).")
+@click.option("--trust-journal", is_flag=True,
+              help="Skip unchanged rows on the journal's word alone (zero requests), without "
+              "the batched search that confirms each contact still exists and holds them.")
 @click.option("--snapshot", is_flag=True,
               help="Save each pre-existing contact before updating it, for `bulkio undo` "
               "(+1 search request per 50 rows).")
@@ -149,10 +156,10 @@ def _finish(result: ImportResult, *, as_json: bool, quiet: bool, resume_hint: st
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON on stdout.")
 def import_(
     file: Path, *, reading: ReadOptions, api: ApiOptions, mode: str, tags_mode: str,
-    tag_chunk: int, dry_run: bool, resume: bool, force: bool, snapshot: bool,
-    strict: bool, on_split_match: str, create_duplicates: bool, business_names: bool,
-    create_businesses: bool, company_id: str | None, out_dir: Path | None,
-    journal: Path | None, as_json: bool,
+    tag_chunk: int, dry_run: bool, resume: bool, new: bool, wait: bool, force: bool,
+    trust_journal: bool, snapshot: bool, strict: bool, on_split_match: str,
+    create_duplicates: bool, business_names: bool, create_businesses: bool,
+    company_id: str | None, out_dir: Path | None, journal: Path | None, as_json: bool,
 ) -> None:
     """Import contacts from a CSV/XLSX file: every row reported, none sent twice.
 
@@ -164,7 +171,11 @@ def import_(
     Writes <stem>.success.<fmt> (contact id and action per row) and <stem>.failures.<fmt>
     (the rows to fix, with the reason) beside the input; fix the failure file and feed it
     back with `bulkio retry --failures FILE`. Interrupted? Run the same command with
-    --resume. Rows already imported with the same content are skipped (--force resends).
+    --resume (or --new for a new run). Rows already imported with the same content are
+    skipped once a batched search confirms the contacts still hold those values (--force
+    resends; --trust-journal skips without asking the API). A second run of the same file
+    into the same location refuses while the first is live (--wait queues behind it). Run
+    journals live in the state home (.bulkio/, see --state-dir).
 
     \b
     Exit codes:
@@ -173,20 +184,32 @@ def import_(
       2  usage error
       3  run finished but some rows failed: see the failure file
     """
+    if resume and new:
+        raise click.UsageError("--resume and --new exclude each other")
     options = ImportOptions(mode=mode, tags_mode=tags_mode,  # type: ignore[arg-type]
-                            dry_run=dry_run, force=force, snapshot=snapshot,
-                            tag_chunk=tag_chunk, out_dir=out_dir, strict=strict,
+                            dry_run=dry_run, force=force, trust_journal=trust_journal,
+                            snapshot=snapshot, tag_chunk=tag_chunk, out_dir=out_dir,
+                            strict=strict,
                             on_split_match=on_split_match,  # type: ignore[arg-type]
                             create_duplicates=create_duplicates,
                             business_names=business_names,
                             create_businesses=create_businesses, company_id=company_id)
-    with abort_on_errors(), _target(api, optional=dry_run) as target, \
-            progress_bar(api, "import") as progress:
-        result = run_import(file, read=reading, options=options, target=target,
-                            journal_path=journal, resume=resume, argv=sys.argv[1:],
-                            progress=progress)
-    hint = f"bulkio resume {result.run_id}" + (f" --journal {journal}" if journal else "")
-    _finish(result, as_json=as_json, quiet=api.quiet, resume_hint=hint)
+    try:
+        with abort_on_errors(), _target(api, optional=dry_run) as target, \
+                progress_bar(api, "import") as progress:
+            result = run_import(file, read=reading, options=options, target=target,
+                                journal_path=api.journal(journal), resume=resume, new=new,
+                                wait=wait, argv=sys.argv[1:], progress=progress)
+    except AbortError as exc:
+        if isinstance(exc.__cause__, UnfinishedRunError):
+            cause = exc.__cause__
+            raise AbortError(
+                f"{cause} (hint: finish it with `{replay_command(add=('--resume',))}`, or "
+                f"start a new run that still honours its creates, notes and tasks with "
+                f"`{replay_command(add=('--new',))}`)") from cause
+        raise
+    _finish(result, as_json=as_json, quiet=api.quiet,
+            resume_hint=next_step("resume", result.run_id or ""))
 
 
 
@@ -205,29 +228,36 @@ def _target(api: ApiOptions, *, optional: bool) -> Iterator[Target | None]:
         yield target
 
 
-def _journal_for(journal: Path | None, failures: Path | None) -> Path:
+def _journal_for(api: ApiOptions, journal: Path | None, failures: Path | None) -> Path:
     if journal is not None:
         return journal
-    if failures is not None:
-        beside = default_journal_path(failures)
+    home = api.journal()
+    if home.exists():
+        return home
+    if failures is not None:  # journals of older bulkio versions sat beside the input
+        beside = failures.resolve().parent / ".bulkio" / "journal.db"
         if beside.exists():
             return beside
-    local = Path(".bulkio") / "journal.db"
-    if not local.exists():
-        raise AbortError(
-            f"no run journal at {local} (hint: pass --journal FILE, the .bulkio/journal.db "
-            "beside the imported file)"
-        )
-    return local
+    raise AbortError(
+        f"no run journal at {home} (hint: run this inside the workspace of the run, or pass "
+        "--state-dir DIR / --journal FILE)"
+    )
+
+
+_wait_option = click.option(
+    "--wait", is_flag=True,
+    help="If another process is running this run's file into its location, wait for it.")
 
 
 @main.command()
 @click.argument("run_id")
 @api_options
 @click.option("--journal", "journal", type=click.Path(dir_okay=False, path_type=Path),
-              metavar="FILE", help="Run journal (default: ./.bulkio/journal.db).")
+              metavar="FILE", help="Run journal (default: journal.db in the state home).")
+@_wait_option
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON on stdout.")
-def resume(run_id: str, *, api: ApiOptions, journal: Path | None, as_json: bool) -> None:
+def resume(run_id: str, *, api: ApiOptions, journal: Path | None, wait: bool,
+           as_json: bool) -> None:
     """Finish an interrupted import run with the options it started with.
 
     \b
@@ -243,13 +273,14 @@ def resume(run_id: str, *, api: ApiOptions, journal: Path | None, as_json: bool)
       2  usage error
       3  run finished but some rows failed: see the failure file
     """
-    path = _journal_for(journal, None)
+    path = _journal_for(api, journal, None)
     with abort_on_errors():
         api = with_run_location(api, path, run_id)
     with abort_on_errors(), open_target(api) as target, progress_bar(api, "resume") as progress:
-        result = resume_run(run_id, journal_path=path, target=target, progress=progress)
+        result = resume_run(run_id, journal_path=path, target=target, progress=progress,
+                            wait=wait)
     _finish(result, as_json=as_json, quiet=api.quiet,
-            resume_hint=f"bulkio resume {result.run_id} --journal {path}")
+            resume_hint=next_step("resume", result.run_id or run_id))
 
 
 @main.command()
@@ -261,10 +292,11 @@ def resume(run_id: str, *, api: ApiOptions, journal: Path | None, as_json: bool)
               "re-sent with the fixed values.")
 @click.option("--journal", "journal", type=click.Path(dir_okay=False, path_type=Path),
               metavar="FILE",
-              help="Run journal (default: .bulkio/journal.db beside --failures, else ./).")
+              help="Run journal (default: journal.db in the state home).")
+@_wait_option
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON on stdout.")
 def retry(run_id: str | None, *, api: ApiOptions, failures: Path | None, journal: Path | None,
-          as_json: bool) -> None:
+          wait: bool, as_json: bool) -> None:
     """Re-send only the failed rows of an import run; merge them into its reports.
 
     \b
@@ -284,11 +316,11 @@ def retry(run_id: str | None, *, api: ApiOptions, failures: Path | None, journal
     """
     if run_id is None and failures is None:
         raise click.UsageError("give a RUN_ID or --failures FILE")
-    path = _journal_for(journal, failures)
+    path = _journal_for(api, journal, failures)
     with abort_on_errors():
         api = with_run_location(api, path, run_id)
     with abort_on_errors(), open_target(api) as target, progress_bar(api, "retry") as progress:
         result = retry_run(run_id, journal_path=path, target=target, failures=failures,
-                           progress=progress)
+                           progress=progress, wait=wait)
     _finish(result, as_json=as_json, quiet=api.quiet,
-            resume_hint=f"bulkio retry {result.run_id} --journal {path}")
+            resume_hint=next_step("retry", result.run_id or run_id or ""))

@@ -44,6 +44,7 @@ from bulkio.api.client import Client
 from bulkio.api.wire import API_VERSIONS
 from bulkio.config import DEFAULT_MAX_IN_FLIGHT, load_settings
 from bulkio.errors import BulkioError
+from bulkio.runs.home import STATE_DIR_ENV, find_state_home, journal_in, sandbox_db_in
 from bulkio.runs.kit import Progress, ProgressFn
 
 __all__ = [
@@ -54,12 +55,16 @@ __all__ = [
     "abort_on_errors",
     "api_options",
     "configure_logging",
+    "next_step",
     "open_target",
     "progress_bar",
     "quota_countdown",
     "replay_command",
+    "state_dir_option",
+    "state_only",
 ]
 
+#: shown in --help; the real default is ``sandbox.db`` in the state home
 DEFAULT_SANDBOX_DB = Path(".bulkio") / "sandbox.db"
 
 R = TypeVar("R")
@@ -76,9 +81,26 @@ class ApiOptions:
     profile: str | None = None
     wait_for_quota: bool = False
     sandbox: bool = False
-    sandbox_db: Path = DEFAULT_SANDBOX_DB
+    #: None: ``sandbox.db`` in the state home
+    sandbox_db: Path | None = None
     verbose: int = 0
     quiet: bool = False
+    #: ``--state-dir`` / ``$BULKIO_STATE_DIR``; None: found like git finds ``.git``
+    state_dir: Path | None = None
+
+    @property
+    def home(self) -> Path:
+        """The state home (:mod:`bulkio.runs.home`)."""
+        return find_state_home(self.state_dir)
+
+    def journal(self, explicit: Path | None = None) -> Path:
+        """The run journal: ``explicit`` (``--journal``), else the state home's."""
+        return explicit if explicit is not None else journal_in(self.home)
+
+    @property
+    def sandbox_path(self) -> Path:
+        """The sandbox database: ``--sandbox-db``, else the state home's."""
+        return self.sandbox_db if self.sandbox_db is not None else sandbox_db_in(self.home)
 
 
 @dataclass(frozen=True)
@@ -151,6 +173,17 @@ def configure_logging(*, verbose: int = 0, quiet: bool = False) -> None:
         logger.setLevel({0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG))
 
 
+#: ``--state-dir``: where journals, the sandbox database and locks live
+state_dir_option = click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar=STATE_DIR_ENV,
+    metavar="DIR",
+    help="State home: journal, sandbox database, locks [env BULKIO_STATE_DIR; default: the "
+    "nearest .bulkio/ (or bulkio.toml's folder) from here up, else ./.bulkio].",
+)
+
+
 def api_options(func: Callable[..., R]) -> Callable[..., R]:
     """Click decorator: add the API option bundle; the command receives ``api: ApiOptions``."""
     options = [
@@ -200,10 +233,10 @@ def api_options(func: Callable[..., R]) -> Callable[..., R]:
         click.option(
             "--sandbox-db",
             type=click.Path(dir_okay=False, path_type=Path),
-            default=DEFAULT_SANDBOX_DB,
-            show_default=True,
-            help="Sandbox database file (with --sandbox).",
+            help="Sandbox database file (with --sandbox) [default: sandbox.db in the state "
+            "home].",
         ),
+        state_dir_option,
         click.option("-q", "--quiet", is_flag=True, help="No progress bar; errors only."),
         click.option(
             "-v", "--verbose", count=True, help="Log each request (method, path, status, time)."
@@ -226,6 +259,7 @@ def api_options(func: Callable[..., R]) -> Callable[..., R]:
             sandbox_db=kwargs.pop("sandbox_db"),
             verbose=kwargs.pop("verbose"),
             quiet=kwargs.pop("quiet"),
+            state_dir=kwargs.pop("state_dir"),
         )
         configure_logging(verbose=api.verbose, quiet=api.quiet)
         return func(*args, api=api, **kwargs)
@@ -268,8 +302,9 @@ def open_target(opts: ApiOptions) -> Iterator[Target]:
     if opts.sandbox:
         from bulkio.sandbox import Sandbox
 
-        opts.sandbox_db.parent.mkdir(parents=True, exist_ok=True)
-        with Sandbox(db_path=opts.sandbox_db) as sb:
+        db = opts.sandbox_path
+        db.parent.mkdir(parents=True, exist_ok=True)
+        with Sandbox(db_path=db) as sb:
             _redactor.secrets.add(sb.token)
             logging.getLogger("bulkio.cli").info("sandbox listening on %s", sb.url)
             yield Target(
@@ -405,6 +440,44 @@ def replay_command(*, add: tuple[str, ...] = (), drop: tuple[str, ...] = ()) -> 
         for one in value if param.multiple and isinstance(value, tuple | list) else (value,):
             parts += [flag, _TYPED.get(str(one), str(one))]
     return shlex.join([*parts, *add])
+
+
+#: the options a next-step command needs again when the user typed them (where the
+#: journal, the sandbox and the API are); the location comes from the run's journal
+_STATE_OPTIONS = ("state_dir", "journal", "journal_path")
+_FORWARDED = ("sandbox", "sandbox_db", "state_dir", "journal", "journal_path", "base_url",
+              "api_version", "config")
+
+
+#: ``forward=`` for commands that take no API options (``bulkio runs``)
+state_only = _STATE_OPTIONS
+
+
+def next_step(*words: str, forward: tuple[str, ...] = _FORWARDED) -> str:
+    """A command line to print as the next step (``bulkio resume ID ...``) that runs
+    verbatim: the words plus the options of the running command that say where state and
+    API are (``--sandbox``, ``--state-dir``, ``--journal``, ...), as the user typed them;
+    ``forward`` names the ones the next command accepts."""
+    parts = ["bulkio", *words]
+    ctx = click.get_current_context(silent=True)
+    seen: set[str] = set()
+    while ctx is not None:
+        for param in ctx.command.params:
+            name = param.name
+            if (name not in forward or name in seen or not isinstance(param, click.Option)
+                    or ctx.get_parameter_source(name) is not ParameterSource.COMMANDLINE):
+                continue
+            value = ctx.params.get(name)
+            flag = max(param.opts, key=len)
+            if param.is_flag:
+                if value:
+                    parts.append(flag)
+                    seen.add(name)
+            elif value is not None:
+                parts += [flag, str(value)]
+                seen.add(name)
+        ctx = ctx.parent
+    return shlex.join(parts)
 
 
 @contextmanager

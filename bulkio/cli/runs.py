@@ -12,30 +12,31 @@ import click
 
 from bulkio.cli import main
 from bulkio.cli.options import (
+    AbortError,
     ApiOptions,
     abort_on_errors,
     api_options,
     open_target,
+    state_dir_option,
     with_run_location,
 )
-from bulkio.errors import CODES, InputError
+from bulkio.errors import CODES, ConfigError, InputError
 from bulkio.runs.journal import Journal, RunInfo
 from bulkio.undo.run import UndoResult, run_undo
 
-#: where ``bulkio runs`` and ``bulkio undo`` look when --journal is not given
-DEFAULT_JOURNAL = Path(".bulkio") / "journal.db"
-
 _journal_option = click.option(
     "--journal", "journal_path", type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_JOURNAL, show_default=True,
-    help="Run journal. Each run is journaled in .bulkio/journal.db beside its input file.",
+    default=None,
+    help="Run journal (default: journal.db in the state home, the nearest .bulkio/ from "
+    "here up).",
 )
 
 
 def _open(path: Path) -> Journal:
     if not path.exists():
         raise InputError("no run journal here", path=path,
-                         hint="cd to the folder of the input files, or pass --journal FILE")
+                         hint="run bulkio inside the workspace of the runs, or pass "
+                         "--state-dir DIR / --journal FILE")
     return Journal.open(path)
 
 
@@ -61,11 +62,13 @@ def _run_doc(run: RunInfo) -> dict[str, Any]:
 
 @main.group(invoke_without_command=True)
 @_journal_option
+@state_dir_option
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON on stdout.")
 @click.option("-n", "--limit", type=click.IntRange(min=1), default=50, show_default=True,
               help="Show at most this many runs, newest first.")
 @click.pass_context
-def runs(ctx: click.Context, journal_path: Path, as_json: bool, limit: int) -> None:
+def runs(ctx: click.Context, journal_path: Path | None, state_dir: Path | None, as_json: bool,
+         limit: int) -> None:
     """List past runs (id, command, file, location, counts, time), newest first.
 
     \b
@@ -74,9 +77,10 @@ def runs(ctx: click.Context, journal_path: Path, as_json: bool, limit: int) -> N
       bulkio runs show 20261126-0429-ab12
 
     \b
-    Runs are read from .bulkio/journal.db in the current folder (every command journals
-    into .bulkio/journal.db beside its input file), or from --journal FILE.
+    Runs are read from the journal of the state home: the nearest .bulkio/ folder from the
+    current one up (or --state-dir DIR, or --journal FILE).
     """
+    journal_path = ApiOptions(state_dir=state_dir).journal(journal_path)
     ctx.ensure_object(dict)
     ctx.obj["journal_path"] = journal_path
     if ctx.invoked_subcommand is not None:
@@ -104,8 +108,7 @@ def runs(ctx: click.Context, journal_path: Path, as_json: bool, limit: int) -> N
 @click.argument("run_id")
 @click.option(
     "--journal", "journal_path", type=click.Path(dir_okay=False, path_type=Path),
-    default=None, help="Run journal (default: the one given to `bulkio runs`, else "
-    f"{DEFAULT_JOURNAL}).",
+    default=None, help="Run journal (default: the one `bulkio runs` uses).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the details as JSON on stdout.")
 @click.pass_context
@@ -180,6 +183,13 @@ def _print_undo(result: UndoResult, *, as_json: bool, quiet: bool) -> None:
             err(f"    row {row} ({cid or '-'}): {why}")
         if len(plan.cannot) > 20:
             err(f"    ... and {len(plan.cannot) - 20} more (see the failure report)")
+    if plan.conflicts:
+        err(f"  conflicts ({len(plan.conflicts)}): changed after the run, kept unless --force")
+        for row, cid, name, wrote, now in plan.conflicts[:20]:
+            err(f"    row {row} ({cid}): {name}: the run wrote {wrote!r}, now {now!r}")
+    if plan.later:
+        err(f"  later runs touched the same contacts ({len(plan.later)}): "
+            + ", ".join(f"{i} ({c})" for i, c in plan.later[:10]))
     if result.report is None:
         err("Nothing was sent (dry run).")
         return
@@ -194,23 +204,48 @@ def _print_undo(result: UndoResult, *, as_json: bool, quiet: bool) -> None:
     err(f"  failures: {report.failure_path}")
 
 
+def _dry_undo(run_id: str, journal_path: Path, api: ApiOptions) -> UndoResult:
+    """The plan; with an API target configured (or --sandbox), its conflicts too."""
+    api = with_run_location(api, journal_path, run_id)
+    try:
+        with open_target(api) as target:
+            return run_undo(run_id, journal_path=journal_path, target=target, dry_run=True)
+    except ConfigError:  # no token configured: the plan from the journal alone
+        return run_undo(run_id, journal_path=journal_path, target=None, dry_run=True)
+
+
+def _confirm_undo(run_id: str, journal_path: Path) -> None:
+    """Ask on a terminal, showing what the undo would do (as ``bulkio delete`` does)."""
+    plan = run_undo(run_id, journal_path=journal_path, target=None, dry_run=True).plan
+    counts = ", ".join(f"{n} {kind}" for kind, n in plan.counts().items()) or "nothing"
+    if not sys.stdin.isatty():
+        raise AbortError(f"no terminal to confirm on; add --yes to undo run {plan.run.id} "
+                         f"({counts})")
+    click.confirm(f"Undo run {plan.run.id} ({plan.run.command}): {counts}?", abort=True,
+                  err=True)
+
+
 @main.command()
 @click.argument("run_id")
 @_journal_option
 @click.option("--dry-run", is_flag=True, help="Show the plan; send nothing.")
-@click.option("--force", is_flag=True, help="Undo again a run that was already undone.")
+@click.option("--force", is_flag=True,
+              help="Undo again a run that was already undone; also overwrite fields someone "
+              "changed after the run (conflicts).")
+@click.option("-y", "--yes", is_flag=True,
+              help="Do not ask for confirmation (scripts); without a terminal it is required.")
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the undo reports (default: the run's report folder).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 @api_options
-def undo(run_id: str, *, journal_path: Path, dry_run: bool, force: bool, out_dir: Path | None,
-         as_json: bool, api: ApiOptions) -> None:
+def undo(run_id: str, *, journal_path: Path | None, dry_run: bool, force: bool, yes: bool,
+         out_dir: Path | None, as_json: bool, api: ApiOptions) -> None:
     """Reverse what a run did, from its journal (see `bulkio runs`).
 
     \b
     Example:
       bulkio undo 20261126-0429-ab12 --dry-run --sandbox
-      bulkio undo 20261126-0429-ab12 --sandbox
+      bulkio undo 20261126-0429-ab12 --sandbox --yes
 
     \b
     Deletes contacts the run created, removes tags it added (not tags the contact already
@@ -218,15 +253,25 @@ def undo(run_id: str, *, journal_path: Path, dry_run: bool, force: bool, out_dir
     tasks it created, removes contacts from workflows/campaigns it enrolled. Updated fields
     of existing contacts come back only if the import ran with --snapshot; what cannot be
     reverted is listed (code cannot-revert). Undo is journaled and writes its own reports.
+    It asks for confirmation on a terminal, showing the counts; --yes for scripts. Only
+    what the run did is reversed: a contact counts as created only when the API answered
+    the run's own request with new: true (one another writer created is left alone); with
+    a snapshot, a field is restored only while it still holds what the run wrote (else a
+    `conflict`, both values reported, kept unless --force); tags and followers others
+    added stay. --dry-run lists conflicts (with an API target) and later runs that touched
+    the same contacts.
 
     \b
     Exit codes: 0 everything reverted, 1 aborted, 2 usage error, 3 something was not
     reverted (see the .failures file).
     """
+    journal_path = api.journal(journal_path)
     with abort_on_errors():
         if dry_run:
-            result = run_undo(run_id, journal_path=journal_path, target=None, dry_run=True)
+            result = _dry_undo(run_id, journal_path, api)
         else:
+            if not yes:
+                _confirm_undo(run_id, journal_path)
             api = with_run_location(api, journal_path, run_id)
             with open_target(api) as target:
                 result = run_undo(run_id, journal_path=journal_path, target=target,

@@ -27,6 +27,7 @@ from bulkio.errors import (
     ServerError,
     TransportError,
 )
+from bulkio.runs.home import find_state_home, sandbox_db_in
 from bulkio.sandbox.fields import (
     FIELD_TYPES,
     OPTION_TYPES,
@@ -38,6 +39,12 @@ from bulkio.sandbox.fields import (
 from bulkio.sandbox.storage import Store, StoreError
 
 DEFAULT_DB = ".bulkio/sandbox.db"
+
+
+def _state_db() -> Path:
+    """``sandbox.db`` in the state home (the nearest .bulkio/ from here up), the one
+    ``--sandbox`` uses."""
+    return sandbox_db_in(find_state_home())
 
 
 @main.group()
@@ -85,7 +92,7 @@ _PORT_HINT = "pick another with --port or use --port 0"
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
               help="Port on 127.0.0.1 (0 picks a free one).")
 @click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path),
-              default=DEFAULT_DB, show_default=True,
+              default=_state_db, show_default=DEFAULT_DB,
               help="SQLite file holding the sandbox's contacts.")
 @click.option("--rate-limit", type=click.IntRange(min=0), default=100, show_default=True,
               help="Requests per interval per location (0 = off).")
@@ -159,7 +166,7 @@ def serve(
 
 @sandbox.command()
 @click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path),
-              default=DEFAULT_DB, show_default=True, help="SQLite file of the sandbox.")
+              default=_state_db, show_default=DEFAULT_DB, help="SQLite file of the sandbox.")
 def reset(*, db: Path) -> None:
     """Delete every contact, note, task and custom field in the sandbox database.
 
@@ -179,7 +186,7 @@ def reset(*, db: Path) -> None:
 
 @sandbox.command()
 @click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path),
-              default=DEFAULT_DB, show_default=True, help="SQLite file of the sandbox.")
+              default=_state_db, show_default=DEFAULT_DB, help="SQLite file of the sandbox.")
 def status(*, db: Path) -> None:
     """Show what the sandbox database holds (counts per kind of record).
 
@@ -198,7 +205,7 @@ def status(*, db: Path) -> None:
 
 # ---------------------------------------------------------------------------- fields
 _DB_OPTION = click.option(
-    "--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_DB,
+    "--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=_state_db,
     show_default=True, help="SQLite file of the sandbox (the one --sandbox uses).",
 )  # fmt: skip
 
@@ -222,7 +229,7 @@ def _open_store(db: Path, *, create: bool) -> Iterator[Store | None]:
     one line naming the file and what to do, exit 1.
     """
     if not create and not db.exists():
-        if db.parent.is_dir() or db == Path(DEFAULT_DB):  # a fresh folder has no .bulkio/
+        if db.parent.is_dir() or db == _state_db():  # a fresh folder has no .bulkio/
             yield None
             return
         raise _Abort(f"{db}: no such folder {db.parent} (hint: check the --db path)")

@@ -9,7 +9,10 @@ May import: every stage (``files`` .. ``reports``); never ``bulk``, ``export``, 
 ``cli`` or ``sandbox``.
 
 Public names:
-- :mod:`~bulkio.imports.importer`: ``run_import``, ``execute_run``, ``finish_run``
+- :mod:`~bulkio.imports.importer`: ``run_import``, ``execute_run``, ``finish_run``,
+  ``UnfinishedRunError``
+- :mod:`~bulkio.imports.verify`: ``confirm_unchanged``, ``holds`` (skip-unchanged, confirmed
+  against the API in batches)
 - :mod:`~bulkio.imports.options`: ``ImportOptions``, ``ImportResult``
 - :mod:`~bulkio.imports.rerun`: ``resume_run``, ``retry_run``
 - :mod:`~bulkio.imports.dryrun`: ``dry_run``

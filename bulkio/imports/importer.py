@@ -46,6 +46,7 @@ from bulkio.files.table import SourceRow
 from bulkio.imports.options import ImportOptions, ImportResult, row_fingerprint, warning_pairs
 from bulkio.imports.phases import RowRunner, RowWork, RunAbort, snapshot_batch
 from bulkio.imports.source import Source, custom_field_refs, for_mode
+from bulkio.imports.verify import confirm_unchanged
 from bulkio.plan.batcher import (
     SNAPSHOT_BATCH,
     CustomFieldDef,
@@ -54,7 +55,14 @@ from bulkio.plan.batcher import (
     resolve_custom_fields,
 )
 from bulkio.reports.reporter import Report, write_reports
-from bulkio.runs.journal import Journal, RowState, RunInfo, default_journal_path, file_sha256
+from bulkio.runs.journal import (
+    Journal,
+    RowState,
+    RunInfo,
+    StepRecord,
+    default_journal_path,
+    file_sha256,
+)
 from bulkio.runs.kit import (
     Progress,
     ProgressFn,
@@ -66,6 +74,7 @@ from bulkio.runs.kit import (
     request_stats,
     warn_if_changed,
 )
+from bulkio.runs.locks import hold_scope
 from bulkio.runs.state import ResumeStates, StreamedStates
 
 log = logging.getLogger("bulkio.importer")
@@ -97,6 +106,12 @@ class _Run:
     fields: dict[str, CustomFieldDef] | None = None
     businesses: BusinessDirectory | None = None
     users: UserDirectory | None = None
+    #: skip-unchanged rows sent again: their contact was deleted or changed since
+    resent: int = 0
+    #: fingerprints of rows sent again because their (still existing) contact was edited
+    edited: set[str] = dataclasses.field(default_factory=set)
+    #: rows of an unfinished earlier run (``--new``): their non-idempotent steps are honoured
+    inherited: Mapping[int, RowState] = dataclasses.field(default_factory=dict)
 
     def tick(self, failed: bool) -> None:
         self.done += 1
@@ -141,8 +156,8 @@ async def _execute(
     opts = ctx.opts
     runner = RowRunner(client=client, journal=ctx.journal, run_id=ctx.run.id, mode=opts.mode,
                        tag_chunk=opts.tag_chunk, on_settled=_settle(ctx),
-                       run_started=datetime.fromisoformat(ctx.run.started_at),
-                       strict=opts.strict, on_split_match=opts.on_split_match)
+                       strict=opts.strict, on_split_match=opts.on_split_match,
+                       snapshot=opts.snapshot)
     n_workers = opts.workers or max(4, client.max_in_flight * 2)
     queue: asyncio.Queue[RowWork | None] = asyncio.Queue(maxsize=n_workers * 2)
 
@@ -178,7 +193,23 @@ async def _execute(
         # one skip-unchanged lookup per batch, not one query (and commit) per row
         known = {} if opts.force else ctx.journal.known_fingerprints(
             ctx.location_id, [fp for _, fp, _ in batch])
+        if known and not opts.trust_journal:
+            try:
+                known = await _confirmed(ctx, client, batch, known)
+            except ApiError as err:
+                ctx.abort = ctx.abort or err
+                return
+        fresh = [fp for _, fp, prior in batch if prior is None]
+        earlier = ctx.journal.earlier_steps(ctx.location_id, fresh, exclude_run=ctx.run.id) \
+            if fresh else {}
+        edited = [fp for fp in fresh if fp in ctx.edited]
+        if edited:
+            earlier.update(ctx.journal.earlier_steps(
+                ctx.location_id, edited, exclude_run=ctx.run.id, statuses=("ok",),
+                phases=("note", "task")))
         for prepared, fp, prior in batch:
+            if prior is None and fp not in known:
+                prior = _inherited(ctx, prepared.row, fp, earlier.get(fp))
             if ctx.abort is not None:
                 return
             try:
@@ -222,6 +253,45 @@ async def _execute(
             task.cancel()
         flusher.cancel()
         ctx.journal.flush()
+
+
+_HONOURED = ("create", "note", "task")
+
+
+async def _confirmed(
+    ctx: _Run, client: Client, batch: list[tuple[PreparedRow, str, RowState | None]],
+    known: dict[str, str],
+) -> dict[str, str]:
+    """``known`` minus the fingerprints whose contact is gone or was changed since
+    (:mod:`bulkio.imports.verify`): those rows are sent again."""
+    skipping = [(prepared, known[fp]) for prepared, fp, prior in batch
+                if prepared.ok and fp in known
+                and (prior is None or prior.fingerprint != fp or not prior.steps)]
+    if not skipping:
+        return known
+    fps = {prepared.row: fp for prepared, fp, _ in batch}
+    ok, gone = await confirm_unchanged(client, skipping,
+                                       replace_tags=ctx.opts.tags_mode == "replace")
+    stale = {fps[prepared.row] for prepared, _ in skipping if prepared.row not in ok}
+    # an edited contact keeps the notes and tasks bulkio added: they are not sent again
+    ctx.edited |= {fps[prepared.row] for prepared, _ in skipping
+                   if prepared.row not in ok and prepared.row not in gone}
+    ctx.resent += len(stale)
+    return {fp: cid for fp, cid in known.items() if fp not in stale}
+
+
+def _inherited(ctx: _Run, row: int, fp: str,
+               earlier: Mapping[str, StepRecord] | None) -> RowState | None:
+    """A prior state made of the creates, notes and tasks that earlier runs sent (or may
+    have sent) for this row: a new run checks or skips them instead of sending them again."""
+    steps: dict[str, StepRecord] = dict(earlier or {})
+    old = ctx.inherited.get(row)
+    if old is not None and (old.fingerprint is None or old.fingerprint == fp):
+        steps.update({p: s for p, s in old.steps.items()
+                      if p in _HONOURED and s.state in ("intent", "done")})
+    if not steps:
+        return None
+    return RowState(row=row, status="pending", fingerprint=fp, steps=steps)
 
 
 def _candidate(
@@ -361,12 +431,13 @@ async def execute_run(
     states: Mapping[int, RowState],
     only: set[int] | None,
     progress: ProgressFn | None,
+    inherited: Mapping[int, RowState] | None = None,
 ) -> tuple[_Run, RequestStats]:
     previous = (run.counts or {}).get("requests")
     async with target.client() as client:
         ctx = _Run(journal=journal, run=run, location_id=target.location_id, opts=opts,
                    refs=custom_field_refs(prep), today=datetime.now(UTC).date(),
-                   progress=progress, source=source)
+                   progress=progress, source=source, inherited=inherited or {})
         try:
             await _execute(ctx, client, prep_rows, states=states, only=only)
         except asyncio.CancelledError:
@@ -397,10 +468,18 @@ def run_import(
     target: TargetLike | None,
     journal_path: Path | None = None,
     resume: bool = False,
+    new: bool = False,
+    wait: bool = False,
     argv: Iterable[str] = (),
     progress: ProgressFn | None = None,
 ) -> ImportResult:
     """Import ``path`` into ``target``'s location (see the module docstring).
+
+    The run holds the lock of its (location, file) scope from start to end: another run of
+    the same file into the same location raises :class:`~bulkio.runs.locks.ScopeBusyError`
+    at once (``wait``: queues behind it). When the file's last run did not finish, a fresh
+    run raises :class:`UnfinishedRunError` unless ``resume`` (finish it) or ``new`` (a new
+    run that still honours the creates, notes and tasks the unfinished one may have sent).
 
     ``target`` may be None only for a dry run (then custom fields are not checked).
     Raises :class:`~bulkio.errors.BulkioError` for problems found before any write (bad
@@ -410,7 +489,7 @@ def run_import(
     src_path = Path(path)
     source = Source(src_path, read)
     prep = source.prepare()
-    jpath = journal_path or default_journal_path(src_path)
+    jpath = journal_path or default_journal_path()
     if options.dry_run:
         from bulkio.imports.dryrun import dry_run
 
@@ -420,12 +499,15 @@ def run_import(
         raise InputError("no API target configured", hint="pass --sandbox or set BULKIO_TOKEN")
     started = time.monotonic()
     out_dir = report_dir(src_path, options.out_dir)
-    with Journal.open(jpath) as journal:
-        run, states, resumed = _open_run(journal, src_path, target.location_id, read, options,
-                                         out_dir, resume, argv)
+    with hold_scope(jpath, command="import", location_id=target.location_id,
+                    input_path=src_path, wait=wait) as lock, Journal.open(jpath) as journal:
+        run, states, resumed, inherited = _open_run(
+            journal, src_path, target.location_id, read, options, out_dir, argv,
+            resume=resume, new=new)
+        lock.name_run(run.id)
         ctx, requests = asyncio.run(execute_run(
             source=source, prep_rows=prep, prep=prep, target=target, journal=journal, run=run,
-            opts=options, states=states, only=None, progress=progress,
+            opts=options, states=states, only=None, progress=progress, inherited=inherited,
         ))
         return finish_run(source=source, journal=journal, run=run, ctx=ctx, requests=requests,
                        started=started, resumed=resumed)
@@ -436,7 +518,8 @@ def _options_doc(read: ReadOptions, opts: ImportOptions, out_dir: Path, stem: st
 ]:
     return {
         "read": read.to_json(), "mode": opts.mode, "tags_mode": opts.tags_mode,
-        "force": opts.force, "snapshot": opts.snapshot, "tag_chunk": opts.tag_chunk,
+        "force": opts.force, "trust_journal": opts.trust_journal,
+        "snapshot": opts.snapshot, "tag_chunk": opts.tag_chunk,
         "out_dir": str(out_dir.resolve()), "stem": stem,
         "strict": opts.strict, "on_split_match": opts.on_split_match,
         "create_duplicates": opts.create_duplicates, "business_names": opts.business_names,
@@ -444,17 +527,43 @@ def _options_doc(read: ReadOptions, opts: ImportOptions, out_dir: Path, stem: st
     }
 
 
+class UnfinishedRunError(InputError):
+    """A fresh import of a file whose last run into this location did not finish."""
+
+    def __init__(self, run: RunInfo, path: Path) -> None:
+        settled = sum(int(v) for k, v in (run.counts.get("by_status") or {}).items()
+                      if k != "pending")
+        super().__init__(
+            f"the last run of {path.name} into {run.location_id}, {run.id}, did not finish "
+            f"({settled} rows settled)",
+            hint="finish it with --resume, or start a new run with --new (the creates, "
+            "notes and tasks it may have sent are still honoured)",
+        )
+        self.run = run
+
+
 def _open_run(
     journal: Journal, path: Path, location_id: str, read: ReadOptions, opts: ImportOptions,
-    out_dir: Path, resume: bool, argv: Iterable[str],
-) -> tuple[RunInfo, Mapping[int, RowState], bool]:
-    if resume:
-        last = journal.latest_run(input_path=path, location_id=location_id, command="import")
-        if last is not None and last.status != "finished":
+    out_dir: Path, argv: Iterable[str], *, resume: bool, new: bool,
+) -> tuple[RunInfo, Mapping[int, RowState], bool, Mapping[int, RowState]]:
+    """(run, prior states, resumed, states inherited from an unfinished earlier run)."""
+    last = journal.latest_run(input_path=path, location_id=location_id, command="import")
+    unfinished = (last is not None and last.status != "finished"
+                  and (resume or journal.did_anything(last.id)))
+    inherited: Mapping[int, RowState] = {}
+    if unfinished and last is not None:
+        if resume:
             log.info("resuming run %s", last.id)
             warn_if_changed(last, path)
             states = ResumeStates(journal, last.id)
-            return reopen_run(journal, last), states, True
+            return reopen_run(journal, last), states, True, {}
+        if not new:
+            raise UnfinishedRunError(last, path)
+        if last.input_sha256 == file_sha256(path):
+            # rows in flight when it stopped: their creates, notes and tasks may have gone out
+            inherited = ResumeStates(journal, last.id)
+        log.info("new run over unfinished run %s: its intents are honoured", last.id)
+    elif resume:
         log.warning("no unfinished run of %s to resume: starting a new run (rows already "
                     "imported are skipped as unchanged)", path.name)
     run = journal.start_run(
@@ -462,7 +571,7 @@ def _open_run(
         location_id=location_id, mode=opts.mode,
         options=_options_doc(read, opts, out_dir, path.stem),
     )
-    return run, {}, False
+    return run, {}, False, inherited
 
 
 __all__ = [
@@ -473,6 +582,7 @@ __all__ = [
     "ReadOptions",
     "Source",
     "TargetLike",
+    "UnfinishedRunError",
     "custom_field_refs",
     "execute_run",
     "finish_run",

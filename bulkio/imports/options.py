@@ -26,6 +26,8 @@ class ImportOptions:
     tags_mode: TagsMode = "add"
     dry_run: bool = False
     force: bool = False
+    #: skip unchanged rows on the journal's word alone (no confirming search)
+    trust_journal: bool = False
     snapshot: bool = False
     tag_chunk: int = DEFAULT_TAG_CHUNK
     out_dir: Path | None = None

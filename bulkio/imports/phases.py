@@ -16,11 +16,10 @@ exists but not everything was done); ``bulkio retry`` then redoes only the missi
 Every phase outcome is journaled as it arrives; non-idempotent requests (create, note,
 task) write an ``intent`` first so that a resume after ``kill -9`` checks before resending.
 
-An upsert whose answer was lost (dropped connection) and that the client resent comes back
-``new: false`` although the first attempt created the contact; such a contact is reported
-``created`` when its ``dateAdded`` is not earlier than the run's start (server clock vs.
-ours: a skew only ever makes it ``updated``, never deletes-on-undo a contact older than the run
-unless the server clock runs ahead).
+A contact counts as ``created`` only when the API's answer to this run's own request says
+``new: true``: never from dates. An upsert whose answer was lost and that the client resent
+comes back ``new: false``; it is reported ``updated`` and undo leaves it in place (a contact
+another writer created meanwhile looks the same, and must never be deleted by our undo).
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from bulkio.api.client import Client
@@ -87,6 +85,8 @@ class RowWork:
     email_owner: dict[str, Any] | None = None
     #: the contact the lookup matched (for the previous values in messages)
     before: dict[str, Any] | None = None
+    #: create mode: the contact was found after an interrupted create (ours or not)
+    found_after_intent: bool = False
 
     @property
     def row(self) -> int:
@@ -112,6 +112,11 @@ class RowWork:
         """Keep the first failure: it is the one the user must fix."""
         if self.failure is None:
             self.failure = (code, message, http)
+
+
+def _refused(err: ApiError) -> bool:
+    """The API answered and refused the request (4xx other than 408/429): not applied."""
+    return err.status is not None and 400 <= err.status < 500 and err.status not in (408, 429)
 
 
 def _daily_quota(err: ApiError) -> bool:
@@ -142,9 +147,9 @@ class RowRunner:
         mode: Mode,
         tag_chunk: int,
         on_settled: Callable[[RowWork], None],
-        run_started: datetime | None = None,
         strict: bool = False,
         on_split_match: str = "send",
+        snapshot: bool = False,
     ) -> None:
         self.client = client
         self.journal = journal
@@ -153,11 +158,12 @@ class RowRunner:
         self.tags = TagBatcher(chunk_size=tag_chunk)
         self.business = BusinessBatcher()
         self.on_settled = on_settled
-        #: contacts added at or after this instant were created by this run
-        self.run_started = run_started
         #: a field not stored as sent fails the row instead of warning
         self.strict = strict
         self.on_split_match = on_split_match
+        #: record what each update wrote, so that undo restores a field only while it
+        #: still holds that value (a later change by someone else is a conflict)
+        self.snapshot = snapshot
         self._works: dict[int, RowWork] = {}
         self._outages = 0
         self.fatal: ApiError | None = None
@@ -252,9 +258,6 @@ class RowRunner:
             self._check_fatal(err)
             work.fail(*row_error(err))
             return False
-        if not new and self.mode == "upsert" and self._created_during_run(contact):
-            # the first attempt created it but its answer was lost; the retry matched it
-            new = True
         cid = str(contact.get("id") or "")
         if not cid:
             work.fail("api-error", "the API answered without a contact id")
@@ -262,6 +265,8 @@ class RowRunner:
         work.contact_id = cid
         work.action = "created" if new else "updated"
         detail: dict[str, Any] = {"new": new}
+        if work.found_after_intent:
+            detail["found_after_intent"] = True
         detail.update(_already_had(work, contact))
         # read-after-write: the answer is the stored contact; a value not stored as sent
         # is a warning (a failure with --strict), see bulkio.plan.verify
@@ -271,23 +276,14 @@ class RowRunner:
             work.warnings.append(("email-swapped", swap))
         if missed:
             detail["not_stored"] = missed
+        if self.snapshot and not new:
+            detail["wrote"] = _wrote(work.plan.body, contact)
         self.journal.record_step(self.run_id, work.row, phase, contact_id=cid, detail=detail)
         if missed and self.strict:
             work.fail("not-stored", "; ".join(missed))
             return False
         work.warnings += [("not-stored", m) for m in missed]
         return True
-
-    def _created_during_run(self, contact: dict[str, Any]) -> bool:
-        if self.run_started is None:
-            return False
-        try:
-            added = datetime.fromisoformat(str(contact.get("dateAdded")))
-        except ValueError:
-            return False
-        if added.tzinfo is None:
-            added = added.replace(tzinfo=UTC)
-        return added >= self.run_started
 
     async def _create(self, work: RowWork) -> tuple[dict[str, Any], bool]:
         body = work.plan.body
@@ -296,7 +292,10 @@ class RowRunner:
             found = await self.client.find_duplicate(email=body.get("email"),
                                                      phone=body.get("phone"))
             if found is not None:
-                return found, True
+                # not proven ours (another writer may have created it): never "created",
+                # so undo leaves it in place and lists it
+                work.found_after_intent = True
+                return found, False
         self.journal.record_intent(self.run_id, work.row, "create")
         try:
             data = await self.client.create_contact(body)
@@ -328,22 +327,22 @@ class RowRunner:
         phase = step.kind
         if work.prior_done(phase):
             return
+        sent = False  # a note/task request went out: its outcome may be unknown
         try:
             detail: dict[str, Any] = {}
-            if phase == "note":
-                if work.prior_intent(phase) and await self._note_exists(cid, step.payload):
-                    detail = {}
+            if phase in ("note", "task"):
+                found = await self._existing(phase, cid, step.payload) \
+                    if work.prior_intent(phase) else None
+                if found is not None:
+                    detail = {f"{phase}_id": found, "found": True}
                 else:
                     self.journal.record_intent(self.run_id, work.row, phase, contact_id=cid)
-                    note = (await self.client.add_note(cid, step.payload)).get("note") or {}
-                    detail = {"note_id": note.get("id")}
-            elif phase == "task":
-                if work.prior_intent(phase) and await self._task_exists(cid, step.payload):
-                    detail = {}
-                else:
-                    self.journal.record_intent(self.run_id, work.row, phase, contact_id=cid)
-                    task = (await self.client.create_task(cid, step.payload)).get("task") or {}
-                    detail = {"task_id": task.get("id")}
+                    sent = True
+                    if phase == "note":
+                        made = (await self.client.add_note(cid, step.payload)).get("note")
+                    else:
+                        made = (await self.client.create_task(cid, step.payload)).get("task")
+                    detail = {f"{phase}_id": (made or {}).get("id")}
             elif phase == "workflow":
                 await self.client.add_to_workflow(
                     cid, step.payload["id"], event_start_time=step.payload.get("eventStartTime"))
@@ -360,22 +359,30 @@ class RowRunner:
         except ApiError as err:
             self._check_fatal(err)
             _, message, http = row_error(err)
-            self.journal.record_step(self.run_id, work.row, phase, state="failed", contact_id=cid)
+            if not (sent or work.prior_intent(phase)) or _refused(err):
+                self.journal.record_step(self.run_id, work.row, phase, state="failed",
+                                         contact_id=cid)
+            # else: the request may have been applied (answer lost, 5xx after the commit):
+            # the intent stays, so a retry or a re-import looks before sending it again
             work.fail("followup-failed", f"{phase}: {message}", http)
             return
         self.journal.record_step(self.run_id, work.row, phase, contact_id=cid, detail=detail)
 
-    async def _note_exists(self, cid: str, payload: dict[str, Any]) -> bool:
-        notes = (await self.client.list_notes(cid)).get("notes") or []
-        return any(isinstance(n, dict) and n.get("body") == payload["body"] for n in notes)
-
-    async def _task_exists(self, cid: str, payload: dict[str, Any]) -> bool:
+    async def _existing(self, phase: str, cid: str, payload: dict[str, Any]) -> str | None:
+        """The id of this note/task already on the contact (a request whose answer was
+        lost), or None."""
+        if phase == "note":
+            notes = (await self.client.list_notes(cid)).get("notes") or []
+            for n in notes:
+                if isinstance(n, dict) and n.get("body") == payload["body"]:
+                    return str(n.get("id") or "") or None
+            return None
         tasks = (await self.client.list_tasks(cid)).get("tasks") or []
-        return any(
-            isinstance(t, dict) and t.get("title") == payload["title"]
-            and same_instant(t.get("dueDate"), payload["dueDate"])
-            for t in tasks
-        )
+        for t in tasks:
+            if (isinstance(t, dict) and t.get("title") == payload["title"]
+                    and same_instant(t.get("dueDate"), payload["dueDate"])):
+                return str(t.get("id") or "") or None
+        return None
 
     # -- bulk phases --------------------------------------------------------------------
 
@@ -560,6 +567,18 @@ def _email_swap(work: RowWork, contact: Mapping[str, Any], new: bool) -> str | N
 
 
 # -- what undo needs: which tags / followers the run really added -------------------------
+
+
+def _wrote(body: Mapping[str, Any], contact: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields this write set, as the API stored them (from its answer)."""
+    out: dict[str, Any] = {k: contact.get(k) for k in body
+                           if k not in ("locationId", "tags", "customFields")}
+    sent_cf = {str(c.get("id")) for c in body.get("customFields") or [] if isinstance(c, dict)}
+    if sent_cf:
+        stored = {str(c.get("id")): c.get("value") for c in contact.get("customFields") or []
+                  if isinstance(c, dict)}
+        out["customFields"] = {fid: stored.get(fid) for fid in sent_cf}
+    return out
 
 
 def _had(value: Any) -> frozenset[str] | None:

@@ -19,6 +19,7 @@ import dataclasses
 import json
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from bulkio.plan.batcher import DEFAULT_TAG_CHUNK
 from bulkio.reports.reporter import REPORT_COLUMNS, Report, report_paths
 from bulkio.runs.journal import Journal, RunInfo
 from bulkio.runs.kit import ProgressFn, TargetLike, reopen_run, warn_if_changed
+from bulkio.runs.locks import RunLock, hold_scope
 from bulkio.runs.state import ResumeStates, failed_states
 
 __all__ = ["resume_run", "retry_run"]
@@ -43,6 +45,7 @@ def _stored_options(run: RunInfo) -> tuple[ReadOptions, ImportOptions]:
     read = ReadOptions.from_json(o.get("read") or {})
     opts = ImportOptions(mode=o.get("mode", "upsert"), tags_mode=o.get("tags_mode", "add"),
                          force=bool(o.get("force")), snapshot=bool(o.get("snapshot")),
+                         trust_journal=bool(o.get("trust_journal")),
                          tag_chunk=int(o.get("tag_chunk") or DEFAULT_TAG_CHUNK),
                          out_dir=Path(o["out_dir"]) if o.get("out_dir") else None,
                          strict=bool(o.get("strict")),
@@ -74,15 +77,25 @@ def _import_run(journal: Journal, run_id: str, target: TargetLike
     return run, Path(run.input_path), read, opts
 
 
+def _held(journal_path: Path, run: RunInfo, *, wait: bool) -> AbstractContextManager[RunLock]:
+    """The scope lock of an import run (the same one a fresh import of its file takes)."""
+    return hold_scope(journal_path, command="import", location_id=run.location_id,
+                      input_path=run.input_path, wait=wait)
+
+
 def resume_run(
-    run_id: str, *, journal_path: Path, target: TargetLike, progress: ProgressFn | None = None
+    run_id: str, *, journal_path: Path, target: TargetLike, progress: ProgressFn | None = None,
+    wait: bool = False,
 ) -> ImportResult:
     """Finish an interrupted run with the options it was started with."""
     started = time.monotonic()
-    with Journal.open(journal_path) as journal:
-        run, src, read, opts = _import_run(journal, run_id, target)
+    with Journal.open(journal_path) as probe:
+        run, src, _, _ = _import_run(probe, run_id, target)
+    with _held(journal_path, run, wait=wait) as lock, Journal.open(journal_path) as journal:
+        run, src, read, opts = _import_run(journal, run.id, target)
         if run.status == "finished":
             return _finished(run, journal.path)
+        lock.name_run(run.id)
         warn_if_changed(run, src)
         source = Source(src, read)
         prep = source.prepare()
@@ -143,6 +156,7 @@ def retry_run(
     target: TargetLike,
     failures: Path | None = None,
     progress: ProgressFn | None = None,
+    wait: bool = False,
 ) -> ImportResult:
     """Re-send the failed rows of a run and merge the results into its reports.
 
@@ -156,8 +170,11 @@ def retry_run(
             raise InputError("name the run to retry",
                              hint="bulkio retry RUN_ID, or bulkio retry --failures FILE")
         run_id = _run_id_from_summary(failures)
-    with Journal.open(journal_path) as journal:
-        run, src, read, opts = _import_run(journal, run_id, target)
+    with Journal.open(journal_path) as probe:
+        run, src, _, _ = _import_run(probe, run_id, target)
+    with _held(journal_path, run, wait=wait) as lock, Journal.open(journal_path) as journal:
+        run, src, read, opts = _import_run(journal, run.id, target)
+        lock.name_run(run.id)
         source = Source(src, read)
         states = failed_states(journal, run.id)
         only = set(states)

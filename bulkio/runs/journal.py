@@ -1,8 +1,8 @@
 """The run journal: one SQLite file recording every run, row, step and fingerprint.
 
 It makes ``--resume``, ``bulkio retry``, skip-unchanged, ``bulkio runs`` and ``bulkio undo``
-possible. Default location: ``.bulkio/journal.db`` next to the input file
-(:func:`default_journal_path`).
+possible. Default location: ``journal.db`` in the state home (:mod:`bulkio.runs.home`,
+:func:`default_journal_path`).
 
 Tables::
 
@@ -47,6 +47,7 @@ from types import TracebackType
 from typing import Any
 
 from bulkio.errors import InputError
+from bulkio.runs.locks import scope_held
 from bulkio.runs.records import (
     NO_STEPS,
     ROW_COLUMNS,
@@ -67,7 +68,6 @@ from bulkio.runs.records import (
     fingerprint,
     fingerprint_row,
     new_run_id,
-    process_alive,
     row_state_from_sql,
     scrub_argv,
     scrub_options,
@@ -280,14 +280,10 @@ class Journal:
     def reopen_run(self, run_id: str) -> RunInfo:
         """Mark a run ``running`` again (resume/retry), clearing its end time and counts.
 
-        Raises RunInUseError when another live process on this host is still running it
-        (two processes resuming one run would send rows twice).
+        The caller holds the run's scope lock (:func:`bulkio.runs.locks.hold_scope`): that
+        lock, not this call, keeps two processes from running one run.
         """
         run = self.require_run(run_id)
-        if run.active and run.pid != os.getpid():
-            raise RunInUseError(
-                f"run {run.id} is still running (process {run.pid})", path=self.path
-            )
         self.flush()
         with self._guard():
             self._conn.execute(
@@ -383,7 +379,16 @@ class Journal:
             id=r[0], command=r[1], argv=json.loads(r[2]), input_path=r[3], input_sha256=r[4],
             location_id=r[5], mode=r[6], options=json.loads(r[7]), status=r[8],
             started_at=r[9], finished_at=r[10], counts=counts, pid=r[12], host=r[13],
-            active=r[8] == "running" and process_alive(r[12], r[13]),
+            active=r[8] == "running" and scope_held(
+                self.path, command=r[1], location_id=r[5], input_path=r[3]),
+        )
+
+    def did_anything(self, run_id: str) -> bool:
+        """Whether the run recorded any row or step (an abort before the first row did not)."""
+        return any(
+            self._conn.execute(f"SELECT 1 FROM {table} WHERE run_id=? LIMIT 1", (run_id,))
+            .fetchone() is not None
+            for table in ("rows", "steps")
         )
 
     def row_counts(self, run_id: str) -> dict[str, Any]:
@@ -554,6 +559,36 @@ class Journal:
             )
         return found
 
+    def earlier_steps(
+        self, location_id: str, fps: Iterable[str], *, exclude_run: str,
+        phases: Sequence[str] = ("create", "note", "task"),
+        statuses: Sequence[str] = ("failed", "pending"),
+    ) -> dict[str, dict[str, StepRecord]]:
+        """Non-idempotent steps that earlier import runs into ``location_id`` sent (``done``)
+        or possibly sent (``intent``) for rows with these fingerprints that did not succeed:
+        fingerprint -> phase -> step, the newest run winning. A new run honours them (no
+        second note after a lost answer and a re-import). ``statuses``: of those rows."""
+        wanted = list(dict.fromkeys(fps))
+        found: dict[str, dict[str, StepRecord]] = {}
+        phase_marks = ",".join("?" * len(phases))
+        status_marks = ",".join("?" * len(statuses))
+        for i in range(0, len(wanted), _IN_CHUNK):
+            chunk = wanted[i : i + _IN_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for fp, phase, state, cid, detail in self._conn.execute(
+                "SELECT r.fingerprint, s.phase, s.state, s.contact_id, s.detail_json"
+                " FROM rows AS r JOIN runs AS u ON u.id = r.run_id"
+                " JOIN steps AS s ON s.run_id = r.run_id AND s.row = r.row"
+                " WHERE u.location_id = ? AND u.command = 'import' AND u.id <> ?"
+                f" AND r.status IN ({status_marks}) AND s.state IN ('intent', 'done')"
+                f" AND s.phase IN ({phase_marks}) AND r.fingerprint IN ({marks})"
+                " ORDER BY u.started_at, u.rowid",
+                (location_id, exclude_run, *statuses, *phases, *chunk),
+            ):
+                found.setdefault(fp, {})[phase] = StepRecord(
+                    phase, state, cid, json.loads(detail) if detail else {})
+        return found
+
     def forget_contacts(self, location_id: str, contact_ids: Iterable[str]) -> int:
         """Drop skip-unchanged fingerprints of contacts changed by other means.
 
@@ -575,6 +610,28 @@ class Journal:
         return removed
 
     # -- undo ----------------------------------------------------------------------------
+
+    def later_runs_touching(self, run_id: str, contact_ids: Iterable[str]
+                            ) -> list[tuple[str, str]]:
+        """(id, command) of runs started after ``run_id`` (undos of it aside) that
+        touched any of these contacts, oldest first."""
+        ids = list(dict.fromkeys(contact_ids))
+        run = self.require_run(run_id)
+        found: dict[str, str] = {}
+        for i in range(0, len(ids), _IN_CHUNK):
+            chunk = ids[i : i + _IN_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for rid, command, options in self._conn.execute(
+                "SELECT u.id, u.command, u.options_json FROM runs AS u WHERE u.id <> ?"
+                " AND u.started_at > ? AND (EXISTS (SELECT 1 FROM rows AS r WHERE"
+                f" r.run_id = u.id AND r.contact_id IN ({marks})) OR EXISTS (SELECT 1 FROM"
+                f" steps AS s WHERE s.run_id = u.id AND s.contact_id IN ({marks})))"
+                " ORDER BY u.started_at",
+                (run.id, run.started_at, *chunk, *chunk),
+            ):
+                if json.loads(options or "{}").get("undo_of") != run.id:
+                    found[rid] = command
+        return list(found.items())
 
     def save_snapshot(self, run_id: str, contact_id: str, before: Mapping[str, Any]) -> None:
         """Store the contact as it was before this run touched it (first snapshot wins)."""

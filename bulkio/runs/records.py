@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import secrets
-import socket
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +18,7 @@ from typing import Any, Literal
 
 from bulkio.clean.records import PreparedRow
 from bulkio.errors import InputError
+from bulkio.runs.home import find_state_home, journal_in
 
 RunStatus = Literal["running", "finished", "aborted"]
 RowStatus = Literal["pending", "ok", "failed", "skipped"]
@@ -43,9 +42,9 @@ class RunNotFoundError(InputError):
     hint = "list the runs with `bulkio runs`"
 
 
-def default_journal_path(input_path: str | Path) -> Path:
-    """``.bulkio/journal.db`` in the input file's directory."""
-    return Path(input_path).resolve().parent / ".bulkio" / "journal.db"
+def default_journal_path(state_dir: str | Path | None = None) -> Path:
+    """``journal.db`` in the state home (:func:`bulkio.runs.home.find_state_home`)."""
+    return journal_in(find_state_home(state_dir))
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -141,12 +140,13 @@ class RunInfo:
     #: process id and host that last started/resumed the run
     pid: int | None = None
     host: str | None = None
-    #: status is ``running`` and that process is alive: False means interrupted (resumable)
+    #: status is ``running`` and a live process holds the run's lock: False means
+    #: interrupted (resumable)
     active: bool = False
 
     @property
     def interrupted(self) -> bool:
-        """``running`` in the journal but its process is gone (killed, crashed)."""
+        """``running`` in the journal but no process holds its lock (killed, crashed)."""
         return self.status == "running" and not self.active
 
 
@@ -284,18 +284,3 @@ def row_state_from_sql(r: tuple[Any, ...], steps: Mapping[str, StepRecord]) -> R
         fingerprint=r[4], error_code=r[5] and sys.intern(r[5]), error_message=r[6],
         http_status=r[7], warnings=warns, attempts=r[9], steps=steps,
     )
-
-
-def process_alive(pid: int | None, host: str | None) -> bool:
-    """Whether the process that last ran a run still exists (other hosts: assume yes)."""
-    if pid is None:
-        return False
-    if host != socket.gethostname():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

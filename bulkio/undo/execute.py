@@ -58,39 +58,94 @@ def _same(a: Any, b: Any, key: str) -> bool:
     return bool(a == b)
 
 
-def restore_body(before: Mapping[str, Any], current: Mapping[str, Any]) -> tuple[
-    dict[str, Any], list[str]
-]:
-    """The update body that puts ``current`` back to ``before``, and fields it cannot."""
+Conflict = tuple[str, Any, Any]
+"""A field someone changed after the run: (field, value the run wrote, value now)."""
+
+
+def restore_body(
+    before: Mapping[str, Any], current: Mapping[str, Any],
+    wrote: Mapping[str, Any] | None = None, *, force: bool = False,
+) -> tuple[dict[str, Any], list[str]]:
+    """The update body that puts ``current`` back to ``before``, and fields it cannot.
+
+    With ``wrote`` (what the run's write stored, journaled since the run-state work), a
+    field is restored only while it still holds that value; see :func:`restore_plan`.
+    """
+    body, stuck, _ = restore_plan(before, current, wrote, force=force)
+    return body, stuck
+
+
+def restore_plan(
+    before: Mapping[str, Any], current: Mapping[str, Any],
+    wrote: Mapping[str, Any] | None = None, *, force: bool = False,
+) -> tuple[dict[str, Any], list[str], list[Conflict]]:
+    """(update body, fields the endpoint cannot restore, conflicts).
+
+    A field the run did not write is left alone; one it wrote is restored while it still
+    holds what the run wrote, else it is a conflict (kept unless ``force``). Tags are not
+    restored wholesale when ``wrote`` is known: undo removes the tags the run added, and
+    tags others added stay. Older journals (no ``wrote``) restore every differing field.
+    """
     body: dict[str, Any] = {}
+    conflicts: list[Conflict] = []
+
+    def changed_since(key: str, now: Any, field: str) -> bool:
+        if wrote is None:
+            return False
+        if key not in wrote:
+            return True  # not written by the run: whatever it holds is not ours to undo
+        if _same(wrote[key], now, field):
+            return False
+        conflicts.append((key, wrote[key], now))
+        return not force
+
     for key in RESTORABLE:
-        if not _same(before.get(key), current.get(key), key):
+        if (not _same(before.get(key), current.get(key), key)
+                and not (wrote is not None and key not in wrote)
+                and not changed_since(key, current.get(key), key)):
             body[key] = _blank(before.get(key))
     if ("firstName" not in before and "lastName" not in before
             and not _same(before.get("name"), current.get("name"), "name")):
         body["name"] = _blank(before.get("name"))
     old_tags = [str(t) for t in before.get("tags") or []]
-    if {t.casefold() for t in old_tags} != {str(t).casefold() for t in current.get("tags") or []}:
+    if wrote is None and {t.casefold() for t in old_tags} != {
+            str(t).casefold() for t in current.get("tags") or []}:
         body["tags"] = old_tags
     old_cf = {str(c.get("id")): c.get("value") for c in before.get("customFields") or []
               if isinstance(c, dict)}
     new_cf = {str(c.get("id")): c.get("value") for c in current.get("customFields") or []
               if isinstance(c, dict)}
+    wrote_cf = wrote.get("customFields") if wrote is not None else None
     changed = [fid for fid in dict.fromkeys([*old_cf, *new_cf])
                if not _same(old_cf.get(fid), new_cf.get(fid), "customField")]
+    if wrote is not None:
+        cf_wrote = wrote_cf if isinstance(wrote_cf, dict) else {}
+        kept: list[str] = []
+        for fid in changed:
+            if fid not in cf_wrote:
+                continue
+            if not _same(cf_wrote[fid], new_cf.get(fid), "customField"):
+                conflicts.append((f"customFields.{fid}", cf_wrote[fid], new_cf.get(fid)))
+                if not force:
+                    continue
+            kept.append(fid)
+        changed = kept
     if changed:
         body["customFields"] = [{"id": fid, "fieldValue": _blank(old_cf.get(fid))}
                                 for fid in changed]
-    stuck = [k for k in NOT_UPDATABLE if not _same(before.get(k), current.get(k), k)]
-    return body, stuck
+    stuck = [k for k in NOT_UPDATABLE if not _same(before.get(k), current.get(k), k)
+             and (wrote is None or (k in wrote and _same(wrote[k], current.get(k), k)))]
+    return body, stuck, conflicts
 
 
 class UndoExecutor:
     """Runs undo actions against one client."""
 
     def __init__(self, *, client: Client, tag_chunk: int, business_chunk: int,
-                 workers: int = 16) -> None:
+                 workers: int = 16, force: bool = False) -> None:
         self.client = client
+        #: overwrite fields others changed after the run (conflicts)
+        self.force = force
         self.tag_chunk = max(1, tag_chunk)
         self.business_chunk = business_chunk
         self._slots = asyncio.Semaphore(max(1, workers))
@@ -206,9 +261,14 @@ class UndoExecutor:
 
     async def _restore(self, a: UndoAction) -> None:
         current = (await self.client.get_contact(a.contact_id)).get("contact") or {}
-        body, stuck = restore_body(a.detail["before"], current)
+        body, stuck, conflicts = restore_plan(a.detail["before"], current,
+                                              a.detail.get("wrote"), force=self.force)
         if body:
             await self.client.update_contact(a.contact_id, body)
+        if conflicts and not self.force:
+            self._fail(a, "conflict", "changed after the run, kept: " + "; ".join(
+                f"{k}: the run wrote {w!r}, now {n!r}" for k, w, n in conflicts))
+            return
         if stuck:
             self._fail(a, "cannot-revert", ", ".join(stuck) + " cannot be restored (the "
                        "update endpoint does not accept them); was: " + ", ".join(

@@ -52,6 +52,11 @@ class UndoPlan:
     actions: list[UndoAction]
     #: (row, contact id, why) of changes that cannot be reverted
     cannot: list[tuple[int, str | None, str]]
+    #: later runs (id, command) in this journal that touched the same contacts
+    later: list[tuple[str, str]] = field(default_factory=list)
+    #: (row, contact id, field, value the run wrote, value now): found by a dry run with an
+    #: API target, or by the undo itself
+    conflicts: list[tuple[int, str, str, Any, Any]] = field(default_factory=list)
 
     @property
     def rows(self) -> list[int]:
@@ -71,6 +76,9 @@ class UndoPlan:
             "rows": len(self.rows),
             "cannot_revert": [{"row": r, "contact_id": c, "reason": m} for r, c, m in
                               self.cannot],
+            "later_runs": [{"id": i, "command": c} for i, c in self.later],
+            "conflicts": [{"row": r, "contact_id": c, "field": f, "run_wrote": w, "now": n}
+                          for r, c, f, w, n in self.conflicts],
         }  # fmt: skip
 
 
@@ -109,6 +117,10 @@ def _contact_actions(entry: UndoEntry, *, exact: bool) -> tuple[list[UndoAction]
                     "hand"]
     if cid is None:
         return [], []
+    if create is not None and create.state == "done" and create.detail.get("found_after_intent"):
+        return [], ["an interrupted create was followed by finding this contact: the run may "
+                    "have created it, or someone else did; left in place (delete it by hand "
+                    "if it is the run's)"]
     if entry.created:
         return [UndoAction(entry.row, cid, "delete-contact")], []
     acts: list[UndoAction] = []
@@ -120,12 +132,20 @@ def _contact_actions(entry: UndoEntry, *, exact: bool) -> tuple[list[UndoAction]
     snap = entry.snapshot
     updated = any(_done(entry, p) is not None for p in ("upsert", "update"))
     if snap is not None and updated:
-        add("restore-fields", before=snap)
+        wrote = next((d["wrote"] for d in (_done(entry, "upsert"), _done(entry, "update"))
+                      if d is not None and isinstance(d.get("wrote"), dict)), None)
+        add("restore-fields", before=snap, wrote=wrote)
     elif updated:
         cannot.append("updated fields of this existing contact cannot be restored (no "
                       "snapshot: import with --snapshot)")
     tags = _done(entry, "tags")
-    if tags is not None and tags.get("added") and not (snap is not None and updated):
+    if tags is not None and tags.get("added") and snap is not None and updated:
+        # only tags the contact lacked before the run; tags others added since stay
+        before_tags = {str(t).casefold() for t in snap.get("tags") or []}
+        added = [t for t in tags["added"] if str(t).casefold() not in before_tags]
+        if added:
+            add("remove-tags", tags=added)
+    elif tags is not None and tags.get("added"):
         if (exact or tags.get("exact")) and not tags.get("assumed"):
             add("remove-tags", tags=list(tags["added"]))
         else:
@@ -197,7 +217,9 @@ def plan_undo(journal: Journal, run_id: str) -> UndoPlan:
         acts, why = _entry_actions(entry, exact=run.command != "import")
         actions += acts
         cannot += [(entry.row, entry.contact_id, w) for w in why]
-    return UndoPlan(run=run, actions=actions, cannot=cannot)
+    touched = {a.contact_id for a in actions} | {c for _, c, _ in cannot if c}
+    later = journal.later_runs_touching(run.id, touched)
+    return UndoPlan(run=run, actions=actions, cannot=cannot, later=later)
 
 
 def previous_undo(journal: Journal, run_id: str) -> RunInfo | None:

@@ -40,7 +40,7 @@ from bulkio.plan.batcher import BUSINESS_CHUNK, DEFAULT_TAG_CHUNK
 from bulkio.reports.reporter import Report, write_reports
 from bulkio.runs.journal import Journal
 from bulkio.runs.kit import RequestStats, TargetLike
-from bulkio.undo.execute import UndoExecutor
+from bulkio.undo.execute import UndoExecutor, restore_plan
 from bulkio.undo.plan import UndoPlan, plan_undo, previous_undo
 
 __all__ = ["UndoResult", "run_undo"]
@@ -90,6 +90,25 @@ def _source_rows(plan: UndoPlan) -> Iterator[SourceRow]:
                                          "undo": "; ".join(by_row[row])})
 
 
+async def _conflicts(plan: UndoPlan, target: TargetLike
+                     ) -> list[tuple[int, str, str, Any, Any]]:
+    """Fields others changed after the run (one ``GET /contacts/{id}`` per snapshot)."""
+    out: list[tuple[int, str, str, Any, Any]] = []
+    async with target.client() as client:
+        for a in plan.actions:
+            if a.kind != "restore-fields" or not a.contact_id:
+                continue
+            try:
+                current = (await client.get_contact(a.contact_id)).get("contact") or {}
+            except ApiError as err:
+                if err.status in (400, 404):
+                    continue  # gone: the undo will report it
+                raise
+            _, _, found = restore_plan(a.detail["before"], current, a.detail.get("wrote"))
+            out += [(a.row, a.contact_id, k, w, n) for k, w, n in found]
+    return out
+
+
 def run_undo(
     run_id: str,
     *,
@@ -100,7 +119,12 @@ def run_undo(
     out_dir: Path | None = None,
     tag_chunk: int = DEFAULT_TAG_CHUNK,
 ) -> UndoResult:
-    """Plan, then (unless ``dry_run``) execute the undo of ``run_id``; see the module doc."""
+    """Plan, then (unless ``dry_run``) execute the undo of ``run_id``; see the module doc.
+
+    A dry run with a ``target`` also looks up the contacts whose fields it would restore
+    and lists the conflicts (fields someone changed after the run). ``force``: undo a run
+    again, and overwrite conflicting fields.
+    """
     started = time.monotonic()
     if not journal_path.exists():
         raise InputError("no run journal here", path=journal_path,
@@ -110,6 +134,8 @@ def run_undo(
         plan = plan_undo(journal, run_id)
         run = plan.run
         if dry_run:
+            if target is not None and any(a.kind == "restore-fields" for a in plan.actions):
+                plan.conflicts = asyncio.run(_conflicts(plan, target))
             return UndoResult(plan=plan)
         if target is None:
             raise InputError("no API target configured", hint="pass --sandbox or set "
@@ -132,7 +158,7 @@ def run_undo(
         async def go() -> tuple[ApiError | None, RequestStats]:
             async with target.client() as client:
                 executor = UndoExecutor(client=client, tag_chunk=tag_chunk,
-                                        business_chunk=BUSINESS_CHUNK)
+                                        business_chunk=BUSINESS_CHUNK, force=force)
                 aborted: ApiError | None = None
                 try:
                     outcomes = await executor.execute(plan.actions)

@@ -326,7 +326,8 @@ def test_runs_show_and_undo_take_the_journal_and_hints_repeat_it(
     folder = tmp_path / "clientes"
     folder.mkdir()
     write_csv(folder / "t.csv", ["contact_id"], [[ids[0]]])
-    result = run(sandbox, "tags", "add", str(folder / "t.csv"), "--tags", "x", "--json")
+    result = run(sandbox, "tags", "add", str(folder / "t.csv"), "--tags", "x", "--json",
+                 "--journal", str(folder / ".bulkio" / "journal.db"))
     run_id = json.loads(result.stdout)["run_id"]
     monkeypatch.chdir(tmp_path)  # no journal here: only --journal finds the run
     journal = str(Path("clientes") / ".bulkio" / "journal.db")
@@ -342,7 +343,8 @@ def test_runs_show_and_undo_take_the_journal_and_hints_repeat_it(
         missing = CliRunner().invoke(main, argv)
         assert missing.exit_code == 1, (argv, missing.output)
         assert f"`bulkio runs --journal {journal}`" in missing.output, (argv, missing.output)
-    monkeypatch.chdir(folder)
+    monkeypatch.delenv("BULKIO_STATE_DIR")
+    monkeypatch.chdir(folder)  # the state home is found from here: clientes/.bulkio
     plain = CliRunner().invoke(main, ["runs", "show", "nope"])
     assert plain.exit_code == 1 and "`bulkio runs`" in plain.output
 
@@ -366,3 +368,20 @@ def test_xlsx_in_xlsx_reports_out(sandbox: Any, tmp_path: Path) -> None:
     assert [c.value for c in ok[2]][:3] == [3, ids[0], "tagged"]
     bad = load_workbook(tmp_path / "clientes.tags-add.failures.xlsx")["Failures"]
     assert [c.value for c in bad[2]][:2] == [4, "contact-not-found"]
+
+
+def test_delete_resume_reports_contacts_this_run_already_deleted_as_deleted(
+    sandbox: Any, tmp_path: Path,
+) -> None:
+    ids = seed(sandbox, 2)
+    src = write_csv(tmp_path / "borrar.csv", ["contact_id"], [[i] for i in ids])
+    # the first delete goes through but its answer is lost: the resend meets a 404
+    sandbox.admin.set_faults(sequence=["drop_after_commit"], method="DELETE")
+    first = run(sandbox, "delete", str(src), "--yes", "--json")
+    sandbox.admin.clear_faults()
+    assert json.loads(first.stdout)["failed"] == 1, first.output
+    again = run(sandbox, "delete", str(src), "--yes", "--resume", "--json")
+    assert again.exit_code == 0, again.output
+    doc = json.loads(again.stdout)
+    assert doc["failed"] == 0 and doc["by_action"] == {"deleted": 2}
+    assert sandbox.admin.contacts(sandbox.location_id) == []

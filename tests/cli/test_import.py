@@ -125,7 +125,7 @@ def _fields(sandbox: Any) -> list[dict[str, Any]]:
     return list(resp.json()["customFields"])
 
 
-def test_reimport_is_unchanged_and_costs_zero_requests(sandbox: Any, messy: Path) -> None:
+def test_reimport_is_unchanged_after_one_confirming_search(sandbox: Any, messy: Path) -> None:
     make_fields(sandbox)
     mapping = str(messy.parent / "map.toml")
     assert run(sandbox, "import", str(messy), "--map", mapping).exit_code == 3
@@ -134,8 +134,13 @@ def test_reimport_is_unchanged_and_costs_zero_requests(sandbox: Any, messy: Path
     assert again.exit_code == 3
     doc = json.loads(again.stdout)
     assert doc["by_action"] == {"unchanged": 3}
-    # only the row that failed with a 422 is sent again (it is not "unchanged")
+    # one search confirms the 3 contacts still hold the rows; only the row that failed with
+    # a 422 is sent again (it is not "unchanged")
     assert doc["requests"]["by_endpoint"] == {
+        "GET /locations/{locationId}/customFields": 1, "POST /contacts/search": 1,
+        "POST /contacts/upsert": 1}
+    trusted = run(sandbox, "import", str(messy), "--map", mapping, "--trust-journal", "--json")
+    assert json.loads(trusted.stdout)["requests"]["by_endpoint"] == {
         "GET /locations/{locationId}/customFields": 1, "POST /contacts/upsert": 1}
     forced = run(sandbox, "import", str(messy), "--map", mapping, "--force", "--json")
     assert json.loads(forced.stdout)["by_action"] == {"updated": 3}
@@ -211,9 +216,37 @@ def test_large_tag_chunks_are_halved_until_accepted(sandbox: Any, tmp_path: Path
     contacts = sandbox.admin.contacts(sandbox.location_id)
     assert len(contacts) == 10 and all(c["tags"] == ["grupo-a"] for c in contacts)
     sandbox.admin.clear_requests()
-    again = run(sandbox, "import", str(src), "--json")
+    again = run(sandbox, "import", str(src), "--trust-journal", "--json")
     assert json.loads(again.stdout)["requests"]["total"] == 0
     assert [r for r in sandbox.admin.requests() if r["location_id"] == sandbox.location_id] == []
+
+
+def test_reimport_recreates_deleted_and_resends_edited_contacts(sandbox: Any,
+                                                                tmp_path: Path) -> None:
+    """Skip-unchanged never changes meaning: the end state equals --force's."""
+    import httpx
+
+    rows = [[f"q{i}@x.mx", f"Nombre{i}", "grupo-a", f"nota {i}"] for i in range(6)]
+    src = write_csv(tmp_path / "q.csv", ["email", "first name", "tags", "note"], rows)
+    assert run(sandbox, "import", str(src)).exit_code == 0
+    by_email = {c["email"]: c["id"] for c in sandbox.admin.contacts(sandbox.location_id)}
+    with httpx.Client(base_url=sandbox.url, headers=sandbox.headers()) as http:
+        assert http.delete(f"/contacts/{by_email['q1@x.mx']}").status_code == 200
+        assert http.put(f"/contacts/{by_email['q2@x.mx']}",
+                        json={"firstName": "Otro"}).status_code == 200
+        assert http.put(f"/contacts/{by_email['q3@x.mx']}", json={"tags": []}).status_code == 200
+    again = run(sandbox, "import", str(src), "--json")
+    assert again.exit_code == 0, again.output
+    doc = json.loads(again.stdout)
+    assert doc["by_action"] == {"created": 1, "updated": 2, "unchanged": 3}
+    assert doc["requests"]["by_endpoint"]["POST /contacts/search"] == 1
+    contacts = {c["email"]: c for c in sandbox.admin.contacts(sandbox.location_id)}
+    assert sorted(contacts) == [f"q{i}@x.mx" for i in range(6)]
+    assert contacts["q2@x.mx"]["firstName"] == "Nombre2"
+    assert contacts["q3@x.mx"]["tags"] == ["grupo-a"]
+    # the edited contacts keep their one note; the re-created one has its note again
+    notes = sorted(n["body"] for n in sandbox.admin.notes(sandbox.location_id))
+    assert notes == [f"nota {i}" for i in range(6)]
 
 
 def test_update_mode_by_contact_id_or_email(sandbox: Any, tmp_path: Path) -> None:
@@ -352,7 +385,8 @@ def test_resuming_a_finished_run_sends_and_rewrites_nothing(sandbox: Any, tmp_pa
     again = run(sandbox, "resume", run_id, "--journal", str(tmp_path / ".bulkio" / "journal.db"))
     assert again.exit_code == 3  # the run's own result: one row failed
     assert f"run {run_id} is already finished; nothing to resume" in again.output
-    assert f"`bulkio retry {run_id} --journal {tmp_path / '.bulkio' / 'journal.db'}`" \
+    journal = tmp_path / ".bulkio" / "journal.db"
+    assert f"`bulkio retry {run_id} --base-url {sandbox.url} --journal {journal}`" \
         in again.output and "requests" not in again.output
     assert [r for r in sandbox.admin.requests() if r["location_id"] == sandbox.location_id] == []
     assert (tmp_path / "f.summary.json").read_text(encoding="utf-8") == summary
@@ -511,10 +545,73 @@ def test_reports_land_beside_the_input_for_import_resume_and_retry(
     assert again.exit_code == 1 and f"run {run_id} (resumed)" in again.output
     reports_in_samples_only()
     monkeypatch.chdir(elsewhere)  # resume and retry from another folder
-    journal = str(samples / ".bulkio" / "journal.db")
+    journal = str(tmp_path / ".bulkio" / "journal.db")  # the state home (BULKIO_STATE_DIR)
     resumed = run(sandbox, "resume", run_id, "--journal", journal)
     assert resumed.exit_code == 3, resumed.output  # the sample has rows that fail on purpose
     reports_in_samples_only()
     retried = run(sandbox, "retry", run_id, "--journal", journal)
     assert retried.exit_code == 3 and f"run {run_id} (retry)" in retried.output
     reports_in_samples_only()
+
+
+def _hints(output: str) -> list[str]:
+    """Every `bulkio ...` command line printed between backticks."""
+    import re
+
+    return re.findall(r"`(bulkio [^`]+)`", output)
+
+
+def test_every_printed_next_step_runs_verbatim(sandbox: Any, tmp_path: Path,
+                                               monkeypatch: Any) -> None:
+    """From a sub-folder, with an explicit --state-dir other than $BULKIO_STATE_DIR: each
+    hint must carry what it needs (where the state and the API are) to run as printed."""
+    import shlex
+
+    ws = tmp_path / "ws"
+    (ws / "datos").mkdir(parents=True)
+    src = ws / "datos" / "f.csv"
+    src.write_text("email,first name\na@ejemplo.mx,Ana\nnot-an-email,Bad\n", encoding="utf-8")
+    monkeypatch.chdir(ws / "datos")
+    state = str(ws / ".bulkio")
+    env = {"BULKIO_TOKEN": sandbox.token}
+
+    def cli(argv: list[str], token: str | None = None) -> Result:
+        return CliRunner().invoke(main, argv, env={"BULKIO_TOKEN": token or sandbox.token},
+                                  catch_exceptions=False)
+
+    base = ["import", "f.csv", "--base-url", sandbox.url, "--location-id", sandbox.location_id,
+            "--state-dir", state]
+    aborted = cli(base, token="wrong")  # 401: the run stops, resumable
+    assert aborted.exit_code == 1
+    executed: list[tuple[str, int]] = []
+    pending = _hints(aborted.output)
+    refused = cli(base)  # the last run did not finish: refuse, naming both ways on
+    assert refused.exit_code == 1 and "did not finish" in refused.output
+    pending += _hints(refused.output)
+    assert any(h.endswith(" --resume") for h in pending)
+    assert any(h.endswith(" --new") for h in pending)
+    assert any(h.startswith("bulkio resume ") for h in pending)
+    run_id = next(shlex.split(h)[2] for h in pending if h.startswith("bulkio resume "))
+    seen: set[str] = set()
+    finished_once = False
+    while pending or not finished_once:
+        if not pending:  # the run is finished now: resuming it again hints `bulkio retry`
+            finished_once = True
+            again = cli(["resume", run_id, "--base-url", sandbox.url, "--state-dir", state])
+            assert again.exit_code == 3 and "already finished" in again.output
+            pending += [h for h in _hints(again.output) if h not in seen]
+            continue
+        hint = pending.pop(0)
+        if hint in seen:
+            continue
+        seen.add(hint)
+        argv = shlex.split(hint)
+        assert argv[0] == "bulkio"
+        done = CliRunner().invoke(main, argv[1:], env=env, catch_exceptions=False)
+        executed.append((hint, done.exit_code))
+        # runs as printed: no usage error, no missing journal; the row that fails on
+        # purpose makes it 3
+        assert done.exit_code in (0, 3), (hint, done.output)
+        pending += [h for h in _hints(done.output) if h not in seen]
+    kinds = {shlex.split(h)[1] for h, _ in executed}
+    assert {"import", "resume", "retry"} <= kinds, executed

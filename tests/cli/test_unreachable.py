@@ -41,11 +41,14 @@ def test_import_against_a_dead_url_aborts_at_once_and_resumes(sandbox: Any, tmp_
     # the hint fits the command: `bulkio resume ID`, not an option `resume` does not have
     run_id = result.output.split("run ", 1)[1].split(",")[0]
     journal = str(tmp_path / ".bulkio" / "journal.db")
-    assert f"finish the run with `bulkio resume {run_id}`" in result.output
+    # ... and repeats where the API is, so that it runs verbatim
+    assert f"finish the run with `bulkio resume {run_id} --base-url {DEAD_URL}`" \
+        in result.output
     assert "re-run with --resume" not in result.output
     resumed = invoke(sandbox, DEAD_URL, "resume", run_id, "--journal", journal)
     assert resumed.exit_code == 1, resumed.output
-    assert f"`bulkio resume {run_id} --journal {journal}`" in resumed.output
+    assert f"`bulkio resume {run_id} --base-url {DEAD_URL} --journal {journal}`" \
+        in resumed.output
     assert "re-run with --resume" not in resumed.output
     again = invoke(sandbox, sandbox.url, "import", str(src), "--resume", "--json")
     assert again.exit_code == 0, again.output

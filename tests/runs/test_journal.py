@@ -21,7 +21,6 @@ from bulkio.errors import InputError
 from bulkio.files.table import SourceRow
 from bulkio.runs.journal import (
     Journal,
-    RunInUseError,
     RunNotFoundError,
     default_journal_path,
     file_sha256,
@@ -30,6 +29,7 @@ from bulkio.runs.journal import (
     new_run_id,
     scrub_argv,
 )
+from bulkio.runs.locks import ScopeBusyError, hold_scope
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -241,9 +241,14 @@ def test_autoflush_commits_idle_results(tmp_path: Path) -> None:
 _CRASHER = textwrap.dedent(
     """
     import sys, time
+    from pathlib import Path
     from bulkio.runs.journal import Journal
+    from bulkio.runs.locks import hold_scope
+    lock = hold_scope(Path(sys.argv[1]), command="import", location_id="L1", input_path=None)
+    held = lock.__enter__()  # the run's OS lock, held until the process dies
     j = Journal.open(sys.argv[1], batch_size=100, flush_interval=3600)
     run = j.start_run(command="import", location_id="L1")
+    held.name_run(run.id)
     for r in range(2, 252):  # 250 results: 200 committed in batches, 50 in flight
         j.record_row(run.id, r, status="ok", action="created", contact_id=f"c{r}",
                      fingerprint=f"f{r}")
@@ -270,8 +275,9 @@ def test_sigkill_loses_only_uncommitted_results(
         with Journal.open(db) as other:
             live = other.get_run(run_id)
             assert live.active and not live.interrupted and live.pid == proc.pid
-            with pytest.raises(RunInUseError, match="still running"):
-                other.reopen_run(run_id)
+            with pytest.raises(ScopeBusyError, match=f"already running: run {run_id}"), \
+                    hold_scope(db, command="import", location_id="L1", input_path=None):
+                pass
         proc.send_signal(signal.SIGKILL)
     finally:
         proc.wait(timeout=30)
@@ -285,7 +291,9 @@ def test_sigkill_loses_only_uncommitted_results(
             assert j.known_fingerprints("L1", ["f251"]) == {"f251": "c251"}
         killed = j.get_run(run_id)
         assert killed.status == "running" and killed.interrupted  # killed: resumable
-        assert j.reopen_run(run_id).active
+        # the OS released the dead process's lock: taken at once, no PID check
+        with hold_scope(db, command="import", location_id="L1", input_path=None):
+            assert j.reopen_run(run_id).active
         j.record_row(run_id, 300, status="ok", action="created")  # still writable
     assert 300 in _committed_rows(db, run_id)
 
@@ -301,7 +309,9 @@ def test_open_rejects_a_file_that_is_not_a_journal(tmp_path: Path) -> None:
 def test_default_path_and_sha(tmp_path: Path) -> None:
     src = tmp_path / "contactos.csv"
     src.write_bytes(b"email\na@x.mx\n")
-    assert default_journal_path(src) == tmp_path.resolve() / ".bulkio" / "journal.db"
+    # the state home's journal (BULKIO_STATE_DIR is set by the autouse fixture)
+    assert default_journal_path() == tmp_path.resolve() / ".bulkio" / "journal.db"
+    assert default_journal_path(tmp_path / "st") == tmp_path.resolve() / "st" / "journal.db"
     assert file_sha256(src) == hashlib.sha256(b"email\na@x.mx\n").hexdigest()
 
 

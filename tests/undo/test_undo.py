@@ -46,7 +46,7 @@ def state(sandbox: Any) -> dict[str, Any]:
 
 
 def undo(sandbox: Any, journal: Path, run_id: str, *args: str) -> Result:
-    return run(sandbox, "undo", run_id, "--journal", str(journal), *args)
+    return run(sandbox, "undo", run_id, "--journal", str(journal), "--yes", *args)
 
 
 def test_undo_of_an_import_with_snapshot_restores_everything(sandbox: Any, tmp_path: Path
@@ -95,9 +95,11 @@ def test_undo_of_an_import_with_snapshot_restores_everything(sandbox: Any, tmp_p
     assert dry.exit_code == 0, dry.output
     assert json.loads(dry.stdout)["plan"]["actions"] == {
         "delete-contact": 2, "delete-note": 1, "delete-task": 1, "remove-followers": 1,
-        "restore-fields": 2, "set-business": 1,
+        "remove-tags": 2, "restore-fields": 2, "set-business": 1,
     }
-    assert sandbox.admin.requests() == []
+    # a dry run only reads: one GET per snapshot contact, to find conflicts (none here)
+    assert [r["method"] for r in sandbox.admin.requests()] == ["GET", "GET"]
+    assert json.loads(dry.stdout)["plan"]["conflicts"] == []
 
     done = undo(sandbox, journal, import_id, "--json")
     assert done.exit_code == 0, done.output
@@ -188,11 +190,12 @@ def test_undo_of_a_delete_cannot_bring_contacts_back(sandbox: Any, tmp_path: Pat
     src = write_csv(tmp_path / "borrar.csv", ["contact_id"], [[ids[0]]])
     deleted = run(sandbox, "delete", str(src), "--yes", "--json")
     run_id = json.loads(deleted.stdout)["run_id"]
-    result = run(sandbox, "undo", run_id)  # default journal: ./.bulkio/journal.db
+    result = run(sandbox, "undo", run_id, "--yes")  # default journal: the state home's
     assert result.exit_code == 3
     assert "cannot be brought back" in result.output
-    undo_id = json.loads(run(sandbox, "undo", run_id, "--force", "--json").stdout)["run_id"]
-    refused = run(sandbox, "undo", undo_id)
+    undo_id = json.loads(run(sandbox, "undo", run_id, "--force", "--yes", "--json").stdout)[
+        "run_id"]
+    refused = run(sandbox, "undo", undo_id, "--yes")
     assert refused.exit_code == 1 and "undoing an undo" in refused.output
 
 
@@ -277,7 +280,8 @@ def test_undo_without_location_id_uses_the_runs_location(sandbox: Any, tmp_path:
     env = {"BULKIO_TOKEN": sandbox.token, "BULKIO_BASE_URL": sandbox.url,
            "BULKIO_LOCATION_ID": None, "BULKIO_CONFIG": None}
     result = CliRunner().invoke(main, ["undo", run_id, "--journal",
-                                       str(tmp_path / ".bulkio" / "journal.db")], env=env)
+                                       str(tmp_path / ".bulkio" / "journal.db"), "--yes"],
+                                env=env)
     assert result.exit_code == 0, result.output
     assert sandbox.admin.contacts(sandbox.location_id) == []
 
@@ -306,3 +310,90 @@ def test_resume_and_retry_without_location_id_use_the_runs_location(
     retried = CliRunner().invoke(main, ["retry", run_id, "--journal", str(journal)], env=env)
     assert retried.exit_code == 0, retried.output  # nothing failed: nothing to resend
     assert len(sandbox.admin.contacts(sandbox.location_id)) == 2
+
+
+def test_undo_without_a_terminal_refuses_without_yes_showing_the_counts(
+    sandbox: Any, tmp_path: Path,
+) -> None:
+    src = tmp_path / "u.csv"
+    src.write_text("email,first name\nu1@ejemplo.mx,Uno\nu2@ejemplo.mx,Dos\n", encoding="utf-8")
+    done = run(sandbox, "import", str(src), "--json")
+    run_id = json.loads(done.stdout)["run_id"]
+    refused = run(sandbox, "undo", run_id)  # CliRunner's stdin is not a terminal
+    assert refused.exit_code == 1
+    assert f"no terminal to confirm on; add --yes to undo run {run_id}" in refused.output
+    assert "2 delete" in refused.output
+    assert len(sandbox.admin.contacts(sandbox.location_id)) == 2  # nothing was sent
+
+
+def test_undo_leaves_what_others_did_after_or_during_the_run(sandbox: Any,
+                                                             tmp_path: Path) -> None:
+    """Another writer creates a file row's contact during the run, and edits a snapshot
+    contact (a field, a tag) after it: undo deletes only what the run created, keeps the
+    later edits as reported conflicts (unless --force), and the tags others added."""
+    import sqlite3
+    import threading
+    import time
+
+    import httpx
+
+    [carla] = sandbox.admin.seed(sandbox.location_id, contacts=[
+        {"firstName": "Carla", "email": "carla@ejemplo.mx", "tags": ["x"]}])
+    src = write_csv(tmp_path / "w.csv", ["Nombre", "Correo", "Etiquetas"], [
+        ["Carlota", "carla@ejemplo.mx", "nuevo"],
+        ["Nadia", "nadia@ejemplo.mx", ""],
+        ["Otro", "otro@ejemplo.mx", ""]])
+    http = httpx.Client(base_url=sandbox.url, headers=sandbox.headers())
+    journal = tmp_path / ".bulkio" / "journal.db"
+
+    def other_writer() -> None:
+        # as soon as the run has started (its row is in the journal), while its upserts
+        # are held up, someone creates otro@ejemplo.mx by other means
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if journal.exists() and sqlite3.connect(journal).execute(
+                        "SELECT COUNT(*) FROM runs").fetchone()[0]:
+                    break
+            except sqlite3.Error:
+                pass  # the journal is being created
+            time.sleep(0.01)
+        posted.append(http.post("/contacts/", json={
+            "locationId": sandbox.location_id, "email": "otro@ejemplo.mx",
+            "firstName": "Ajeno"}).status_code)
+
+    posted: list[int] = []
+    sandbox.admin.set_faults(latency_ms=1500, path_contains="/contacts/upsert")
+    writer = threading.Thread(target=other_writer)
+    writer.start()
+    imported = run(sandbox, "import", str(src), "--snapshot", "--json")
+    writer.join()
+    sandbox.admin.clear_faults()
+    assert posted == [201] or posted == [200], posted
+    assert imported.exit_code == 0, imported.output
+    import_id = json.loads(imported.stdout)["run_id"]
+    assert json.loads(imported.stdout)["by_action"] == {"created": 1, "updated": 2}
+    # after the run, someone renames Carla and tags her
+    assert http.put(f"/contacts/{carla}", json={"firstName": "Carolina",
+                                                "tags": ["x", "nuevo", "otra"]}).is_success
+    dry = undo(sandbox, journal, import_id, "--dry-run", "--json")
+    assert json.loads(dry.stdout)["plan"]["conflicts"] == [{
+        "row": 2, "contact_id": carla, "field": "firstName", "run_wrote": "Carlota",
+        "now": "Carolina"}]
+    done = undo(sandbox, journal, import_id)
+    assert done.exit_code == 3, done.output
+    contacts = {c["email"]: c for c in sandbox.admin.contacts(sandbox.location_id)}
+    assert sorted(contacts) == ["carla@ejemplo.mx", "otro@ejemplo.mx"]  # Nadia was ours
+    assert contacts["otro@ejemplo.mx"]["firstName"] == "Ajeno"
+    assert contacts["carla@ejemplo.mx"]["firstName"] == "Carolina"  # kept: a conflict
+    assert sorted(contacts["carla@ejemplo.mx"]["tags"]) == ["otra", "x"]
+    failures = read_csv(tmp_path / f"{import_id}.undo.failures.csv")
+    assert [(r["_error_code"], "'Carlota'" in r["_error_message"]
+             and "'Carolina'" in r["_error_message"]) for r in failures
+            if r["original_contact_id"] == carla] == [("conflict", True)]
+    forced = undo(sandbox, journal, import_id, "--force")
+    assert forced.exit_code in (0, 3), forced.output
+    carla_now = next(c for c in sandbox.admin.contacts(sandbox.location_id)
+                     if c["id"] == carla)
+    assert carla_now["firstName"] == "Carla" and sorted(carla_now["tags"]) == ["otra", "x"]
+    http.close()
