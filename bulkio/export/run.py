@@ -33,14 +33,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
+from filelock import FileLock, Timeout
+
 from bulkio.api import operations
 from bulkio.api.client import Client
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows has no flock; runs are not locked there
-    fcntl = None  # type: ignore[assignment]
-
 from bulkio.errors import ApiError, InputError
 from bulkio.export.columns import (
     RELATED_COLUMNS,
@@ -446,28 +442,28 @@ async def run_export(
 
 @contextlib.contextmanager
 def _state_lock(state: Path | None) -> Iterator[None]:
-    """An exclusive, non-blocking lock on ``<state>.lock`` (POSIX; no-op elsewhere)."""
-    if state is None or fcntl is None:
+    """An exclusive, non-blocking OS lock on ``<state>.lock`` (filelock: POSIX and Windows),
+    released by the operating system if the process dies."""
+    if state is None:
         yield
         return
     lock_path = state.with_name(state.name + ".lock")
     try:
         lock_path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(lock_path, "a+")  # noqa: SIM115
+        lock = FileLock(lock_path, timeout=0)
+        lock.acquire()
+    except Timeout as exc:
+        raise InputError(
+            "another bulkio export is running with this state file",
+            path=state,
+            hint="wait for it to finish (or schedule runs further apart)",
+        ) from exc
     except OSError as exc:
         raise InputError(f"cannot create the lock file: {exc.strerror}", path=lock_path) from exc
     try:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            raise InputError(
-                "another bulkio export is running with this state file",
-                path=state,
-                hint="wait for it to finish (or schedule runs further apart)",
-            ) from exc
         yield
     finally:
-        handle.close()
+        lock.release()
 
 
 async def _run(

@@ -169,6 +169,8 @@ async def _execute(
                 await runner.run_row(work)
             except RunAbort as stop:
                 ctx.abort = ctx.abort or stop.error
+            except BulkioError as err:  # e.g. the journal cannot be written: stop, resumable
+                ctx.abort = ctx.abort or err
             except Exception as exc:  # a bug must stop the run, not hang the queue
                 log.exception("row %d: unexpected error", work.row)
                 ctx.abort = ctx.abort or BulkioError(f"internal error on row {work.row}: {exc!r}")

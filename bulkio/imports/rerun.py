@@ -114,7 +114,7 @@ def _finished(run: RunInfo, journal_path: Path) -> ImportResult:
     (they already describe the run, with the requests it really sent)."""
     counts = run.counts
     stem = run.options.get("stem") or Path(run.input_path or "input").stem
-    fmt: ReportFormat = "xlsx" if str(run.input_path).lower().endswith((".xlsx", ".xlsm")) \
+    fmt: ReportFormat = "xlsx" if str(run.input_path).lower().endswith((".xlsx", ".xlsm", ".xls")) \
         else "csv"
     success, failures, summary = report_paths(Path(run.options["out_dir"]), stem, fmt)
     report = Report(command="import", run_id=run.id,

@@ -24,8 +24,6 @@ _LIMITED = textwrap.dedent("""
 
 
 @pytest.mark.skipif(os.name != "posix", reason="RLIMIT_FSIZE is POSIX-only")
-@pytest.mark.xfail(strict=True, reason="needs bulkio/imports/importer.py worker() to treat a "
-                   "BulkioError as a run abort (2-line patch handed to the lead)")
 def test_full_disk_journal_stops_cleanly_and_resumes(sandbox: Any, tmp_path: Path) -> None:
     src = tmp_path / "c.csv"
     src.write_text("email,first_name\n" + "".join(
