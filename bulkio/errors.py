@@ -155,6 +155,8 @@ CODES: dict[str, str] = {
     "duplicate-contact": "the location does not allow duplicates and a contact already has "
     "this email or phone",
     "contact-not-found": "no contact matches the row's contact id, email or phone",
+    "foreign-contact-id": "the row's contact id is not in this location (an export of another "
+    "sub-account?): the contact was matched by email or phone instead",
     "ambiguous-contact": "several contacts match the row's email or phone",
     "tag-failed": "the contact was saved but adding its tags failed",
     "business-failed": "the contact was saved but assigning its business failed",

@@ -143,6 +143,11 @@ class Preparation:
         self._batches: PhoneBatches | None = None
         self._phones_open = True
 
+    @property
+    def consumed(self) -> bool:
+        """Iteration has started (the mapping can no longer change)."""
+        return self._consumed
+
     def adopt_custom_fields(self, fields: Sequence[AbcMapping[str, Any]]) -> list[str]:
         """Map the unmapped columns named like one of the location's custom ``fields`` (the
         items of ``GET /locations/{id}/customFields``) to that field, as a HighLevel export

@@ -96,6 +96,12 @@ def _finish(result: ImportResult, *, as_json: bool, quiet: bool, resume_hint: st
     sys.exit(result.exit_code)
 
 
+def _announce(lines: list[str]) -> None:
+    """Before anything is sent: the detected source and the columns that will not be sent."""
+    for line in lines:
+        click.echo(line, err=True)
+
+
 @main.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
 @reading_options
@@ -199,7 +205,8 @@ def import_(
                 progress_bar(api, "import") as progress:
             result = run_import(file, read=reading, options=options, target=target,
                                 journal_path=api.journal(journal), resume=resume, new=new,
-                                wait=wait, argv=sys.argv[1:], progress=progress)
+                                wait=wait, argv=sys.argv[1:], progress=progress,
+                                announce=None if api.quiet else _announce)
     except AbortError as exc:
         if isinstance(exc.__cause__, UnfinishedRunError):
             cause = exc.__cause__

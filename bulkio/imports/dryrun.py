@@ -19,6 +19,7 @@ import math
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -92,21 +93,27 @@ def dry_run(
     journal_path: Path,
     options: ImportOptions,
     stem: str,
+    announce: Callable[[list[str]], None] | None = None,
 ) -> ImportResult:
     """Plan the import of ``source`` without writing anything to the API or the journal."""
     from bulkio.imports.options import ImportResult, row_fingerprint, warning_pairs
-    from bulkio.imports.source import custom_field_refs, for_mode
+    from bulkio.imports.source import column_notes, custom_field_refs, for_mode
 
     started = time.monotonic()
     refs = custom_field_refs(prep)
     sent: dict[str, int] = {}
     limits = (100, 10_000, 200_000)
     location = target.location_id if target is not None else "(no target)"
-    if target is not None and refs:
+    if target is not None and (refs or prep.mapping.unmapped):
         raw_fields, sent, limits = asyncio.run(_lookup(target, refs))
+        if prep.mapping.unmapped and not prep.consumed:
+            prep.adopt_custom_fields(raw_fields)
+            refs = custom_field_refs(prep)
         fields = resolve_custom_fields(refs, raw_fields)
     else:
         fields = _passthrough(refs)
+    if announce is not None:
+        announce(column_notes(prep))
     known: Journal | None = Journal.open(journal_path) if journal_path.exists() else None
     requests: Counter[str] = Counter()
     tags, business = TagBatcher(chunk_size=options.tag_chunk), BusinessBatcher()

@@ -45,7 +45,13 @@ from bulkio.errors import ApiError, BulkioError, InputError, RowIssue
 from bulkio.files.table import SourceRow
 from bulkio.imports.options import ImportOptions, ImportResult, row_fingerprint, warning_pairs
 from bulkio.imports.phases import RowRunner, RowWork, RunAbort, snapshot_batch
-from bulkio.imports.source import Source, custom_field_refs, for_mode
+from bulkio.imports.source import (
+    Source,
+    adopt_location_fields,
+    column_notes,
+    custom_field_refs,
+    for_mode,
+)
 from bulkio.imports.verify import confirm_unchanged
 from bulkio.plan.batcher import (
     SNAPSHOT_BATCH,
@@ -434,9 +440,13 @@ async def execute_run(
     only: set[int] | None,
     progress: ProgressFn | None,
     inherited: Mapping[int, RowState] | None = None,
+    announce: Callable[[list[str]], None] | None = None,
 ) -> tuple[_Run, RequestStats]:
     previous = (run.counts or {}).get("requests")
     async with target.client() as client:
+        await adopt_location_fields(prep, client)
+        if announce is not None:
+            announce(column_notes(prep))
         ctx = _Run(journal=journal, run=run, location_id=target.location_id, opts=opts,
                    refs=custom_field_refs(prep), today=datetime.now(UTC).date(),
                    progress=progress, source=source, inherited=inherited or {})
@@ -474,8 +484,12 @@ def run_import(
     wait: bool = False,
     argv: Iterable[str] = (),
     progress: ProgressFn | None = None,
+    announce: Callable[[list[str]], None] | None = None,
 ) -> ImportResult:
     """Import ``path`` into ``target``'s location (see the module docstring).
+
+    ``announce`` receives, before anything is sent, the lines people should read about
+    the columns (:func:`column_notes`: the detected source, the columns not sent).
 
     The run holds the lock of its (location, file) scope from start to end: another run of
     the same file into the same location raises :class:`~bulkio.runs.locks.ScopeBusyError`
@@ -496,7 +510,7 @@ def run_import(
         from bulkio.imports.dryrun import dry_run
 
         return dry_run(source=source, prep=prep, target=target, journal_path=jpath,
-                       options=options, stem=src_path.stem)
+                       options=options, stem=src_path.stem, announce=announce)
     if target is None:
         raise InputError("no API target configured", hint="pass --sandbox or set BULKIO_TOKEN")
     started = time.monotonic()
@@ -510,6 +524,7 @@ def run_import(
         ctx, requests = asyncio.run(execute_run(
             source=source, prep_rows=prep, prep=prep, target=target, journal=journal, run=run,
             opts=options, states=states, only=None, progress=progress, inherited=inherited,
+            announce=announce,
         ))
         return finish_run(source=source, journal=journal, run=run, ctx=ctx, requests=requests,
                        started=started, resumed=resumed)

@@ -250,7 +250,19 @@ class RowRunner:
                 found = await self._find_for_update(work)
                 if found is None:
                     return False
-                data = await self.client.update_contact(found, work.plan.body)
+                try:
+                    data = await self.client.update_contact(found, work.plan.body)
+                except ApiError as err:
+                    # a Contact Id from another sub-account's export: match by email/phone
+                    if not (work.plan.contact_id and _not_found(err) and
+                            (work.plan.lookup_email or work.plan.lookup_phone)):
+                        raise
+                    foreign, work.plan.contact_id = work.plan.contact_id, None
+                    found = await self._find_for_update(work)
+                    if found is None:
+                        return False
+                    work.warnings.append(("foreign-contact-id", _foreign_note(foreign)))
+                    data = await self.client.update_contact(found, work.plan.body)
                 contact = data.get("contact") or {"id": found}
                 answered = bool(data.get("contact"))
                 new = False
@@ -508,10 +520,18 @@ async def snapshot_batch(client: Client, journal: Journal, run_id: str,
     filters: list[dict[str, Any]] = []
     for w in todo:
         if w.plan.contact_id:
-            contact = (await client.get_contact(w.plan.contact_id)).get("contact")
-            if isinstance(contact, dict) and contact.get("id"):
-                journal.save_snapshot(run_id, str(contact["id"]), contact)
-            continue
+            try:
+                contact = (await client.get_contact(w.plan.contact_id)).get("contact")
+            except ApiError as err:
+                if not (_not_found(err) and (w.plan.lookup_email or w.plan.lookup_phone)):
+                    raise
+                # a Contact Id from another sub-account's export: matched by email/phone
+                w.warnings.append(("foreign-contact-id", _foreign_note(w.plan.contact_id)))
+                w.plan.contact_id = None
+            else:
+                if isinstance(contact, dict) and contact.get("id"):
+                    journal.save_snapshot(run_id, str(contact["id"]), contact)
+                continue
         if w.plan.lookup_email:
             filters.append({"field": "email", "operator": "eq", "value": w.plan.lookup_email})
         if w.plan.lookup_phone:
@@ -546,6 +566,16 @@ async def snapshot_batch(client: Client, journal: Journal, run_id: str,
             found = phone_owner
         if found is not None and found.get("id"):
             journal.save_snapshot(run_id, str(found["id"]), found)
+
+
+def _not_found(err: ApiError) -> bool:
+    """The API's answer to an unknown contact id (400 ``Contact with id ... not found``)."""
+    return err.status in (400, 404) and "not found" in str(err).lower()
+
+
+def _foreign_note(contact_id: str) -> str:
+    return (f"contact id {contact_id} is not in this location (an export of another "
+            "sub-account?): matched by email/phone instead")
 
 
 def _email_swap(work: RowWork, contact: Mapping[str, Any], new: bool) -> str | None:

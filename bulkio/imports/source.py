@@ -11,13 +11,15 @@ import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
+from bulkio.api.client import Client
+from bulkio.clean.mapping import unmapped_lines
 from bulkio.clean.prepare import Preparation
 from bulkio.clean.reading import ReadOptions
 from bulkio.clean.records import PreparedRow
 from bulkio.files.table import SourceRow, Table
 from bulkio.plan.batcher import Mode
 
-__all__ = ["Source", "custom_field_refs", "for_mode"]
+__all__ = ["Source", "adopt_location_fields", "column_notes", "custom_field_refs", "for_mode"]
 
 
 class Source:
@@ -72,3 +74,22 @@ def for_mode(prepared: PreparedRow, mode: Mode) -> PreparedRow:
     if len(kept) == len(prepared.issues):
         return prepared
     return dataclasses.replace(prepared, issues=kept)
+
+
+async def adopt_location_fields(prep: Preparation, client: Client) -> None:
+    """Map unmapped columns named like one of the location's custom fields (a HighLevel
+    export's ``Plan`` column) to that field, before any row is read. Costs one request, and
+    only when some column is unmapped."""
+    if prep.mapping.unmapped and not prep.consumed:
+        prep.adopt_custom_fields(await client.custom_fields())
+
+
+def column_notes(prep: Preparation) -> list[str]:
+    """What the user should know about the columns before anything is sent: the detected
+    source, and each column that will not be sent with why (and the closest field)."""
+    lines = [note] if (note := prep.mapping.describe_source()) else []
+    unmapped = unmapped_lines(prep.mapping)
+    if unmapped:
+        lines.append(f"columns NOT sent ({len(unmapped)}; kept in the reports):")
+        lines += [f"  {line}" for line in unmapped]
+    return lines

@@ -71,7 +71,7 @@ def test_create_businesses_once_and_undo_deletes_only_those(sandbox: Any,
     now = {c["email"]: c.get("businessId") for c in sandbox.admin.contacts(sandbox.location_id)}
     assert now["p0@ejemplo.mx"] == now["p1@ejemplo.mx"] == nueva
     run_id = json.loads(result.stdout)["run_id"]
-    undone = _run(sandbox, "undo", run_id, "--journal", str(journal), "--json")
+    undone = _run(sandbox, "undo", run_id, "--journal", str(journal), "--json", "--yes")
     assert undone.exit_code == 0, undone.output
     names = sorted(b["name"] for b in sandbox.admin.businesses(sandbox.location_id))
     assert names == ["Acme", "Café Pérez", "Duplicada", "duplicada "]

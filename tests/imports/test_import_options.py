@@ -52,7 +52,7 @@ def test_business_names_resolve_and_create_with_undo(sandbox: Any, tmp_path: Pat
     assert now == {"a@ejemplo.mx": acme, "b@ejemplo.mx": names["Nueva SA"],
                    "c@ejemplo.mx": names["Nueva SA"]}
     undone = _run(sandbox, "undo", json.loads(result.stdout)["run_id"], "--journal",
-                  str(journal))
+                  str(journal), "--yes")
     assert undone.exit_code == 0, undone.output
     assert [b["name"] for b in sandbox.admin.businesses(sandbox.location_id)] == ["Acme Pérez"]
 
