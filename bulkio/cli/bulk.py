@@ -21,6 +21,7 @@ from bulkio.cli.options import (
     ApiOptions,
     abort_on_errors,
     api_options,
+    emit_json,
     next_step,
     open_target,
     progress_bar,
@@ -88,7 +89,7 @@ def _echo(text: str = "") -> None:
 
 def _print_result(result: BulkResult, *, as_json: bool, quiet: bool) -> None:
     if as_json:
-        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        emit_json(result.to_json())
     if result.plan is not None:
         _print_plan(result, as_json=as_json)
         return

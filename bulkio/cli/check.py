@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from bulkio.clean.mapping import (
 )
 from bulkio.clean.normalize.dates import detect_date_order
 from bulkio.cli import main
-from bulkio.cli.options import abort_on_errors
+from bulkio.cli.options import abort_on_errors, emit_json, json_option
 from bulkio.cli.reading import ReadOptions, open_preparation, reading_options
 from bulkio.errors import CODES, InputError
 from bulkio.imports.check import CheckResult, run_check
@@ -92,7 +91,7 @@ def _print_combined(combined: dict[str, list[str]]) -> None:
     metavar="DIR",
     help="Folder for the output files (default: <input folder>/<stem>-check/).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@json_option
 def check(file: Path, *, reading: ReadOptions, out_dir: Path | None, as_json: bool) -> None:
     """Check a CSV/XLSX file offline: what would be sent, what would fail, and why.
 
@@ -118,7 +117,7 @@ def check(file: Path, *, reading: ReadOptions, out_dir: Path | None, as_json: bo
         result = run_check(preparation, out_dir=out_dir)
     _print_summary(result)
     if as_json:
-        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        emit_json(result.as_dict())
     if not result.ok:
         sys.exit(3)
 
@@ -150,7 +149,9 @@ def _date_orders(file: Path, reading: ReadOptions, columns: list[str]) -> dict[s
     "(default: print it on stdout).",
 )
 @click.option("--force", is_flag=True, help="Overwrite --output if it exists.")
-def map_command(file: Path, *, reading: ReadOptions, output: Path | None, force: bool) -> None:
+@json_option
+def map_command(file: Path, *, reading: ReadOptions, output: Path | None, force: bool,
+                as_json: bool) -> None:
     """Write the column mapping bulkio infers for a file, as an editable TOML file.
 
     \b
@@ -162,7 +163,8 @@ def map_command(file: Path, *, reading: ReadOptions, output: Path | None, force:
     from (detected, or --from) is saved as `from` in [defaults]. Edit the file, then pass
     it to check or import with --map, for this file and the next export of the same CRM.
     With --map, the given mapping is the starting point. Date columns get the order their
-    values prove (e.g. DMY when a day above 12 comes first).
+    values prove (e.g. DMY when a day above 12 comes first). --json prints the mapping as
+    one JSON object (columns, unmapped, the TOML text) instead of the TOML.
     """
     with abort_on_errors():
         if output is not None and output.exists() and not force:
@@ -187,8 +189,17 @@ def map_command(file: Path, *, reading: ReadOptions, output: Path | None, force:
             _echo(f"columns NOT mapped ({len(mapping.unmapped)}; not sent unless you map them):")
             for line in unmapped_lines(mapping):
                 _echo(f"  {line}")
+        doc = {
+            "file": str(file), "crm": mapping.crm.key if mapping.crm else None,
+            "columns": {c: spec.target for c, spec in mapping.columns.items()},
+            "combined": mapping.combined(), "unmapped": dict(mapping.unmapped),
+            "written": str(output) if output is not None else None, "toml": text,
+        }
         if output is None:
-            click.echo(text, nl=False)
+            if as_json:
+                emit_json(doc)
+            else:
+                click.echo(text, nl=False)
         else:
             try:
                 output.write_text(text, encoding="utf-8")
@@ -197,10 +208,13 @@ def map_command(file: Path, *, reading: ReadOptions, output: Path | None, force:
                                  hint="choose a writable path with -o") from None  # fmt: skip
             _echo(f"mapping written to {output} ({len(mapping.columns)} mapped, "
                   f"{len(mapping.unmapped)} unmapped)")  # fmt: skip
+            if as_json:
+                emit_json(doc)
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the catalogue as a JSON object.")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print the catalogue as one JSON object on one line: {"code": "explanation"}.')
 def codes(*, as_json: bool) -> None:
     """List every row-issue code bulkio reports, with a one-line explanation.
 
@@ -209,7 +223,7 @@ def codes(*, as_json: bool) -> None:
       bulkio codes --json
     """
     if as_json:
-        click.echo(json.dumps(CODES, ensure_ascii=False, indent=2))
+        emit_json(CODES)
         return
     width = max(len(c) for c in CODES)
     for code, text in CODES.items():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -14,7 +13,7 @@ from click.core import ParameterSource
 from tqdm import tqdm
 
 from bulkio.cli import main
-from bulkio.cli.options import ApiOptions, abort_on_errors, api_options, open_target
+from bulkio.cli.options import ApiOptions, abort_on_errors, api_options, emit_json, open_target
 from bulkio.errors import TransportError
 from bulkio.export.filters import (
     FILTER_SYNTAX,
@@ -324,7 +323,7 @@ def export_command(
     finally:
         bar.close()
     if as_json:
-        click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+        emit_json(result.as_dict())
     if not api.quiet:
         where = ", ".join(str(p) for p in result.files) or "stdout"
         extra = "".join(f", {n} {kind}" for kind, n in result.related.items())

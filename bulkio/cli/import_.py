@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +17,7 @@ from bulkio.cli.options import (
     Target,
     abort_on_errors,
     api_options,
+    emit_json,
     next_step,
     open_target,
     progress_bar,
@@ -49,7 +49,7 @@ def _duration(seconds: float) -> str:
 def _print_result(result: ImportResult, *, as_json: bool, quiet: bool) -> None:
     report = result.report
     if as_json:
-        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        emit_json(result.to_json())
     if result.plan is not None and not quiet:
         plan = result.plan
         _echo("dry run: nothing was sent" + (

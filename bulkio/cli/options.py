@@ -27,9 +27,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 import shlex
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -55,6 +57,9 @@ __all__ = [
     "abort_on_errors",
     "api_options",
     "configure_logging",
+    "emit_json",
+    "json_option",
+    "log_file_option",
     "next_step",
     "open_target",
     "progress_bar",
@@ -151,26 +156,73 @@ class _RedactSecrets(logging.Filter):
 
 
 _redactor = _RedactSecrets()
-_handler: logging.Handler | None = None
+_handlers: list[logging.Handler] = []
+
+#: -v lines: UTC timestamp (ISO 8601, milliseconds), level, logger, message
+_VERBOSE_FORMAT = "%(asctime)s.%(msecs)03dZ %(levelname)s %(name)s: %(message)s"
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
 
-def configure_logging(*, verbose: int = 0, quiet: bool = False) -> None:
-    """Log ``bulkio.*`` to stderr: warnings by default, -v info (one line per request),
-    -vv debug, --quiet errors only. Safe to call again (replaces its own handler)."""
-    global _handler
+def _formatter(fmt: str) -> logging.Formatter:
+    formatter = logging.Formatter(fmt, datefmt=_TIME_FORMAT)
+    formatter.converter = time.gmtime
+    return formatter
+
+
+def configure_logging(*, verbose: int = 0, quiet: bool = False,
+                      log_file: Path | None = None) -> None:
+    """Log ``bulkio.*`` to stderr: warnings by default, -v info (one line per request,
+    each with a UTC timestamp), -vv debug, --quiet errors only; ``log_file`` also keeps
+    every line at info level (debug with -vv), whatever -q says, token redacted.
+    Safe to call again (replaces its own handlers)."""
     logger = logging.getLogger("bulkio")
-    if _handler is not None:
-        logger.removeHandler(_handler)
-    _handler = logging.StreamHandler(sys.stderr)
-    fmt = "%(levelname)s %(name)s: %(message)s" if verbose else "bulkio: %(message)s"
-    _handler.setFormatter(logging.Formatter(fmt))
-    _handler.addFilter(_redactor)
-    logger.addHandler(_handler)
-    logger.propagate = False
+    for old in _handlers:
+        logger.removeHandler(old)
+        old.close()
+    _handlers.clear()
+    console = logging.StreamHandler(sys.stderr)
+    console.setFormatter(_formatter(_VERBOSE_FORMAT if verbose else "bulkio: %(message)s"))
     if quiet:
-        logger.setLevel(logging.ERROR)
+        console.setLevel(logging.ERROR)
     else:
-        logger.setLevel({0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG))
+        console.setLevel({0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG))
+    _handlers.append(console)
+    level = console.level
+    if log_file is not None:
+        try:
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            keep = logging.FileHandler(log_file, encoding="utf-8")
+        except OSError as exc:
+            raise click.BadParameter(f"cannot write {log_file}: {exc.strerror}",
+                                     param_hint="--log-file") from None
+        keep.setFormatter(_formatter(_VERBOSE_FORMAT))
+        keep.setLevel(logging.DEBUG if verbose >= 2 else logging.INFO)
+        _handlers.append(keep)
+        level = min(level, keep.level)
+    for handler in _handlers:
+        handler.addFilter(_redactor)
+        logger.addHandler(handler)
+    logger.propagate = False
+    logger.setLevel(level)
+
+
+def emit_json(doc: object) -> None:
+    """The --json convention: ONE JSON document on ONE line on stdout (UTF-8 kept)."""
+    click.echo(json.dumps(doc, ensure_ascii=False, default=str))
+
+
+#: ``--json``: the summary as one JSON object on one line on stdout (docs/scripting.md)
+json_option = click.option(
+    "--json", "as_json", is_flag=True,
+    help="Print the summary as one JSON object on one line on stdout (docs/scripting.md).",
+)
+
+#: ``--log-file``: keep the run's log (info lines, debug with -vv; the token redacted)
+log_file_option = click.option(
+    "--log-file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+    help="Append the run's log to FILE (every -v line with its timestamp, -vv adds debug; "
+    "the token is never written).",
+)
 
 
 #: ``--state-dir``: where journals, the sandbox database and locks live
@@ -239,8 +291,10 @@ def api_options(func: Callable[..., R]) -> Callable[..., R]:
         state_dir_option,
         click.option("-q", "--quiet", is_flag=True, help="No progress bar; errors only."),
         click.option(
-            "-v", "--verbose", count=True, help="Log each request (method, path, status, time)."
+            "-v", "--verbose", count=True,
+            help="Log each request (method, path, status, time) with a UTC timestamp.",
         ),
+        log_file_option,
     ]
 
     @functools.wraps(func)
@@ -261,7 +315,8 @@ def api_options(func: Callable[..., R]) -> Callable[..., R]:
             quiet=kwargs.pop("quiet"),
             state_dir=kwargs.pop("state_dir"),
         )
-        configure_logging(verbose=api.verbose, quiet=api.quiet)
+        configure_logging(verbose=api.verbose, quiet=api.quiet,
+                          log_file=kwargs.pop("log_file"))
         return func(*args, api=api, **kwargs)
 
     decorated: Callable[..., R] = wrapper

@@ -12,7 +12,14 @@ from bulkio.api.agency import installed_locations
 from bulkio.api.client import Client
 from bulkio.api.wire import DEFAULT_BASE_URL, api_message
 from bulkio.cli import main
-from bulkio.cli.options import AbortError, abort_on_errors, configure_logging
+from bulkio.cli.options import (
+    AbortError,
+    abort_on_errors,
+    configure_logging,
+    emit_json,
+    json_option,
+    log_file_option,
+)
 from bulkio.config import Profile, load_profiles, mask_token
 from bulkio.errors import ApiError, AuthError, TransportError
 
@@ -31,8 +38,9 @@ def _table(rows: list[list[str]]) -> str:
 @main.group(invoke_without_command=True)
 @click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path),
               help=_CONFIG_HELP)
+@json_option
 @click.pass_context
-def profiles(ctx: click.Context, config: Path | None) -> None:
+def profiles(ctx: click.Context, config: Path | None, as_json: bool) -> None:
     """List the profiles of the config file (tokens masked).
 
     \b
@@ -51,6 +59,13 @@ def profiles(ctx: click.Context, config: Path | None) -> None:
         return
     with abort_on_errors():
         path, found = load_profiles(config)
+    if as_json:
+        emit_json({"config": str(path) if path is not None else None, "profiles": [
+            {"name": p.name, "location_id": p.location_id, "company_id": p.company_id,
+             "token": mask_token(p.token), "token_source": p.token_source,
+             "token_set": bool(p.token), "base_url": p.base_url or DEFAULT_BASE_URL}
+            for p in found]})
+        return
     if not found:
         where = str(path) if path is not None else "no config file found"
         click.echo(f"no profiles ({where}); add a [profiles.NAME] table with location_id "
@@ -126,9 +141,11 @@ async def _check_all(chosen: list[Profile]) -> list[_Check]:
 @click.option("--config", "own_config", type=click.Path(dir_okay=False, path_type=Path),
               help=_CONFIG_HELP)
 @click.option("-v", "--verbose", count=True, help="Log each request.")
+@log_file_option
+@json_option
 @click.pass_obj
 def check(config: Path | None, names: tuple[str, ...], own_config: Path | None,
-          verbose: int) -> None:
+          verbose: int, log_file: Path | None, as_json: bool) -> None:
     """Try each profile's token with one read-only request.
 
     \b
@@ -147,7 +164,7 @@ def check(config: Path | None, names: tuple[str, ...], own_config: Path | None,
     Exit codes: 0 every profile passed; 1 one failed, or the config file is invalid;
     2 usage error (an unknown NAME).
     """
-    configure_logging(verbose=verbose)
+    configure_logging(verbose=verbose, log_file=log_file)
     with abort_on_errors():
         path, found = load_profiles(own_config or config)
     by_name = {p.name: p for p in found}
@@ -162,9 +179,13 @@ def check(config: Path | None, names: tuple[str, ...], own_config: Path | None,
         raise AbortError(f"no profiles in {path or 'any config file'} (hint: add a "
                          "[profiles.NAME] table with location_id and token_env)")
     results = asyncio.run(_check_all(chosen))
-    rows = [["PROFILE", "RESULT", "DETAIL"]]
-    rows += [[r.profile, "ok" if r.ok else "FAILED", r.detail] for r in results]
-    click.echo(_table(rows))
+    if as_json:
+        emit_json({"ok": all(r.ok for r in results), "profiles": [
+            {"name": r.profile, "ok": r.ok, "detail": r.detail} for r in results]})
+    else:
+        rows = [["PROFILE", "RESULT", "DETAIL"]]
+        rows += [[r.profile, "ok" if r.ok else "FAILED", r.detail] for r in results]
+        click.echo(_table(rows))
     failed = [r.profile for r in results if not r.ok]
     if failed:
         raise AbortError(f"{len(failed)} of {len(results)} profile(s) failed: "
@@ -176,8 +197,9 @@ def check(config: Path | None, names: tuple[str, ...], own_config: Path | None,
 @click.argument("name")
 @click.option("--config", "own_config", type=click.Path(dir_okay=False, path_type=Path),
               help=_CONFIG_HELP)
+@json_option
 @click.pass_obj
-def locations(config: Path | None, name: str, own_config: Path | None) -> None:
+def locations(config: Path | None, name: str, own_config: Path | None, as_json: bool) -> None:
     """List the sub-accounts where an agency profile's app is installed.
 
     \b
@@ -202,6 +224,10 @@ def locations(config: Path | None, name: str, own_config: Path | None) -> None:
         listed = asyncio.run(installed_locations(
             agency_token=chosen.token, company_id=chosen.company_id,
             app_id=chosen.app_id or "", base_url=chosen.base_url or DEFAULT_BASE_URL))
+    if as_json:
+        emit_json({"profile": name, "locations": [{"id": loc.id, "name": loc.name}
+                                                  for loc in listed]})
+        return
     for loc in listed:
         click.echo(f"{loc.id}\t{loc.name}")
     click.echo(f"({len(listed)} location{'s' if len(listed) != 1 else ''})", err=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections import Counter
 from pathlib import Path
@@ -16,6 +15,7 @@ from bulkio.cli.options import (
     ApiOptions,
     abort_on_errors,
     api_options,
+    emit_json,
     open_target,
     state_dir_option,
     with_run_location,
@@ -88,7 +88,7 @@ def runs(ctx: click.Context, journal_path: Path | None, state_dir: Path | None, 
     with abort_on_errors(), _open(journal_path) as journal:
         found = journal.list_runs(limit=limit)
     if as_json:
-        click.echo(json.dumps([_run_doc(r) for r in found], ensure_ascii=False, indent=2))
+        emit_json({"runs": [_run_doc(r) for r in found]})
         return
     if not found:
         click.echo(f"no runs in {journal_path}", err=True)
@@ -134,7 +134,7 @@ def runs_show(ctx: click.Context, run_id: str, journal_path: Path | None, as_jso
     doc.update(argv=run.argv, options=run.options, counts=run.counts,
                steps=dict(sorted(steps.items())), snapshots=snapshots)
     if as_json:
-        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        emit_json(doc)
         return
     for key in ("id", "command", "status", "file", "location_id", "started_at",
                 "finished_at"):
@@ -165,7 +165,7 @@ def runs_show(ctx: click.Context, run_id: str, journal_path: Path | None, as_jso
 
 def _print_undo(result: UndoResult, *, as_json: bool, quiet: bool) -> None:
     if as_json:
-        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        emit_json(result.to_json())
     if quiet:
         return
     plan = result.plan

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
+import sys
 from typing import Any
 
 import click
@@ -54,6 +55,16 @@ def one_line(exc: BaseException) -> str:
     return _redact(" ".join(text.split()))
 
 
+def _silence_stdout() -> None:
+    """After a closed pipe: point stdout at the null device, so that the interpreter's
+    last flush does not raise (and print) a second BrokenPipeError."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (a test runner's buffer)
+        pass
+
+
 class BulkioGroup(click.Group):
     """A click group whose subcommands never end in a traceback (unless BULKIO_DEBUG=1)."""
 
@@ -63,8 +74,11 @@ class BulkioGroup(click.Group):
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except OSError as exc:
-            if exc.errno == errno.EPIPE or os.environ.get("BULKIO_DEBUG"):
-                raise  # click ends quietly on a closed pipe (``bulkio export -o - | head``)
+            if exc.errno == errno.EPIPE or isinstance(exc, BrokenPipeError):
+                _silence_stdout()  # ``bulkio export -o - | head -1``: the reader has enough
+                ctx.exit(0)
+            if os.environ.get("BULKIO_DEBUG"):
+                raise
             click.echo(f"Error: {one_line(exc)}", err=True)
             ctx.exit(1)
         except Exception as exc:

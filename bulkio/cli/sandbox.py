@@ -19,6 +19,7 @@ import click
 from bulkio.api.client import Client
 from bulkio.api.wire import API_VERSIONS
 from bulkio.cli import main
+from bulkio.cli.options import emit_json, json_option
 from bulkio.config import Settings
 from bulkio.errors import (
     BulkioError,
@@ -187,7 +188,8 @@ def reset(*, db: Path) -> None:
 @sandbox.command()
 @click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path),
               default=_state_db, show_default=DEFAULT_DB, help="SQLite file of the sandbox.")
-def status(*, db: Path) -> None:
+@json_option
+def status(*, db: Path, as_json: bool) -> None:
     """Show what the sandbox database holds (counts per kind of record).
 
     \b
@@ -197,6 +199,10 @@ def status(*, db: Path) -> None:
     with _open_store(db, create=False) as store:
         if store is None:
             raise _Abort(f"{db}: no sandbox database yet; start one with: bulkio sandbox serve")
+        if as_json:
+            emit_json({"database": str(db), "location_id": store.default_location_id,
+                       "counts": store.counts()})
+            return
         click.echo(f"database:      {db}")
         click.echo(f"location id:   {store.default_location_id}")
         for name, count in store.counts().items():
@@ -323,7 +329,7 @@ def fields_list(*, db: Path, as_json: bool) -> None:
     with _open_store(db, create=False) as store:
         items = store.custom_fields(store.default_location_id) if store is not None else []
     if as_json:
-        click.echo(json.dumps(items, ensure_ascii=False, indent=2))
+        emit_json({"fields": items})
         return
     if not items:
         click.echo(f"{db}: no custom fields; add one with: bulkio sandbox fields add NAME "
@@ -508,7 +514,7 @@ def locations_list(*, db: Path, as_json: bool) -> None:
         company, agency_token = store.default_company_id, store.default_agency_token
     if as_json:
         out = {"companyId": company, "agencyToken": agency_token, "locations": items}
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        emit_json(out)
         return
     click.echo(f"company id: {company}  agency token: {agency_token}", err=True)
     _table([("ID", "TOKEN", "NAME", "ADDRESS")]
@@ -578,7 +584,7 @@ def users_list(*, location_id: str | None, db: Path, as_json: bool) -> None:
             loc = _location_or_abort(store, location_id)
             items = [u for u in items if loc in u["roles"]["locationIds"]]
     if as_json:
-        click.echo(json.dumps(items, ensure_ascii=False, indent=2))
+        emit_json({"users": items})
         return
     if not items:
         click.echo(f"{db}: no users; add one with: bulkio sandbox users add NAME --email E",
@@ -646,7 +652,7 @@ def businesses_list(*, location_id: str | None, db: Path, as_json: bool) -> None
         assert store is not None
         items = store.records("businesses", _location_or_abort(store, location_id))
     if as_json:
-        click.echo(json.dumps(items, ensure_ascii=False, indent=2))
+        emit_json({"businesses": items})
         return
     if not items:
         click.echo(f"{db}: no businesses; add one with: bulkio sandbox businesses add NAME",

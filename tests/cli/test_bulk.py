@@ -305,7 +305,7 @@ def test_runs_lists_and_shows_runs(sandbox: Any, tmp_path: Path, monkeypatch: An
     run_id = json.loads(result.stdout)["run_id"]
     listing = CliRunner().invoke(main, ["runs", "--json"])
     assert listing.exit_code == 0
-    [doc] = json.loads(listing.stdout)
+    [doc] = json.loads(listing.stdout)["runs"]
     assert doc["id"] == run_id and doc["command"] == "tags add"
     assert doc["file"] == str(src.resolve()) and doc["succeeded"] == 2
     assert doc["location_id"] == sandbox.location_id

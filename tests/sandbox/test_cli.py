@@ -277,7 +277,7 @@ def test_reset_and_list_with_the_default_db_in_a_fresh_folder(
 def _fields(runner: CliRunner, db: Path) -> list[dict[str, Any]]:
     r = runner.invoke(main, ["sandbox", "fields", "list", "--json", "--db", str(db)])
     assert r.exit_code == 0, r.output
-    return list(json.loads(r.stdout))
+    return list(json.loads(r.stdout)["fields"])
 
 
 def test_fields_add_list_remove(tmp_path: Path) -> None:

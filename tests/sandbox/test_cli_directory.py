@@ -45,7 +45,7 @@ def test_rehearsal_directory_served_by_the_api(tmp_path: Path) -> None:
     code, out, _ = run("users", "list", "--location-id", norte, "--db", db)
     assert code == 0 and juan in out and "juan@agencia.mx" in out
     code, out, _ = run("businesses", "list", "--location-id", norte, "--json", "--db", db)
-    assert [(b["id"], b["name"], b["city"]) for b in json.loads(out)] == [
+    assert [(b["id"], b["name"], b["city"]) for b in json.loads(out)["businesses"]] == [
         (business, "Tacos Don Pepe", "Monterrey")]  # fmt: skip
     with Sandbox(db) as sb:
         agency = httpx.Client(base_url=sb.url, timeout=10, headers={

@@ -299,7 +299,7 @@ def test_resume_and_retry_without_location_id_use_the_runs_location(
     assert first.exit_code == 1
     journal = tmp_path / ".bulkio" / "journal.db"
     runs = CliRunner().invoke(main, ["runs", "--journal", str(journal), "--json"])
-    run_id = json.loads(runs.stdout)[0]["id"]
+    run_id = json.loads(runs.stdout)["runs"][0]["id"]
     sandbox.admin.create_custom_field(sandbox.location_id, name="Plan", data_type="TEXT")
     env = {"BULKIO_TOKEN": sandbox.token, "BULKIO_BASE_URL": sandbox.url,
            "BULKIO_LOCATION_ID": None, "BULKIO_CONFIG": None}
