@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bulkio.bulk.preview import Preview, preview_contacts
 from bulkio.bulk.rows import COMMANDS, Failure, OpSettings, RowJob, find_columns, parse_row
 from bulkio.bulk.runner import BulkRunner
 from bulkio.clean.reading import ReadOptions
@@ -87,7 +88,8 @@ class BulkOptions:
 
 @dataclass
 class DryPlan:
-    """What a run would do, computed from the file alone (no request is sent)."""
+    """What a run would do: from the file alone, or (``resolved``) with each row's contact
+    looked up read-only (:mod:`bulkio.bulk.preview`)."""
 
     rows: int
     runnable: int
@@ -95,10 +97,15 @@ class DryPlan:
     requests: dict[str, int]
     estimate: Estimate
     listing: list[dict[str, Any]]
+    #: whether the contacts were looked up (a target was configured)
+    resolved: bool = False
+    #: the read-only requests the dry run itself sent, by endpoint
+    lookups: dict[str, int] = dataclasses.field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "rows": self.rows, "runnable": self.runnable, "failures": self.failures,
+            "contacts_resolved": self.resolved, "lookup_requests": self.lookups,
             "requests": dict(sorted(self.requests.items())),
             "total_requests": self.estimate.total,
             "expected_seconds": round(self.estimate.seconds, 1),
@@ -172,13 +179,15 @@ def count_rows(path: Path, settings: OpSettings, read: ReadOptions) -> tuple[int
     return total, runnable
 
 
-def _dry_run(path: Path, settings: OpSettings, read: ReadOptions, options: BulkOptions) -> DryPlan:
+def _dry_run(path: Path, settings: OpSettings, read: ReadOptions, options: BulkOptions,
+             target: TargetLike | None = None, progress: ProgressFn | None = None) -> DryPlan:
     failures: Counter[str] = Counter()
     requests: Counter[str] = Counter()
     groups: Counter[str] = Counter()
     emails: set[str] = set()
     phones: set[str] = set()
     listing: list[dict[str, Any]] = []
+    runnable_jobs: list[RowJob] = []
     rows = runnable = 0
     op = settings.op
     for item in _jobs(path, settings, read)[1]:
@@ -189,6 +198,8 @@ def _dry_run(path: Path, settings: OpSettings, read: ReadOptions, options: BulkO
                 listing.append({"row": item[0], "error": item[1][0], "message": item[1][1]})
             continue
         runnable += 1
+        if target is not None:
+            runnable_jobs.append(item)
         if item.ref.email:
             emails.add(item.ref.email.casefold())
         elif item.ref.phone:
@@ -205,6 +216,16 @@ def _dry_run(path: Path, settings: OpSettings, read: ReadOptions, options: BulkO
             requests[_SINGLE_ENDPOINT[op]] += 1
     if emails or phones:
         requests["GET /contacts/search/duplicate"] = len(emails) + len(phones)
+    lookups: dict[str, int] = {}
+    if target is not None:
+        found, lookups = asyncio.run(_preview(target, runnable_jobs, progress))
+        listing = [_previewed(entry, found.get(entry["row"]), settings) for entry in listing]
+        for preview in found.values():
+            if preview.code is not None:
+                failures[preview.code] += 1
+                runnable -= 1
+    elif op == "tags-remove" and settings.all_tags:
+        listing = [{**e, "tags": "all"} if "contact" in e else e for e in listing]
     if op.startswith("tags-") and not settings.per_contact:
         requests["POST /contacts/bulk/tags/update/{type}"] = sum(
             math.ceil(n / options.tag_chunk) for n in groups.values())
@@ -214,7 +235,33 @@ def _dry_run(path: Path, settings: OpSettings, read: ReadOptions, options: BulkO
         if options.previous_business:
             requests["POST /contacts/search"] = calls
     return DryPlan(rows=rows, runnable=runnable, failures=dict(failures),
-                   requests=dict(requests), estimate=estimate(requests), listing=listing)
+                   requests=dict(requests), estimate=estimate(requests), listing=listing,
+                   resolved=target is not None, lookups=lookups)
+
+
+async def _preview(target: TargetLike, jobs: list[RowJob], progress: ProgressFn | None
+                   ) -> tuple[dict[int, Preview], dict[str, int]]:
+    async with target.client() as client:
+        found = await preview_contacts(client, jobs, progress=progress)
+        return found, dict(sorted(client.stats.requests.items()))
+
+
+def _previewed(entry: dict[str, Any], preview: Preview | None, settings: OpSettings
+               ) -> dict[str, Any]:
+    """A dry-run listing entry with what the lookup found: the failure, or the contact id
+    (and for ``tags remove``, the tags the contact really has that would go)."""
+    if preview is None or "contact" not in entry:
+        return entry
+    if preview.code is not None:
+        return {"row": entry["row"], "error": preview.code, "message": preview.message}
+    out = {**entry, "contact_id": preview.contact_id}
+    if settings.op == "tags-remove":
+        if settings.all_tags:
+            out["tags"] = list(preview.tags)
+        else:
+            held = {t.casefold() for t in preview.tags}
+            out["tags"] = [t for t in entry.get("tags", []) if t.casefold() in held]
+    return out
 
 
 _SINGLE_ENDPOINT = {
@@ -319,7 +366,8 @@ def run_bulk(
         raise InputError("the tag chunk size must be at least 1", hint="pass --chunk-size 100")
     table, jobs = _jobs(src, settings, read)
     if options.dry_run:
-        return BulkResult(command=command, plan=_dry_run(src, settings, read, options))
+        plan = _dry_run(src, settings, read, options, target, progress)
+        return BulkResult(command=command, plan=plan)
     if target is None:
         raise InputError("no API target configured", hint="pass --sandbox or set BULKIO_TOKEN")
     started = time.monotonic()

@@ -6,7 +6,8 @@ import functools
 import inspect
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,6 +20,7 @@ from bulkio.cli import main
 from bulkio.cli.options import (
     AbortError,
     ApiOptions,
+    Target,
     abort_on_errors,
     api_options,
     emit_json,
@@ -29,7 +31,7 @@ from bulkio.cli.options import (
     state_only,
 )
 from bulkio.cli.reading import pop_read_options, reading_option_list
-from bulkio.errors import CODES
+from bulkio.errors import CODES, ConfigError
 from bulkio.plan.batcher import DEFAULT_TAG_CHUNK
 
 R = TypeVar("R")
@@ -114,12 +116,40 @@ def _print_result(result: BulkResult, *, as_json: bool, quiet: bool) -> None:
         _echo(f"Resume with: {replay_command(add=('--resume',))}")
 
 
+#: why the last dry run could not look contacts up (no target configured)
+_no_target: list[str] = []
+
+
+@contextmanager
+def _dry_run_target(api: ApiOptions) -> Iterator[Target | None]:
+    """The target a dry run looks contacts up in (read-only); None when none is configured."""
+    _no_target.clear()
+    with ExitStack() as stack:
+        target: Target | None = None
+        try:
+            target = stack.enter_context(open_target(api))
+        except ConfigError as exc:
+            if api.sandbox:
+                raise
+            _no_target.append(str(exc))
+        yield target
+
+
 def _print_plan(result: BulkResult, *, as_json: bool) -> None:
     plan = result.plan
     assert plan is not None
     if as_json:
         return
-    _echo(f"Dry run of `bulkio {result.command}`: nothing was sent.")
+    lookups = sum(plan.lookups.values())
+    _echo(f"Dry run of `bulkio {result.command}`: nothing was sent"
+          + (f" (only {lookups} read-only lookups)." if lookups else "."))
+    if plan.resolved:
+        _echo("  contacts looked up: each row below found its contact, or says why not")
+    else:
+        why = f" ({_no_target[0]})" if _no_target else ""
+        _echo(f"  contacts NOT looked up: no API target is configured{why}; rows naming a "
+              "contact that does not exist would still fail. Add --sandbox, or set "
+              "BULKIO_TOKEN and --location-id, to check them (read-only).")
     _echo(f"  {plan.rows} rows: {plan.runnable} would run, "
           f"{plan.rows - plan.runnable} would fail")
     for code, n in sorted(plan.failures.items()):
@@ -155,7 +185,10 @@ def _run(
                           force=force, dry_run=dry_run, out_dir=out_dir)
     with abort_on_errors():
         if dry_run:
-            result = run_bulk(file, settings=settings, read=read, options=options)
+            with _dry_run_target(api) as target, \
+                    progress_bar(api, "resolving contacts") as bar:
+                result = run_bulk(file, settings=settings, read=read, options=options,
+                                  target=target, progress=bar)
         else:
             with open_target(api) as target, \
                     progress_bar(api, COMMANDS[settings.op]) as bar:

@@ -509,8 +509,10 @@ def run_import(
     if options.dry_run:
         from bulkio.imports.dryrun import dry_run
 
-        return dry_run(source=source, prep=prep, target=target, journal_path=jpath,
-                       options=options, stem=src_path.stem, announce=announce)
+        result = dry_run(source=source, prep=prep, target=target, journal_path=jpath,
+                         options=options, stem=src_path.stem, announce=announce)
+        result.columns_not_sent = dict(prep.mapping.unmapped)
+        return result
     if target is None:
         raise InputError("no API target configured", hint="pass --sandbox or set BULKIO_TOKEN")
     started = time.monotonic()
@@ -526,8 +528,10 @@ def run_import(
             opts=options, states=states, only=None, progress=progress, inherited=inherited,
             announce=announce,
         ))
-        return finish_run(source=source, journal=journal, run=run, ctx=ctx, requests=requests,
-                       started=started, resumed=resumed)
+        result = finish_run(source=source, journal=journal, run=run, ctx=ctx,
+                            requests=requests, started=started, resumed=resumed)
+        result.columns_not_sent = dict(prep.mapping.unmapped)
+        return result
 
 
 def _options_doc(read: ReadOptions, opts: ImportOptions, out_dir: Path, stem: str) -> dict[

@@ -63,6 +63,9 @@ class ImportResult:
     plan: Estimate | None = None
     #: requests the dry run itself sent (the custom-fields lookup), by endpoint
     dry_run_requests: dict[str, int] = field(default_factory=dict)
+    #: column -> why it is not sent (what ``announce`` showed before sending); empty for
+    #: resume and retry, whose columns were announced by the run's first part
+    columns_not_sent: dict[str, str] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
@@ -78,6 +81,7 @@ class ImportResult:
         doc["retried"] = self.retried
         doc["already_finished"] = self.already_finished
         doc["aborted"] = str(self.aborted) if self.aborted else None
+        doc["columns_not_sent"] = self.columns_not_sent
         if self.plan is not None:
             doc["dry_run"] = {
                 "requests": dict(sorted(self.plan.requests.items())),

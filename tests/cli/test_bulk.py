@@ -258,13 +258,17 @@ def test_dry_run_sends_nothing(sandbox: Any, tmp_path: Path) -> None:
     for args in (["tags", "add", str(src), "--tags", "a"], ["delete", str(src)],
                  ["business", "assign", str(src), "--business-id", "b"]):
         result = run(sandbox, *args, "--dry-run", "--json")
-        assert result.exit_code == 3, result.output  # the last row would fail
+        assert result.exit_code == 3, result.output  # the last two rows would fail
         plan = json.loads(result.stdout)["dry_run"]
-        assert plan["rows"] == 7 and plan["runnable"] == 6
-    assert api_calls(sandbox) == []
+        assert plan["rows"] == 7 and plan["runnable"] == 5 and plan["contacts_resolved"]
+        assert plan["failures"] == {"contact-not-found": 1, "invalid-email": 1}
+    # only read-only lookups went out (the email, then the ids' existence and tags)
+    assert {(r["method"], r["path"].split("?")[0]) for r in api_calls(sandbox)} == {
+        ("GET", "/contacts/search/duplicate"), ("POST", "/contacts/search")}
     assert all(c.get("tags") == [] for c in contacts(sandbox).values())
     listing = run(sandbox, "delete", str(src), "--dry-run").output
-    assert f"row 2: id {ids[0]}" in listing and "row 7: email x@ejemplo.mx" in listing
+    assert f"row 2: id {ids[0]}" in listing
+    assert "row 7: contact-not-found: no contact has email x@ejemplo.mx" in listing
     assert not (tmp_path / ".bulkio").exists()
 
 
