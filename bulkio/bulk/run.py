@@ -40,7 +40,7 @@ from bulkio.bulk.preview import Preview, preview_contacts
 from bulkio.bulk.rows import COMMANDS, Failure, OpSettings, RowJob, find_columns, parse_row
 from bulkio.bulk.runner import BulkRunner
 from bulkio.clean.reading import ReadOptions
-from bulkio.errors import ApiError, BulkioError, InputError
+from bulkio.errors import BulkioError, InputError
 from bulkio.files.table import Table
 from bulkio.plan.batcher import DEFAULT_TAG_CHUNK, Estimate, estimate
 from bulkio.reports.reporter import Report, write_reports
@@ -386,9 +386,9 @@ def run_bulk(
             if options.force:
                 done_fps = {}
         runner_stats: RequestStats
-        aborted: ApiError | None
+        aborted: BulkioError | None
 
-        async def go() -> tuple[ApiError | None, RequestStats, set[str]]:
+        async def go() -> tuple[BulkioError | None, RequestStats, set[str]]:
             async with target.client() as client:
                 runner = BulkRunner(
                     client=client, journal=journal, run_id=run.id, settings=settings,
@@ -396,9 +396,19 @@ def run_bulk(
                     workers=options.workers, prior=states, done_fps=done_fps,
                     maybe_fps=maybe_fps, progress=progress,
                 )
-                await runner.run(jobs)
+                if progress is not None:  # a bar is shown: give it the rows' total
+                    runner.total = sum(1 for _ in read.open(src).rows)
+                    progress(Progress(0, 0, runner.total))
+                stop: BulkioError | None = None
+                try:
+                    await runner.run(jobs)
+                except asyncio.CancelledError:
+                    # Ctrl-C: asyncio.run cancels this task; end the run cleanly (reports,
+                    # resumable), like an import
+                    stop = BulkioError("interrupted (Ctrl-C); every result so far is in the "
+                                       "journal")
                 previous = (run.counts or {}).get("requests")
-                return runner.abort, request_stats(client, previous), runner.touched
+                return stop or runner.abort, request_stats(client, previous), runner.touched
 
         aborted, runner_stats, touched = asyncio.run(go())
         journal.forget_contacts(target.location_id, touched)

@@ -82,6 +82,8 @@ class BulkRunner:
         self.done_fps = done_fps
         self.maybe_fps = maybe_fps
         self.progress = progress
+        #: rows of the file, when counted (the progress bar's total)
+        self.total: int | None = None
         self.tags: ChunkBatcher[tuple[str, ...]] = ChunkBatcher(chunk_size=tag_chunk)
         self.business: ChunkBatcher[str] = ChunkBatcher(chunk_size=BUSINESS_CHUNK)
         self.resolver = ContactResolver(client)
@@ -105,7 +107,7 @@ class BulkRunner:
         self._done += 1
         self._failed += int(failed)
         if self.progress is not None:
-            self.progress(Progress(self._done, self._failed))
+            self.progress(Progress(self._done, self._failed, self.total))
 
     def ok(self, row: int, cid: str, *, action: str | None = None, skipped: bool = False,
            warnings: list[tuple[str, str]] | None = None) -> None:
@@ -146,15 +148,30 @@ class BulkRunner:
     # -- feeding ---------------------------------------------------------------------------
 
     async def run(self, jobs: Iterable[RowJob | tuple[int, Failure]]) -> None:
-        """Run every row (rows already settled in ``prior`` are left as they are)."""
-        slots = asyncio.Semaphore(self.workers)
+        """Run every row (rows already settled in ``prior`` are left as they are).
+
+        Cancelled (Ctrl-C): the rows and chunks in flight are cancelled and waited for
+        before the CancelledError goes on, so nothing runs on after the client closes."""
         pending: set[asyncio.Task[None]] = set()
+        try:
+            await self._feed(jobs, pending)
+        except asyncio.CancelledError:
+            tasks = [*pending, *self._chunks]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+
+    async def _feed(self, jobs: Iterable[RowJob | tuple[int, Failure]],
+                    pending: set[asyncio.Task[None]]) -> None:
+        slots = asyncio.Semaphore(self.workers)
         for item in jobs:
             if self.abort is not None:
                 break
             row = item.row if isinstance(item, RowJob) else item[0]
             prior = self.prior.get(row)
             if prior is not None and prior.done:
+                self._tick(False)  # settled by the run's earlier part: the bar counts it
                 continue
             if not isinstance(item, RowJob):
                 self.fail(row, *item[1])

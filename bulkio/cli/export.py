@@ -13,7 +13,15 @@ from click.core import ParameterSource
 from tqdm import tqdm
 
 from bulkio.cli import main
-from bulkio.cli.options import ApiOptions, abort_on_errors, api_options, emit_json, open_target
+from bulkio.cli.options import (
+    AbortError,
+    ApiOptions,
+    abort_on_errors,
+    api_options,
+    emit_json,
+    open_target,
+    replay_command,
+)
 from bulkio.errors import TransportError
 from bulkio.export.filters import (
     FILTER_SYNTAX,
@@ -72,17 +80,25 @@ def _csv_list(value: str | None) -> list[str] | None:
 
 
 class _Bar:
-    """tqdm on stderr, only on a TTY and without --quiet; total from the search ``total``."""
+    """tqdm on stderr, only on a TTY and without --quiet; total from the search ``total``.
 
-    def __init__(self, *, enabled: bool) -> None:
+    With --include the bar moves per contact whose notes/tasks/appointments are in (the
+    slow part: one request per contact and kind), not per page."""
+
+    def __init__(self, *, enabled: bool, label: str = "export") -> None:
         self._enabled = enabled
+        self._label = label
         self._bar: tqdm[Any] | None = None
 
     def __call__(self, rows: int, total: int | None) -> None:
         if not self._enabled:
             return
         if self._bar is None:
-            self._bar = tqdm(total=total, unit=" rows", file=sys.stderr, desc="export")
+            self._bar = tqdm(total=total, unit=" contacts", file=sys.stderr, desc=self._label,
+                             dynamic_ncols=True)
+        elif total is not None and self._bar.total != total:
+            self._bar.total = total
+            self._bar.refresh()
         self._bar.update(rows)
 
     def close(self) -> None:
@@ -294,7 +310,8 @@ def export_command(
     )
     target = None if to_stdout else Path(target_name)
     stream = sys.stdout if to_stdout else None
-    bar = _Bar(enabled=not api.quiet and sys.stderr.isatty())
+    label = f"export + {', '.join(include_kinds)}" if include_kinds else "export"
+    bar = _Bar(enabled=not api.quiet and sys.stderr.isatty(), label=label)
     try:
         with abort_on_errors(), open_target(api) as tgt:
 
@@ -320,6 +337,13 @@ def export_command(
                 # The generic hint names --resume, which export does not have.
                 exc.hint = "check the network and --base-url, then run the export again"
                 raise
+    except KeyboardInterrupt:
+        bar.close()
+        kept = ("the output stopped mid-stream" if to_stdout else
+                f"no file was replaced: {target_name} is as before"
+                + (" and so is the state file" if state is not None else ""))
+        raise AbortError(f"export interrupted (Ctrl-C); {kept} (hint: run it again with "
+                         f"`{replay_command()}`)") from None
     finally:
         bar.close()
     if as_json:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shlex
 import sys
 from typing import Any
 
@@ -73,6 +74,14 @@ class BulkioGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except KeyboardInterrupt:
+            # Commands that send end their run themselves (reports, resume line); this is
+            # Ctrl-C anywhere else (reading a file, before a run starts): never a bare
+            # "Aborted!", always the way on
+            again = shlex.join(["bulkio", *sys.argv[1:]])
+            click.echo(f"\nError: interrupted (Ctrl-C) (hint: run `{again}` again; `bulkio "
+                       "runs` shows any run it recorded)", err=True)
+            ctx.exit(1)
         except OSError as exc:
             if exc.errno == errno.EPIPE or isinstance(exc, BrokenPipeError):
                 _silence_stdout()  # ``bulkio export -o - | head -1``: the reader has enough

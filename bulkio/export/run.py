@@ -394,6 +394,24 @@ def _check_spec(spec: ExportSpec) -> None:
         raise FilterError(f"page size must be 1..{SEARCH_PAGE_LIMIT}")
 
 
+async def _related_all(
+    client: Client, kinds: list[str], contacts: list[dict[str, Any]], *, objects: bool,
+    tick: Callable[[], None] | None,
+) -> dict[str, list[Any]]:
+    """Each kind's rows for one page of contacts, in contact order; ``tick`` is called once
+    per contact whose every kind is in (what the progress bar counts)."""
+
+    async def one(contact: dict[str, Any]) -> list[list[Any]]:
+        got = [await _related(client, kind, [contact], objects=objects) for kind in kinds]
+        if tick is not None:
+            tick()
+        return got
+
+    per_contact = await asyncio.gather(*(one(c) for c in contacts))
+    return {kind: [row for got in per_contact for row in got[i]]
+            for i, kind in enumerate(kinds)}
+
+
 async def _related(
     client: Client, kind: str, contacts: list[dict[str, Any]], *, objects: bool = False
 ) -> list[Any]:
@@ -550,13 +568,18 @@ async def _run(
             if not pager.done:
                 pending = asyncio.ensure_future(pager.fetch())
             main_sheet.write_rows([fmt_row(c) for c in contacts])
-            for kind, sheet in related.items():
-                rows = await _related(client, kind, contacts, objects=spec.objects)
-                sheet.write_rows(rows)
-                result.related[kind] = result.related.get(kind, 0) + len(rows)
-            result.rows += len(contacts)
-            if progress is not None:
+            if related:
+                if progress is not None and result.pages == 1:
+                    progress(0, result.total)  # the total is known: show it at once
+                tick = (lambda: progress(1, result.total)) if progress is not None else None
+                found = await _related_all(client, list(related), contacts,
+                                           objects=spec.objects, tick=tick)
+                for kind, sheet in related.items():
+                    sheet.write_rows(found[kind])
+                    result.related[kind] = result.related.get(kind, 0) + len(found[kind])
+            elif progress is not None:
                 progress(len(contacts), result.total)
+            result.rows += len(contacts)
         result.files = output.commit()
     except OSError as exc:
         if pending is not None:
