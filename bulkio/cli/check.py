@@ -16,7 +16,7 @@ from bulkio.clean.mapping import (
 )
 from bulkio.clean.normalize.dates import detect_date_order
 from bulkio.cli import main
-from bulkio.cli.options import abort_on_errors, emit_json, json_option
+from bulkio.cli.options import abort_on_errors, emit_json, json_option, reading_bar
 from bulkio.cli.reading import ReadOptions, open_preparation, reading_options
 from bulkio.errors import CODES, InputError
 from bulkio.imports.check import CheckResult, run_check
@@ -112,8 +112,8 @@ def check(file: Path, *, reading: ReadOptions, out_dir: Path | None, as_json: bo
       2  usage error
       3  some rows have errors: see the failures file
     """  # fmt: skip
-    with abort_on_errors():
-        preparation = open_preparation(file, reading)
+    with abort_on_errors(), reading_bar(None, file) as read_bar:
+        preparation = open_preparation(file, reading, on_read=read_bar)
         result = run_check(preparation, out_dir=out_dir)
     _print_summary(result)
     if as_json:

@@ -64,6 +64,7 @@ __all__ = [
     "open_target",
     "progress_bar",
     "quota_countdown",
+    "reading_bar",
     "replay_command",
     "state_dir_option",
     "state_only",
@@ -551,6 +552,50 @@ def progress_bar(api: ApiOptions, label: str, *, enabled: bool = True
             bar.refresh()
         bar.update(p.done - bar.n)
         bar.set_postfix(failed=p.failed, refresh=False)
+
+    try:
+        yield update
+    finally:
+        bar.close()
+
+
+#: file suffixes whose rows are lines (a newline count estimates the rows for the bar)
+_LINE_FILES = {".csv", ".txt", ".tsv", ".tab"}
+
+
+def estimate_rows(path: Path) -> int | None:
+    """Rows of a CSV-like file, from its newlines (quoted line breaks aside), without parsing
+    it; None for a spreadsheet or an unreadable file."""
+    if path.suffix.lower() not in _LINE_FILES:
+        return None
+    lines = 0
+    last = b"\n"
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                lines += chunk.count(b"\n")
+                last = chunk[-1:]
+    except OSError:
+        return None
+    lines += last != b"\n"
+    return max(lines - 1, 0)  # the header
+
+
+@contextmanager
+def reading_bar(api: ApiOptions | None, path: Path, *, quiet: bool = False
+                ) -> Iterator[Callable[[int], None] | None]:
+    """A tqdm bar on stderr for reading and preparing ``path`` (rows read; total estimated
+    from the file's lines for CSV); None when not a TTY or with --quiet."""
+    if quiet or (api is not None and api.quiet) or not sys.stderr.isatty():
+        yield None
+        return
+    bar = tqdm(desc=f"reading {path.name}", total=estimate_rows(path), unit="row",
+               file=sys.stderr, dynamic_ncols=True, leave=False)
+
+    def update(rows: int) -> None:
+        if bar.total is not None and rows > bar.total:
+            bar.total = rows
+        bar.update(rows - bar.n)
 
     try:
         yield update

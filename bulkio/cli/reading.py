@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import codecs
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,6 +24,7 @@ from bulkio.clean.normalize.phone import phone_region
 from bulkio.clean.prepare import Preparation
 from bulkio.clean.reading import ReadOptions
 from bulkio.clean.sources import source_names
+from bulkio.files.table import SourceRow, Table
 
 __all__ = [
     "ReadOptions",
@@ -159,10 +160,38 @@ def reading_options(func: Callable[..., R]) -> Callable[..., R]:
 
 
 def open_preparation(
-    path: Path, reading: ReadOptions, *, today: date | None = None
+    path: Path, reading: ReadOptions, *, today: date | None = None,
+    on_read: Callable[[int], None] | None = None,
 ) -> Preparation:
-    """Open ``path`` and its mapping and return the (not yet iterated) row preparation.
+    """Open ``path`` and its mapping and return the (not yet iterated) row preparation;
+    ``on_read`` gets the rows read so far during the first pass (a reading bar).
 
     Raises InputError for an unreadable file or mapping.
     """
-    return reading.prepare(path, today=today)
+    if on_read is None:
+        return reading.prepare(path, today=today)
+    started: list[bool] = []  # the first table iterated is the first pass: it reports
+
+    def factory() -> Table:
+        table = reading.open(path)
+        table.rows = _counted(table.rows, on_read, started)
+        return table
+
+    return reading.prepare(factory, today=today)
+
+
+def _counted(rows: Iterator[SourceRow], on_read: Callable[[int], None], started: list[bool]
+             ) -> Iterator[SourceRow]:
+    n = 0
+    for row in rows:
+        if n == 0:
+            if started:  # a later pass: not counted again
+                yield row
+                yield from rows
+                return
+            started.append(True)
+        n += 1
+        if n % 200 == 0:
+            on_read(n)
+        yield row
+    on_read(n)

@@ -485,11 +485,13 @@ def run_import(
     argv: Iterable[str] = (),
     progress: ProgressFn | None = None,
     announce: Callable[[list[str]], None] | None = None,
+    reading: Callable[[int], None] | None = None,
 ) -> ImportResult:
     """Import ``path`` into ``target``'s location (see the module docstring).
 
     ``announce`` receives, before anything is sent, the lines people should read about
-    the columns (:func:`column_notes`: the detected source, the columns not sent).
+    the columns (:func:`column_notes`: the detected source, the columns not sent);
+    ``reading`` the rows read so far while the file is first read and prepared.
 
     The run holds the lock of its (location, file) scope from start to end: another run of
     the same file into the same location raises :class:`~bulkio.runs.locks.ScopeBusyError`
@@ -503,7 +505,7 @@ def run_import(
     end the run with ``aborted`` set, resumable.
     """
     src_path = Path(path)
-    source = Source(src_path, read)
+    source = Source(src_path, read, on_read=reading)
     prep = source.prepare()
     jpath = journal_path or default_journal_path()
     if options.dry_run:

@@ -8,7 +8,7 @@ objects; the first one is counted so that progress can show a total and an ETA.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from bulkio.api.client import Client
@@ -22,12 +22,19 @@ from bulkio.plan.batcher import Mode
 __all__ = ["Source", "adopt_location_fields", "column_notes", "custom_field_refs", "for_mode"]
 
 
+#: rows between two ``on_read`` calls
+READ_TICK = 200
+
+
 class Source:
     """A re-openable input: a Table factory that counts the rows of its first pass."""
 
-    def __init__(self, path: Path, read: ReadOptions) -> None:
+    def __init__(self, path: Path, read: ReadOptions, *,
+                 on_read: Callable[[int], None] | None = None) -> None:
         self.path = path
         self.read = read
+        #: called with the rows read so far during the first pass (a reading progress bar)
+        self.on_read = on_read
         self.total: int | None = None
         self._opened = 0
         first = self.open()
@@ -49,8 +56,12 @@ class Source:
         n = 0
         for row in rows:
             n += 1
+            if self.on_read is not None and n % READ_TICK == 0:
+                self.on_read(n)
             yield row
         self.total = n
+        if self.on_read is not None:
+            self.on_read(n)
 
     def prepare(self) -> Preparation:
         return self.read.prepare(self.factory)
