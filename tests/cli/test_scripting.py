@@ -230,3 +230,26 @@ def test_ctrl_c_in_an_export_keeps_the_previous_file_and_prints_the_command(
             f"--location-id {sandbox.location_id} --base-url {sandbox.url}`)") in err
     assert previous.read_text(encoding="utf-8") == "the previous export\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child needs POSIX signals")
+def test_ctrl_c_in_an_import_writes_the_reports_and_prints_the_resume_command(
+        tmp_path: Path, sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    src = tmp_path / "c.csv"
+    src.write_text("email,nombre\n" + "".join(f"p{i}@ejemplo.mx,P{i}\n" for i in range(60)),
+                   encoding="utf-8")
+    sandbox.admin.set_faults(latency_ms=400)
+    code, err = _interrupt_mid_run(sandbox, ["import", "c.csv"], tmp_path)
+    sandbox.admin.clear_faults()
+    assert code == 1, err
+    assert "Aborted!" not in err and "Traceback" not in err
+    match = re.search(r"finish the run with `(bulkio resume [^`]+)`", err)
+    assert match is not None, err
+    assert (tmp_path / "c.failures.csv").exists() and (tmp_path / "c.success.csv").exists()
+    command = shlex.split(match.group(1))
+    assert "--base-url" in command  # where the run went, as typed; the location: journal
+    resumed = _invoke(*command[1:], "--json", env={"BULKIO_TOKEN": sandbox.token})
+    assert resumed.exit_code == 0, resumed.output
+    assert _json(resumed)["failed"] == 0
+    assert len(sandbox.admin.contacts(sandbox.location_id)) == 60
