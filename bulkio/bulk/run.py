@@ -41,7 +41,7 @@ from bulkio.bulk.rows import COMMANDS, Failure, OpSettings, RowJob, find_columns
 from bulkio.bulk.runner import BulkRunner
 from bulkio.clean.reading import ReadOptions
 from bulkio.errors import BulkioError, InputError
-from bulkio.files.table import Table
+from bulkio.files.table import SourceRow, Table
 from bulkio.plan.batcher import DEFAULT_TAG_CHUNK, Estimate, estimate
 from bulkio.reports.reporter import Report, write_reports
 from bulkio.runs.journal import Journal, RowState, RunInfo, default_journal_path, file_sha256
@@ -347,6 +347,7 @@ def run_bulk(
     wait: bool = False,
     argv: Iterable[str] = (),
     progress: ProgressFn | None = None,
+    writing: ProgressFn | None = None,
 ) -> BulkResult:
     """Run one bulk operation over the rows of ``path`` (see the module docstring).
 
@@ -387,6 +388,7 @@ def run_bulk(
                 done_fps = {}
         runner_stats: RequestStats
         aborted: BulkioError | None
+        counted: list[int | None] = [None]
 
         async def go() -> tuple[BulkioError | None, RequestStats, set[str]]:
             async with target.client() as client:
@@ -396,9 +398,10 @@ def run_bulk(
                     workers=options.workers, prior=states, done_fps=done_fps,
                     maybe_fps=maybe_fps, progress=progress,
                 )
-                if progress is not None:  # a bar is shown: give it the rows' total
-                    runner.total = sum(1 for _ in read.open(src).rows)
-                    progress(Progress(0, 0, runner.total))
+                if progress is not None or writing is not None:  # bars: the rows' total
+                    runner.total = counted[0] = sum(1 for _ in read.open(src).rows)
+                    if progress is not None:
+                        progress(Progress(0, 0, runner.total))
                 stop: BulkioError | None = None
                 try:
                     await runner.run(jobs)
@@ -414,21 +417,37 @@ def run_bulk(
         journal.forget_contacts(target.location_id, touched)
         close_run(journal, run.id, aborted=aborted is not None, requests=runner_stats)
         report = _write_reports(src, read, table, journal, run, runner_stats,
-                                time.monotonic() - started)
+                                time.monotonic() - started, writing, counted[0])
     return BulkResult(command=command, report=report, run_id=run.id, journal_path=jpath,
                       aborted=aborted, resumed=resumed)
 
 
 def _write_reports(
     src: Path, read: ReadOptions, table: Table, journal: Journal, run: RunInfo,
-    requests: RequestStats, duration: float,
+    requests: RequestStats, duration: float, writing: ProgressFn | None = None,
+    total: int | None = None,
 ) -> Report:
     out_dir = Path(run.options["out_dir"])
     out_dir.mkdir(parents=True, exist_ok=True)
+    rows: Iterator[SourceRow] = read.open(src).rows
+    if writing is not None:
+        rows = _ticking(rows, writing, total)
     return write_reports(
-        source_rows=read.open(src).rows, headers=table.headers,
+        source_rows=rows, headers=table.headers,
         states=StreamedStates(journal, run.id), out_dir=out_dir,
         stem=run.options["stem"], fmt=table.format, delimiter=table.delimiter or ",",
         command=run.command, run_id=run.id, requests=requests, duration_s=duration,
     )
 
+
+
+def _ticking(rows: Iterator[SourceRow], writing: ProgressFn, total: int | None
+             ) -> Iterator[SourceRow]:
+    """``rows``, reporting every 200 of them to ``writing`` (the reports' progress bar)."""
+    n = 0
+    for row in rows:
+        n += 1
+        if n % 200 == 0:
+            writing(Progress(n, 0, total))
+        yield row
+    writing(Progress(n, 0, total))

@@ -26,6 +26,7 @@ from bulkio.cli.options import (
     emit_json,
     next_step,
     open_target,
+    phase_bar,
     progress_bar,
     replay_command,
     state_only,
@@ -191,7 +192,8 @@ def _run(
                                   target=target, progress=bar)
         else:
             with open_target(api) as target, \
-                    progress_bar(api, COMMANDS[settings.op]) as bar:
+                    progress_bar(api, COMMANDS[settings.op]) as bar, \
+                    phase_bar(api, "writing reports") as write_bar:
                 if confirm_delete:
                     _, runnable = count_rows(file, settings, read)
                     if not _interactive():
@@ -204,7 +206,8 @@ def _run(
                     )
                 result = run_bulk(file, settings=settings, read=read, options=options,
                                   target=target, journal_path=api.journal(journal_path),
-                                  resume=resume, wait=wait, argv=sys.argv[1:], progress=bar)
+                                  resume=resume, wait=wait, argv=sys.argv[1:], progress=bar,
+                                  writing=write_bar)
     _print_result(result, as_json=as_json, quiet=api.quiet)
     sys.exit(result.exit_code)
 

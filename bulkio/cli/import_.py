@@ -20,6 +20,7 @@ from bulkio.cli.options import (
     emit_json,
     next_step,
     open_target,
+    phase_bar,
     progress_bar,
     reading_bar,
     replay_command,
@@ -203,11 +204,13 @@ def import_(
                             create_businesses=create_businesses, company_id=company_id)
     try:
         with abort_on_errors(), _target(api, optional=dry_run) as target, \
-                progress_bar(api, "import") as progress, reading_bar(api, file) as read_bar:
+                progress_bar(api, "import") as progress, reading_bar(api, file) as read_bar, \
+                phase_bar(api, "writing reports") as write_bar:
             result = run_import(file, read=reading, options=options, target=target,
                                 journal_path=api.journal(journal), resume=resume, new=new,
                                 wait=wait, argv=sys.argv[1:], progress=progress,
-                                announce=None if api.quiet else _announce, reading=read_bar)
+                                announce=None if api.quiet else _announce, reading=read_bar,
+                                writing=write_bar)
     except AbortError as exc:
         if isinstance(exc.__cause__, UnfinishedRunError):
             cause = exc.__cause__

@@ -62,6 +62,7 @@ __all__ = [
     "log_file_option",
     "next_step",
     "open_target",
+    "phase_bar",
     "progress_bar",
     "quota_countdown",
     "reading_bar",
@@ -601,3 +602,28 @@ def reading_bar(api: ApiOptions | None, path: Path, *, quiet: bool = False
         yield update
     finally:
         bar.close()
+
+
+@contextmanager
+def phase_bar(api: ApiOptions, label: str) -> Iterator[ProgressFn | None]:
+    """Like :func:`progress_bar`, but the bar appears only when the phase starts (its first
+    update): for a phase at the end of a run, such as writing the reports."""
+    if api.quiet or not sys.stderr.isatty():
+        yield None
+        return
+    bars: list[tqdm[Any]] = []
+
+    def update(p: Progress) -> None:
+        if not bars:
+            bars.append(tqdm(desc=label, total=p.total, unit="row", file=sys.stderr,
+                             dynamic_ncols=True, leave=False))
+        bar = bars[0]
+        if p.total is not None and bar.total != p.total:
+            bar.total = p.total
+        bar.update(p.done - bar.n)
+
+    try:
+        yield update
+    finally:
+        for bar in bars:
+            bar.close()

@@ -412,7 +412,7 @@ def _report(
     source: Source, journal: Journal, run: RunInfo, out_dir: Path, stem: str,
     requests: RequestStats, duration: float, overrides: Mapping[int, Mapping[str, Any]] | None,
 ) -> Report:
-    rows: Iterable[SourceRow] = source.open().rows
+    rows: Iterable[SourceRow] = source.report_rows()
     if overrides:
         rows = (
             dataclasses.replace(r, values={**r.values, **overrides[r.row]})
@@ -486,12 +486,14 @@ def run_import(
     progress: ProgressFn | None = None,
     announce: Callable[[list[str]], None] | None = None,
     reading: Callable[[int], None] | None = None,
+    writing: ProgressFn | None = None,
 ) -> ImportResult:
     """Import ``path`` into ``target``'s location (see the module docstring).
 
     ``announce`` receives, before anything is sent, the lines people should read about
     the columns (:func:`column_notes`: the detected source, the columns not sent);
-    ``reading`` the rows read so far while the file is first read and prepared.
+    ``reading`` the rows read so far while the file is first read and prepared, and
+    ``writing`` the rows written to the reports so far.
 
     The run holds the lock of its (location, file) scope from start to end: another run of
     the same file into the same location raises :class:`~bulkio.runs.locks.ScopeBusyError`
@@ -505,7 +507,7 @@ def run_import(
     end the run with ``aborted`` set, resumable.
     """
     src_path = Path(path)
-    source = Source(src_path, read, on_read=reading)
+    source = Source(src_path, read, on_read=reading, on_write=writing)
     prep = source.prepare()
     jpath = journal_path or default_journal_path()
     if options.dry_run:

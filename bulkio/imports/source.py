@@ -18,6 +18,7 @@ from bulkio.clean.reading import ReadOptions
 from bulkio.clean.records import PreparedRow
 from bulkio.files.table import SourceRow, Table
 from bulkio.plan.batcher import Mode
+from bulkio.runs.kit import Progress, ProgressFn
 
 __all__ = ["Source", "adopt_location_fields", "column_notes", "custom_field_refs", "for_mode"]
 
@@ -30,11 +31,14 @@ class Source:
     """A re-openable input: a Table factory that counts the rows of its first pass."""
 
     def __init__(self, path: Path, read: ReadOptions, *,
-                 on_read: Callable[[int], None] | None = None) -> None:
+                 on_read: Callable[[int], None] | None = None,
+                 on_write: ProgressFn | None = None) -> None:
         self.path = path
         self.read = read
         #: called with the rows read so far during the first pass (a reading progress bar)
         self.on_read = on_read
+        #: called with the rows written to the reports so far (a writing progress bar)
+        self.on_write = on_write
         self.total: int | None = None
         self._opened = 0
         first = self.open()
@@ -62,6 +66,20 @@ class Source:
         self.total = n
         if self.on_read is not None:
             self.on_read(n)
+
+    def report_rows(self) -> Iterator[SourceRow]:
+        """The rows again, for the reports, ticking ``on_write``."""
+        rows = self.open().rows
+        if self.on_write is None:
+            yield from rows
+            return
+        n = 0
+        for row in rows:
+            n += 1
+            if n % READ_TICK == 0:
+                self.on_write(Progress(n, 0, self.total))
+            yield row
+        self.on_write(Progress(n, 0, self.total))
 
     def prepare(self) -> Preparation:
         return self.read.prepare(self.factory)
