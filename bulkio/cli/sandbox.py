@@ -108,9 +108,10 @@ _PORT_HINT = "pick another with --port or use --port 0"
 @click.option("--search-lag-ms", type=click.IntRange(0, 600_000), default=0, show_default=True,
               help="Search and duplicate lookups see each write this long after it, as the "
                    "real API's index (0 = at once).")
+@json_option
 def serve(
     *, port: int, db: Path, rate_limit: int, rate_interval_ms: int, daily_limit: int,
-    latency_ms: int, faults: dict[str, Any] | None, search_lag_ms: int,
+    latency_ms: int, faults: dict[str, Any] | None, search_lag_ms: int, as_json: bool,
 ) -> None:  # fmt: skip
     """Serve the emulator on 127.0.0.1 until Ctrl-C (or SIGTERM).
 
@@ -118,7 +119,8 @@ def serve(
     Example:
       bulkio sandbox serve --port 8765 --db .bulkio/sandbox.db
 
-    Prints the base URL, the location id and the token to use with it.
+    Prints the base URL, the location id and the token to use with it (--json: one JSON
+    line with base_url, location_id, token, database, for a script to read).
 
     \b
     Exit codes: 0 stopped with Ctrl-C or SIGTERM; 1 cannot start (port in use, bad
@@ -142,9 +144,13 @@ def serve(
             raise _Abort(f"port {port} is in use; {_PORT_HINT}") from exc
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise _Abort(f"cannot listen on 127.0.0.1:{port} ({reason}); {_PORT_HINT}") from exc
-    click.echo(f"base URL:    {sb.url}")
-    click.echo(f"location id: {sb.location_id}")
-    click.echo(f"token:       {sb.token}")
+    if as_json:
+        emit_json({"base_url": sb.url, "location_id": sb.location_id, "token": sb.token,
+                   "database": str(db)})
+    else:
+        click.echo(f"base URL:    {sb.url}")
+        click.echo(f"location id: {sb.location_id}")
+        click.echo(f"token:       {sb.token}")
     click.echo(f"database:    {db}", err=True)
     click.echo(
         f"try: BULKIO_BASE_URL={sb.url} BULKIO_LOCATION_ID={sb.location_id} "
@@ -381,9 +387,10 @@ def fields_remove(*, ref: str, db: Path) -> None:
               help="TOML config file holding the token (default: BULKIO_TOKEN or the usual "
                    "config files).")  # fmt: skip
 @_DB_OPTION
+@json_option
 def fields_copy(
     *, location_id: str, base_url: str | None, api_version: str | None, config: Path | None,
-    db: Path,
+    db: Path, as_json: bool,
 ) -> None:  # fmt: skip
     """Copy the custom fields of your real location into the sandbox location.
 
@@ -427,6 +434,11 @@ def fields_copy(
         + ", ".join(f"{n} {a}" for a, n in counts.items()),
         err=True,
     )
+    if as_json:
+        emit_json({"database": str(db), "location_id": location_id, "counts": counts,
+                   "fields": [{"action": o.action, "name": o.name, "field_key": o.field_key,
+                               "data_type": o.data_type, "message": o.message or None}
+                              for o in outcomes]})
     if not all(o.ok for o in outcomes):
         sys.exit(3)
 

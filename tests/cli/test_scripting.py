@@ -96,6 +96,19 @@ def test_every_command_prints_one_json_line_with_the_documented_keys(
     run("bulkio sandbox users list", "--db", db)
     run("bulkio sandbox businesses list", "--db", db)
     run("bulkio sandbox status", "--db", db)
+    run("bulkio sandbox fields copy", "--from-location-id", sandbox.location_id, "--base-url",
+        sandbox.url, "--db", db)
+    serve = subprocess.Popen([sys.executable, "-m", "bulkio", "sandbox", "serve", "--port",
+                              "0", "--json", "--db", str(tmp_path / "served.db")],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert serve.stdout is not None
+        served = json.loads(serve.stdout.readline())
+        seen["bulkio sandbox serve"] = [set(served)]
+        assert served["base_url"].startswith("http://127.0.0.1:")
+    finally:
+        serve.terminate()
+        serve.wait(timeout=30)
     run("bulkio profiles", "--config", str(config))
     run("bulkio profiles check", "--config", str(config))
 
