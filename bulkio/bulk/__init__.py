@@ -12,6 +12,8 @@ Public names:
 - :mod:`~bulkio.bulk.run`: ``run_bulk``, ``BulkOptions``, ``BulkResult``, ``count_rows``
 - :mod:`~bulkio.bulk.rows`: ``COMMANDS``, ``OpSettings``, ``parse_row``
 - :mod:`~bulkio.bulk.resolve`: ``ContactResolver``, ``ContactRef``
+- :mod:`~bulkio.bulk.preview`: ``preview_contacts``, ``Preview`` (a dry run's read-only
+  contact lookups)
 - :mod:`~bulkio.bulk.runner`: ``BulkRunner`` (the asynchronous part)
 - :mod:`~bulkio.bulk.edits`: ``apply_edit``, ``EDIT_OPS`` (notes/tasks update, tasks
   complete, campaign remove --all)
