@@ -25,6 +25,7 @@ RANKS: dict[str, int] = {
     "bulkio.export": 8,
     "bulkio.undo": 8,
     "bulkio.cli": 9,
+    "bulkio.notebook": 10,
     "bulkio.__main__": 10,
     "bulkio": 10,
 }
