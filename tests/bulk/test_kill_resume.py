@@ -3,7 +3,8 @@
 Each run is held at a request budget below what it needs (the location takes ``BUDGET``
 requests, then none for ten minutes), so the kill lands mid-run however loaded the machine;
 after the resume the sandbox must hold every effect exactly once: one task per contact, one
-enrolment per contact, followers set exactly.
+enrolment per contact, followers set exactly. The same end state is checked after a run
+under 20 % injected faults (5xx, 429, connections dropped before and after the commit).
 """
 
 from __future__ import annotations
@@ -137,3 +138,41 @@ def test_kill_9_then_resume_leaves_every_effect_exactly_once(sandbox: Any, tmp_p
     if name == "tasks":
         assert [r for r in sandbox.admin.requests(sandbox.location_id)
                 if r["path"].endswith("/tasks") and r["method"] == "POST"] == []
+
+
+FAULTS: dict[str, tuple[list[str], list[str], Callable[[Any], list[str]]]] = {
+    # name: (command, columns beyond contact_id, effects)
+    "tags": (["tags", "add", "--tags", "lote-7", "--chunk-size", "5"], [],
+             lambda sb: [c["id"] for c in sb.admin.contacts(sb.location_id)
+                         for t in c["tags"] if t == "lote-7"]),
+    "tasks": (["tasks", "add"], ["title", "due date"], tasks_done),
+    "workflow": (["workflow", "add", "--workflow-id", "wf_1"], [], enrolled("workflow")),
+    "followers": (["followers", "add", "--followers", "usr_1"], [], followed),
+}
+
+
+@pytest.mark.parametrize("name", list(FAULTS))
+def test_bulk_commands_under_20_percent_faults_leave_every_effect_exactly_once(
+        sandbox: Any, tmp_path: Path, name: str) -> None:
+    command, extra, effects = FAULTS[name]
+    ids = sandbox.admin.seed(sandbox.location_id, contacts=[
+        {"firstName": f"F{i}", "email": f"f{i}@ejemplo.mx"} for i in range(N)])
+    rows = [[cid, *(f"Llamar {i}" if c == "title" else "2030-01-15" for c in extra)]
+            for i, cid in enumerate(ids)]
+    src = write_csv(tmp_path / f"{name}.csv", ["contact_id", *extra], rows)
+    # a 429 pauses the client for the window: keep the window at 1 s
+    sandbox.admin.set_limits(rate_limit=100_000, rate_interval_ms=1_000, daily_limit=0)
+    sandbox.admin.set_faults(
+        probabilities={500: 0.04, 502: 0.02, 503: 0.02, 429: 0.04},
+        drop_before_commit=0.04, drop_after_commit=0.04, seed=11,
+    )
+    result = run(sandbox, *command, str(src), "--json")
+    sandbox.admin.clear_faults()
+    log = sandbox.admin.requests(sandbox.location_id)  # this test's location only
+    assert any(r["status"] in (500, 502, 503, 429, -1) for r in log), "no fault injected"
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["succeeded"] == N
+    assert collections.Counter(effects(sandbox)) == collections.Counter(set(ids))
+    if name == "tasks":
+        titles = sorted(t["title"] for t in sandbox.admin.tasks(sandbox.location_id))
+        assert titles == sorted(f"Llamar {i}" for i in range(N))
