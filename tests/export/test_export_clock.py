@@ -2,21 +2,35 @@
 
 ``time-machine`` moves the clock of this process, so the sandbox (same process, its own
 thread) stamps ``dateUpdated`` at the moments the test chooses, and the export reads them.
+The test runs its own sandbox: the store's stamps only move forward, so a shared one would
+keep dates in 2030 for every later test.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import pytest
 import time_machine
 
 from bulkio.api.client import Client
 from bulkio.export.run import ExportResult, ExportSpec, expand_target, run_export
+from bulkio.sandbox import Sandbox
+from tests.conftest import SandboxHandle
 
 T0 = datetime(2030, 3, 9, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def own_sandbox() -> Iterator[SandboxHandle]:
+    """A sandbox server of this test's own (not the session's)."""
+    with Sandbox(None, rate_limit=None, daily_limit=None) as server:
+        location_id, token = server.admin.create_location()
+        yield SandboxHandle(server.url, token, location_id, server.admin, server)
 
 
 def export(sandbox: Any, target: Path, spec: ExportSpec) -> ExportResult:
@@ -43,8 +57,9 @@ def ids_in(path: Path) -> set[str]:
     return {line.split(",")[id_col] for line in lines[1:]}
 
 
-def test_default_overlap_rereads_exactly_the_last_five_minutes(sandbox: Any, tmp_path: Path,
-                                                              ) -> None:
+def test_default_overlap_rereads_exactly_the_last_five_minutes(own_sandbox: SandboxHandle,
+                                                              tmp_path: Path) -> None:
+    sandbox = own_sandbox
     state = tmp_path / "export.state"
     spec = ExportSpec(since="last", state=state)  # the default overlap
     with time_machine.travel(T0) as clock:

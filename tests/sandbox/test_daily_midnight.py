@@ -1,22 +1,28 @@
 """The sandbox's daily quota is a UTC day: it resets at midnight UTC, not 24 h after use.
 
 The clock is moved with ``time-machine`` (the sandbox runs in this process), so the test
-holds whatever the wall clock says.
+holds whatever the wall clock says. It runs its own sandbox: the store's stamps only move
+forward, so the session's would keep dates in 2030 for every later test.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 import httpx
 import time_machine
 
-if TYPE_CHECKING:
-    from tests.conftest import SandboxHandle
+from bulkio.sandbox import Sandbox
+from tests.conftest import SandboxHandle
 
 
-def test_daily_quota_resets_at_midnight_utc(sandbox: SandboxHandle) -> None:
+def test_daily_quota_resets_at_midnight_utc() -> None:
+    with Sandbox(None, rate_limit=None, daily_limit=None) as server:
+        location_id, token = server.admin.create_location()
+        check_midnight(SandboxHandle(server.url, token, location_id, server.admin, server))
+
+
+def check_midnight(sandbox: SandboxHandle) -> None:
     sandbox.admin.set_limits(rate_limit=0, daily_limit=2)
     before = datetime(2030, 5, 17, 23, 59, 58, tzinfo=UTC)
     with httpx.Client(base_url=sandbox.url, headers=sandbox.headers(), timeout=10) as http:
