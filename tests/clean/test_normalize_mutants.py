@@ -39,3 +39,22 @@ def test_full_name_keeps_every_letter() -> None:
     assert split_full_name("Xavier López") == ("Xavier", "López")
     assert split_full_name(" Ana  María ,") == ("Ana", "María")
     assert split_full_name("López X, Xochitl") == ("Xochitl", "López X")
+
+
+def test_yes_no_with_a_trailing_dot_and_the_message() -> None:
+    from bulkio.clean.normalize.text import parse_bool
+
+    assert parse_bool("Sí.").value is True
+    assert parse_bool("no.").value is False
+    bad = parse_bool("quizá")
+    assert (bad.code, bad.message) == (
+        "invalid-boolean", "'quizá' is not a yes/no value (yes, no, sí, 1, 0, x)")
+
+
+def test_dnd_messages() -> None:
+    bad = normalize_dnd("sms:tal vez")
+    assert (bad.code, bad.message) == (
+        "invalid-value", "'sms:tal vez' is not a DND value: use yes/no, or channels such as "
+        "'sms, email' or 'sms:active; call:inactive'")
+    empty = normalize_dnd(";,")
+    assert (empty.code, empty.message) == ("invalid-value", "';,' names no DND channel")

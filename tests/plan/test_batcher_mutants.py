@@ -45,3 +45,15 @@ def test_estimate_at_the_limits() -> None:
     stuck = estimate({"upsert": 3}, rate_limit=0, rate_interval_ms=10_000, daily_limit=200_000)
     assert stuck.seconds == math.inf
     assert estimate({}, daily_limit=0).days == 0
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("-0,500", -0.5),  # a leading zero: decimal comma, sign kept
+        (",500", 0.5),  # nothing before the comma: decimal
+        ("-1,234", -1234),  # thousands, sign kept
+    ],
+)
+def test_a_single_comma_before_three_digits(raw: str, expected: Any) -> None:
+    assert shape_custom_value(raw, SALDO) == (expected, None)
