@@ -9,6 +9,7 @@ to learn which tests call which function, then runs each mutant against those te
     python bench/mutation.py --report             # only print the table of the last run
     python bench/mutation.py bulkio.files.formula # only the mutants of these modules
     python bench/mutation.py --survivors          # also list every mutant that survived
+    python bench/mutation.py --rerun-survivors    # after new tests: re-test only survivors
 
 Results are cached in ``mutants/`` (git-ignored): a second run only re-tests mutants of
 functions whose code or tests changed. ``mutmut show NAME`` prints one mutant's diff.
@@ -74,10 +75,19 @@ def main() -> int:
                         help="dotted module prefixes to mutate and report (default: all)")
     parser.add_argument("--report", action="store_true", help="print the last run's table only")
     parser.add_argument("--survivors", action="store_true", help="list surviving mutants")
+    parser.add_argument("--rerun-survivors", action="store_true",
+                        help="re-test only the mutants that survived the last run")
     parser.add_argument("--max-children", type=int, default=2, help="parallel test processes")
     args = parser.parse_args()
 
-    if not args.report:
+    if args.rerun_survivors:
+        names = [key for key, status in results().items()
+                 if status not in KILLED | UNRUN and (
+                     not args.modules or any(module_of(key).startswith(m) for m in args.modules))]
+        if names:
+            subprocess.run([*MUTMUT, "run", "--max-children", str(args.max_children), *names],
+                           cwd=REPO, check=False)
+    elif not args.report:
         names = [f"{m}.*" for m in args.modules]
         subprocess.run([*MUTMUT, "run", "--max-children", str(args.max_children), *names],
                        cwd=REPO, check=False)
