@@ -30,3 +30,11 @@ def test_row_fingerprint_value_is_pinned_and_sees_every_part() -> None:
     assert fp(custom_fields={"Plan": "Silver"}) != base
     assert fp(extras={"note": "adiós"}) != base
     assert fp(contact={"email": "a@x.mx", "firstName": "Ana", "city": "León"}) != base
+
+
+def test_fingerprint_of_accents_and_dates_is_pinned() -> None:
+    from datetime import date
+
+    got = fingerprint({"firstName": "José", "dateOfBirth": date(1990, 6, 5)},
+                      location_id="L", mode="upsert/add")
+    assert got == "33f00e49c0720f8a144fb35904b9c68b"
