@@ -105,3 +105,31 @@ def test_default_tag_chunk_is_100_contacts(sandbox: Any, tmp_path: Path) -> None
     assert sent(sandbox).count(("POST", "/contacts/bulk/tags/update/add")) == 2
     held = sandbox.admin.contacts(sandbox.location_id)
     assert len(held) == 105 and all(c["tags"] == ["lote"] for c in held)
+
+
+def test_a_row_the_planner_refuses_fails_alone_and_is_retried_once_fixed(
+        sandbox: Any, tmp_path: Path) -> None:
+    sandbox.admin.create_custom_field(sandbox.location_id, name="Plan",
+                                      data_type="SINGLE_OPTIONS", options=["Básico", "Premium"])
+    (tmp_path / "map.toml").write_text('[columns]\n"email" = "email"\n'
+                                       '"Plan" = { custom_field = "Plan" }\n', encoding="utf-8")
+    rows = [["p0@ejemplo.mx", "premium"], ["p1@ejemplo.mx", "Oro"], ["p2@ejemplo.mx", ""]]
+    src = write_csv(tmp_path / "planes.csv", rows, header=["email", "Plan"])
+    args = ["import", str(src), "--map", str(tmp_path / "map.toml"), "--json"]
+    result = run_cli(sandbox, *args)
+    assert result.exit_code == 3, result.output
+    doc = json.loads(result.stdout)
+    assert doc["by_action"] == {"created": 2} and doc["by_error"] == {"invalid-value": 1}
+    failures = list(csv.DictReader((tmp_path / "planes.failures.csv").open(
+        encoding="utf-8-sig", newline="")))
+    assert [(r["_row"], r["email"], r["_error_code"], r["_error_message"]) for r in failures] \
+        == [("3", "p1@ejemplo.mx", "invalid-value",
+             "'Oro' is not an option of 'Plan': Básico, Premium")]
+    assert sorted(c["email"] for c in sandbox.admin.contacts(sandbox.location_id)) == [
+        "p0@ejemplo.mx", "p2@ejemplo.mx"]
+    # the failed row is not "unchanged" on the next run: fixed, it is sent
+    write_csv(src, [["p0@ejemplo.mx", "premium"], ["p1@ejemplo.mx", "Básico"],
+                    ["p2@ejemplo.mx", ""]], header=["email", "Plan"])
+    again = run_cli(sandbox, *args)
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)["by_action"] == {"created": 1, "unchanged": 2}
