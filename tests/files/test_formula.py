@@ -44,6 +44,8 @@ def test_neutralize(cell: str, safe: str) -> None:
         ("O'Brien", "O'Brien"),
         ("", ""),
         ("=x", "=x"),
+        ("a=1", "a=1"),  # a formula character second, no quote first
+        ("--5", "--5"),
     ],
 )
 def test_unneutralize(cell: str, value: str) -> None:
