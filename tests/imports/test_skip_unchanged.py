@@ -79,6 +79,8 @@ def test_changed_tag_name_or_city_is_sent_again_and_reordered_tags_are_not(
     assert [(r["_row"], r["action"]) for r in success] == [
         ("2", "updated"), ("3", "updated"), ("4", "updated"), ("5", "unchanged"),
         ("6", "unchanged")]
+    # unchanged rows still name their contact
+    assert [r["contact_id"] for r in success] == [held[f"t{i}@ejemplo.mx"]["id"] for i in range(5)]
 
 
 def test_a_row_unchanged_in_one_location_is_sent_to_another(sandbox: Any, tmp_path: Path,
