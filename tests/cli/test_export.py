@@ -13,6 +13,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+import time_machine
 from click.testing import CliRunner, Result
 
 from bulkio.cli import main
@@ -109,12 +110,12 @@ def test_query_sort_columns_and_filter_file(sandbox: Any, tmp_path: Path) -> Non
 
 def test_xlsx_json_summary_and_date_placeholder(sandbox: Any, tmp_path: Path) -> None:
     seeded(sandbox)
-    result = invoke(sandbox, "-o", str(tmp_path / "vip-{date}.xlsx"), "--filter", "tags=vip",
-                    "--json")
+    with time_machine.travel(datetime(2030, 7, 4, 12, tzinfo=UTC)):  # not the wall clock
+        result = invoke(sandbox, "-o", str(tmp_path / "vip-{date}.xlsx"), "--filter",
+                        "tags=vip", "--json")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
-    today = datetime.now(UTC).strftime("%Y-%m-%d")
-    target = tmp_path / f"vip-{today}.xlsx"
+    target = tmp_path / "vip-2030-07-04.xlsx"
     assert summary["file"] == str(target) and summary["rows"] == 3
     assert summary["requests"] == 2 and summary["duration_s"] >= 0
     ws = openpyxl.load_workbook(target)["contacts"]
