@@ -69,6 +69,12 @@ __all__ = [
 
 log = logging.getLogger("bulkio.bulk")
 
+#: operations that add or change items beside a contact (notes, tasks, enrolments) and
+#: leave its fields, tags and business as they were: skip-unchanged stays valid for it
+KEEPS_CONTACT_FIELDS = frozenset({"notes-add", "notes-update", "tasks-add", "tasks-update",
+                                  "tasks-complete", "workflow-add", "workflow-remove",
+                                  "campaign-add", "campaign-remove", "campaign-remove-all"})
+
 #: rows a dry run lists (its counts and request estimate always cover the whole file)
 MAX_LISTED = 100_000
 
@@ -353,7 +359,9 @@ def run_bulk(
                 return runner.abort, request_stats(client, previous), runner.touched
 
         aborted, runner_stats, touched = asyncio.run(go())
-        journal.forget_contacts(target.location_id, touched)
+        if settings.op not in KEEPS_CONTACT_FIELDS:
+            # the contact itself changed: re-importing its row must send it again
+            journal.forget_contacts(target.location_id, touched)
         close_run(journal, run.id, aborted=aborted is not None, requests=runner_stats)
         report = _write_reports(src, read, table, journal, run, runner_stats,
                                 time.monotonic() - started)

@@ -10,21 +10,23 @@ again (re-created). A contact whose standard fields, tags or business differ fro
 sent again too. So the end state of a re-run equals ``--force``'s; ``--trust-journal`` skips
 without asking (zero requests, today's behaviour before this check).
 
-Compared: the row's standard fields (text case-insensitively, phones by digits, dates by
-day), its tags (all present; all and only with ``--tags replace``) and business id. Custom
-fields are not compared (their ids are resolved only when a row is sent).
+Compared: the row's standard fields as the read-after-write check compares them
+(:func:`bulkio.plan.verify.not_stored`: phones by digits, dates in any shape or epoch ms,
+emails without case, DND per channel), its tags (all present; all and only with
+``--tags replace``) and business id. Custom fields are not compared (their ids are
+resolved only when a row is sent).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bulkio.api.client import Client
 from bulkio.clean.records import PreparedRow
 from bulkio.errors import ApiError
+from bulkio.plan.verify import not_stored
 
 log = logging.getLogger("bulkio.verify")
 
@@ -32,32 +34,14 @@ __all__ = ["VERIFY_BATCH", "confirm_unchanged", "holds"]
 
 #: contact ids per confirming search (one page of results)
 VERIFY_BATCH = 100
-_NOT_DIGITS = re.compile(r"\D+")
-_DATES = ("dateOfBirth",)
-
-
-def _same(key: str, wrote: Any, now: Any) -> bool:
-    if isinstance(wrote, dict | list):
-        return True  # structured values (dnd settings, ...) are not compared
-    if now is None:
-        return False
-    a, b = str(wrote).strip(), str(now).strip()
-    if key == "phone":
-        return _NOT_DIGITS.sub("", a) == _NOT_DIGITS.sub("", b)
-    if key in _DATES:
-        return a[:10] == b[:10]
-    if isinstance(wrote, bool):
-        return str(wrote).lower() == b.lower()
-    return a.casefold() == b.casefold()
 
 
 def holds(contact: Mapping[str, Any], prepared: PreparedRow, *, replace_tags: bool) -> bool:
     """Whether ``contact`` (as the API returns it) still holds what the row wrote."""
-    for key, wrote in prepared.contact.items():
-        if wrote is None or wrote == "":
-            continue
-        if not _same(key, wrote, contact.get(key)):
-            return False
+    # the read-after-write comparison: the API's own normalisation (phones by digits,
+    # dates in any shape or epoch ms, emails without case, DND per channel)
+    if not_stored(prepared.contact, contact):
+        return False
     wanted = {t.casefold() for t in prepared.tags}
     have = {str(t).casefold() for t in contact.get("tags") or []}
     if (wanted != have) if replace_tags else not wanted <= have:
