@@ -47,12 +47,13 @@ PAGES: dict[str, list[Sequence[str]]] = {
 }
 
 #: PAGES as the safe (non-raw) CSV must hold them, written out by hand: a ``'`` before every
-#: cell that starts with = + - @ tab or CR, nothing else touched
+#: cell that starts with = + - @ tab, CR or LF, except plain numbers (+52..., -3), which cannot
+#: be formulas; nothing else touched
 SAFE: dict[str, list[Sequence[str]]] = {
     "no formula cell": [["1", "Ana", "06700"], ["2", "Luis", ""]],
-    "phone column": [["1", "'+5215512345678", "x"], ["2", "'+5215598765432", "y"]],
+    "phone column": [["1", "+5215512345678", "x"], ["2", "+5215598765432", "y"]],
     "first cell and every prefix": [
-        ["'=1+1", "'+52", "'-3"], ["'@SUM(A1)", "'\tlead", "'\rx"], ["ok", "'=kept", ""],
+        ["'=1+1", "+52", "-3"], ["'@SUM(A1)", "'\tlead", "'\rx"], ["ok", "'=kept", ""],
     ],
     "separator inside a cell": [["a\x00=b", "\x00+", "x\x00"], ["\x00", "'=\x00", "c"]],
     "quotes, commas, newlines": [['"=q"', "a,b", "l\nm"], ["'-", "", "'+\""]],

@@ -129,7 +129,7 @@ def test_commit_replaces_and_file_is_world_readable_per_umask(tmp_path: Path) ->
 
 
 def test_unwritable_folder_is_an_input_error(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match=r"cannot write in .*missing"):
+    with pytest.raises(InputError, match=r"missing.*cannot write the file"):
         open_output(tmp_path / "missing" / "c.csv", fmt="csv").add_sheet("contacts", HEADERS)
 
 
