@@ -42,7 +42,7 @@ from bulkio.clean.reading import ReadOptions
 from bulkio.errors import ApiError, BulkioError, InputError
 from bulkio.files.table import Table
 from bulkio.plan.batcher import DEFAULT_TAG_CHUNK, Estimate, estimate
-from bulkio.reports.reporter import Report, write_reports
+from bulkio.reports.reporter import Report, report_stem, write_reports
 from bulkio.runs.journal import Journal, RowState, RunInfo, default_journal_path, file_sha256
 from bulkio.runs.kit import (
     Progress,
@@ -286,7 +286,8 @@ def _open_run(
         "settings": dataclasses.asdict(settings), "read": read.to_json(),
         "tag_chunk": options.tag_chunk, "previous_business": options.previous_business,
         "force": options.force, "out_dir": str(out_dir.resolve()),
-        "stem": f"{path.stem}.{settings.op}",
+        "stem": report_stem(journal, path, location_id, command=command,
+                            stem=f"{path.stem}.{settings.op}"),
     }  # fmt: skip
     run = journal.start_run(command=command, argv=list(argv), input_path=path,
                             input_sha256=file_sha256(path), location_id=location_id,

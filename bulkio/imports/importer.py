@@ -60,7 +60,7 @@ from bulkio.plan.batcher import (
     plan_row,
     resolve_custom_fields,
 )
-from bulkio.reports.reporter import Report, located_stem, write_reports
+from bulkio.reports.reporter import Report, report_stem, write_reports
 from bulkio.runs.journal import (
     Journal,
     RowState,
@@ -592,20 +592,11 @@ def _open_run(
     run = journal.start_run(
         command="import", argv=list(argv), input_path=path, input_sha256=file_sha256(path),
         location_id=location_id, mode=opts.mode,
-        options=_options_doc(read, opts, out_dir, report_stem(journal, path, location_id)),
+        options=_options_doc(read, opts, out_dir, report_stem(
+            journal, path, location_id, command="import", stem=path.stem)),
     )
     return run, {}, False, inherited
 
-
-def report_stem(journal: Journal, path: Path, location_id: str) -> str:
-    """The name the run's reports take: the file's stem for the first location the file is
-    imported into, ``<stem>.<location>`` for any other, so that importing one file into
-    two locations never overwrites the first location's reports."""
-    first = journal.list_runs(input_path=path, command="import")
-    homes = [r.location_id for r in first if r.location_id]
-    if not homes or homes[-1] == location_id:  # newest first: the last one is the oldest
-        return path.stem
-    return located_stem(path.stem, location_id)
 
 
 __all__ = [
