@@ -28,7 +28,8 @@ only the stages above it in this picture (``tests/test_architecture.py`` checks 
 
 The command families put the stages together: ``imports/`` (import, check, resume, retry,
 dry run), ``bulk/`` (tags, business, notes, tasks, workflows, campaigns, followers, delete),
-``export/`` and ``undo/``; ``cli/`` is click only and the only place that prints.
+``export/`` and ``undo/``; ``copy/`` chains an export, an import and bulk runs between two
+sub-accounts; ``cli/`` is click only and the only place that prints.
 ``sandbox/`` is a local emulator of the API beside the walk (it imports only ``errors``).
 ``notebook.py`` is the Python API for notebooks (:func:`read_contacts`,
 :func:`import_contacts`, :func:`export_contacts`, with pandas DataFrames), loaded on first
