@@ -153,7 +153,8 @@ def _run_line(line: str, ws: Path, env_file: Path, where: str) -> None:
     if forever:
         time.sleep(4)
         alive = proc.poll() is None
-        os.killpg(proc.pid, signal.SIGINT)
+        if alive:
+            os.killpg(proc.pid, signal.SIGINT)
         try:
             out, err = proc.communicate(timeout=20)
         except subprocess.TimeoutExpired:
