@@ -4,8 +4,9 @@ hold what bulkio wrote.
 The journal says a row with this fingerprint already succeeded into this location; the CRM
 may have changed since (the contact deleted, a field edited, tags removed, the sandbox
 reset). One ``POST /contacts/search`` per batch of skipped rows (an OR of their contact ids,
-at most :data:`VERIFY_BATCH`) fetches them; a contact the search does not return is looked up
-with ``GET /contacts/{id}`` (search results may lag writes) and, if gone, its row is sent
+at most :data:`VERIFY_BATCH`) fetches them; a contact the search does not return, or returns
+not holding the row, is read with ``GET /contacts/{id}`` (search results lag writes by
+seconds, so a stale search answer never causes a resend) and, if gone, its row is sent
 again (re-created). A contact whose standard fields, tags or business differ from the row is
 sent again too. So the end state of a re-run equals ``--force``'s; ``--trust-journal`` skips
 without asking (zero requests, today's behaviour before this check).
@@ -75,12 +76,20 @@ async def confirm_unchanged(
             str(c["id"]): c for c in data.get("contacts") or []
             if isinstance(c, dict) and c.get("id")
         }
+        fresh: set[str] = set()
         for prepared, cid in chunk:
             contact = found.get(cid)
             if contact is None:
                 contact = await _get(client, cid)  # absent from search: lag, or deleted
                 if contact is not None:
                     found[cid] = contact
+                    fresh.add(cid)
+            elif cid not in fresh and not holds(contact, prepared, replace_tags=replace_tags):
+                # search results lag writes: read the contact itself before resending
+                contact = await _get(client, cid)
+                if contact is not None:
+                    found[cid] = contact
+                    fresh.add(cid)
             if contact is not None and holds(contact, prepared, replace_tags=replace_tags):
                 confirmed.add(prepared.row)
             elif contact is None:
