@@ -27,6 +27,7 @@ from click.core import ParameterSource
 
 from bulkio.config import load_profiles
 from bulkio.errors import BulkioError, ConfigError
+from bulkio.reports.reporter import LOCATED_REPORTS
 
 __all__ = ["Destination", "resolve_locations", "run_for_locations"]
 
@@ -150,6 +151,7 @@ def run_for_locations(func: Callable[..., Any], args: tuple[Any, ...],
             if value is not None and value != ctx.params.get(name):
                 sub.params[name] = value
                 sub.set_parameter_source(name, ParameterSource.COMMANDLINE)
+        LOCATED_REPORTS.set(True)  # this worker thread's runs: reports named per location
         with sub.scope(cleanup=False):
             try:
                 func(*args, api=dest.api, **_with_location_in_output(kwargs, dest))

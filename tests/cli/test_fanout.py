@@ -40,9 +40,10 @@ def test_profiles_fan_out_and_a_failing_location_does_not_stop_the_others(
     assert any(r[:3] == ["roto", "1", "stopped:"] for r in rows), result.stderr
     # the failing location's next step names it, so that it runs as printed
     assert "--profile roto" in result.stderr and "bulkio resume" in result.stderr
-    # each location's reports: the first keeps the plain names, the others carry their id
-    assert (tmp_path / "alta.success.csv").exists()
+    # each location's reports carry its id (whichever ran first): none overwrites another
+    assert (tmp_path / f"alta.{sandbox.location_id}.success.csv").exists()
     assert (tmp_path / f"alta.{norte}.success.csv").exists()
+    assert not (tmp_path / "alta.success.csv").exists()
 
 
 def test_all_sandbox_locations_export_one_file_each(tmp_path: Path) -> None:
