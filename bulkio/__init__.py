@@ -28,11 +28,17 @@ only the stages above it in this picture (``tests/test_architecture.py`` checks 
 
 The command families put the stages together: ``imports/`` (import, check, resume, retry,
 dry run), ``bulk/`` (tags, business, notes, tasks, workflows, campaigns, followers, delete),
-``export/`` and ``undo/``; ``cli/`` is click only and the only place that prints.
+``export/`` and ``undo/``; ``copy/`` chains an export, an import and bulk runs between two
+sub-accounts; ``cli/`` is click only and the only place that prints.
 ``sandbox/`` is a local emulator of the API beside the walk (it imports only ``errors``).
+``notebook.py`` is the Python API for notebooks (:func:`read_contacts`,
+:func:`import_contacts`, :func:`export_contacts`, with pandas DataFrames), loaded on first
+use so that the command line does not pay for pandas.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from bulkio.errors import (
     ApiError,
@@ -48,6 +54,16 @@ from bulkio.errors import (
 
 __version__ = "0.1.0"
 
+_NOTEBOOK = ("export_contacts", "import_contacts", "read_contacts")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _NOTEBOOK:
+        from bulkio import notebook
+
+        return getattr(notebook, name)
+    raise AttributeError(f"module 'bulkio' has no attribute {name!r}")
+
 __all__ = [
     "ApiError",
     "AuthError",
@@ -59,4 +75,7 @@ __all__ = [
     "ServerError",
     "TransportError",
     "__version__",
+    "export_contacts",
+    "import_contacts",
+    "read_contacts",
 ]

@@ -24,9 +24,11 @@ RANKS: dict[str, int] = {
     "bulkio.bulk": 8,
     "bulkio.export": 8,
     "bulkio.undo": 8,
-    "bulkio.cli": 9,
-    "bulkio.__main__": 10,
-    "bulkio": 10,
+    "bulkio.copy": 9,
+    "bulkio.cli": 10,
+    "bulkio.notebook": 11,
+    "bulkio.__main__": 11,
+    "bulkio": 11,
 }
 #: the sandbox is an emulator beside the walk: it may use the exception tree, nothing else
 SANDBOX_MAY_IMPORT = {"bulkio.errors", "bulkio.sandbox"}

@@ -12,11 +12,11 @@ import click
 import pytest
 
 from bulkio.cli import main
+from tests.spec import SPEC as _SPEC
 
 ROOT = Path(__file__).resolve().parents[1]
 # ../shared/spec beside the checkout (found from a git worktree too)
-SPEC = next((p / "shared" / "spec" for p in ROOT.parents if (p / "shared" / "spec").is_dir()),
-            Path("shared-spec-not-found"))
+SPEC = _SPEC
 SPEC_FILE = SPEC / "contacts-v3.openapi.json"
 _ROW = re.compile(r"^\|\s*\d+\s*\|\s*(GET|POST|PUT|DELETE)\s*\|\s*(\S+)\s*\|\s*(\S+)\s*\|(.*)\|$")
 

@@ -43,7 +43,7 @@ from bulkio.clean.reading import ReadOptions
 from bulkio.errors import BulkioError, InputError
 from bulkio.files.table import SourceRow, Table
 from bulkio.plan.batcher import DEFAULT_TAG_CHUNK, Estimate, estimate
-from bulkio.reports.reporter import Report, write_reports
+from bulkio.reports.reporter import Report, report_stem, write_reports
 from bulkio.runs.journal import Journal, RowState, RunInfo, default_journal_path, file_sha256
 from bulkio.runs.kit import (
     Progress,
@@ -69,6 +69,12 @@ __all__ = [
 ]
 
 log = logging.getLogger("bulkio.bulk")
+
+#: operations that add or change items beside a contact (notes, tasks, enrolments) and
+#: leave its fields, tags and business as they were: skip-unchanged stays valid for it
+KEEPS_CONTACT_FIELDS = frozenset({"notes-add", "notes-update", "tasks-add", "tasks-update",
+                                  "tasks-complete", "workflow-add", "workflow-remove",
+                                  "campaign-add", "campaign-remove", "campaign-remove-all"})
 
 #: rows a dry run lists (its counts and request estimate always cover the whole file)
 MAX_LISTED = 100_000
@@ -327,7 +333,8 @@ def _open_run(
         "settings": dataclasses.asdict(settings), "read": read.to_json(),
         "tag_chunk": options.tag_chunk, "previous_business": options.previous_business,
         "force": options.force, "out_dir": str(out_dir.resolve()),
-        "stem": f"{path.stem}.{settings.op}",
+        "stem": report_stem(journal, path, location_id, command=command,
+                            stem=f"{path.stem}.{settings.op}"),
     }  # fmt: skip
     run = journal.start_run(command=command, argv=list(argv), input_path=path,
                             input_sha256=file_sha256(path), location_id=location_id,
@@ -414,7 +421,9 @@ def run_bulk(
                 return stop or runner.abort, request_stats(client, previous), runner.touched
 
         aborted, runner_stats, touched = asyncio.run(go())
-        journal.forget_contacts(target.location_id, touched)
+        if settings.op not in KEEPS_CONTACT_FIELDS:
+            # the contact itself changed: re-importing its row must send it again
+            journal.forget_contacts(target.location_id, touched)
         close_run(journal, run.id, aborted=aborted is not None, requests=runner_stats)
         report = _write_reports(src, read, table, journal, run, runner_stats,
                                 time.monotonic() - started, writing, counted[0])

@@ -42,6 +42,7 @@ def main() -> None:
 # Commands register themselves here, one import per module (kept last to avoid cycles).
 from bulkio.cli import bulk as _bulk  # noqa: E402,F401
 from bulkio.cli import check as _check  # noqa: E402,F401
+from bulkio.cli import copy as _copy  # noqa: E402,F401
 from bulkio.cli import export as _export  # noqa: E402,F401
 from bulkio.cli import import_ as _import  # noqa: E402,F401
 from bulkio.cli import profiles as _profiles  # noqa: E402,F401

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -106,6 +107,16 @@ class _Bar:
             self._bar.close()
 
 
+def default_state_file(api: ApiOptions, output: str) -> Path:
+    """Where ``--since last`` keeps its watermark without ``--state``: the state home's
+    ``exports/`` folder, one file per output name (as typed, placeholders included) and
+    location (or profile, or the sandbox), so each scheduled export has its own."""
+    where = ("sandbox" if api.sandbox else api.profile or api.location_id
+             or os.environ.get("BULKIO_LOCATION_ID") or "default")
+    key = "".join(c if c.isalnum() or c in "-_." else "_" for c in f"{where}.{output}")
+    return api.home / "exports" / f"{key}.state"
+
+
 @main.command("export")
 @click.option(
     "-o",
@@ -158,7 +169,8 @@ class _Bar:
 @click.option(
     "--state",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="State file holding the watermark for --since last (updated only after success).",
+    help="State file holding the watermark for --since last (updated only after success) "
+    "[default: in the state home, one per output name and location].",
 )
 @click.option(
     "--overlap",
@@ -268,7 +280,7 @@ def export_command(
     if to_stdout and as_json:
         raise click.UsageError("--json prints on stdout; use -o FILE with --json")
     if since == "last" and state is None:
-        raise click.UsageError("--since last needs --state FILE (where the watermark is kept)")
+        state = default_state_file(api, output)
     include_kinds = _csv_list(include) or []
     if to_stdout and include_kinds:
         raise click.UsageError("--include writes sibling files; use -o FILE, not -o -")

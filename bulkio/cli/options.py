@@ -274,6 +274,13 @@ def api_options(func: Callable[..., R]) -> Callable[..., R]:
             "[env BULKIO_PROFILE]; `bulkio profiles` lists them.",
         ),
         click.option(
+            "--locations",
+            metavar="all|NAME,NAME|FILE",
+            help="Run for several sub-accounts in one process: profiles of the config file "
+            "(all: every one), location ids with an agency --profile (all: every install), "
+            "or sandbox locations with --sandbox; a table and the worst exit code follow.",
+        ),
+        click.option(
             "--wait-for-quota",
             is_flag=True,
             help="When the location's daily quota (200,000 requests) is used up, wait for "
@@ -319,6 +326,13 @@ def api_options(func: Callable[..., R]) -> Callable[..., R]:
         )
         configure_logging(verbose=api.verbose, quiet=api.quiet,
                           log_file=kwargs.pop("log_file"))
+        locations = kwargs.pop("locations")
+        if locations is not None:
+            from bulkio.cli.fanout import resolve_locations, run_for_locations
+
+            with abort_on_errors():
+                destinations = resolve_locations(locations, api)
+            run_for_locations(func, args, kwargs, destinations)
         return func(*args, api=api, **kwargs)
 
     decorated: Callable[..., R] = wrapper
@@ -343,7 +357,7 @@ def with_run_location(api: ApiOptions, journal_path: Path, run_id: str | None) -
     The journal knows where a run wrote, so ``resume``, ``retry`` and ``undo`` need only
     the token (from the environment or config file), never ``--location-id`` again.
     """
-    if run_id is None or api.location_id is not None or api.sandbox or not journal_path.exists():
+    if run_id is None or api.location_id is not None or not journal_path.exists():
         return api
     from bulkio.runs.journal import Journal
 
@@ -362,12 +376,20 @@ def open_target(opts: ApiOptions) -> Iterator[Target]:
         db = opts.sandbox_path
         db.parent.mkdir(parents=True, exist_ok=True)
         with Sandbox(db_path=db) as sb:
-            _redactor.secrets.add(sb.token)
+            token, location = sb.token, sb.location_id
+            wanted = opts.location_id
+            if wanted and wanted != sb.location_id:
+                # another location of the sandbox (bulkio sandbox locations add); an id the
+                # sandbox does not have (a real location's, from the environment) is ignored
+                info = sb.store.location_info(wanted)
+                if info is not None:
+                    token, location = info["token"], wanted
+            _redactor.secrets.add(token)
             logging.getLogger("bulkio.cli").info("sandbox listening on %s", sb.url)
             yield Target(
                 base_url=sb.url,
-                token=sb.token,
-                location_id=sb.location_id,
+                token=token,
+                location_id=location,
                 api_version=opts.api_version or "v3",
                 sandbox=True,
                 wait_for_quota=opts.wait_for_quota,
@@ -503,7 +525,7 @@ def replay_command(*, add: tuple[str, ...] = (), drop: tuple[str, ...] = ()) -> 
 #: journal, the sandbox and the API are); the location comes from the run's journal
 _STATE_OPTIONS = ("state_dir", "journal", "journal_path")
 _FORWARDED = ("sandbox", "sandbox_db", "state_dir", "journal", "journal_path", "base_url",
-              "api_version", "config")
+              "api_version", "config", "profile")
 
 
 #: ``forward=`` for commands that take no API options (``bulkio runs``)

@@ -60,7 +60,7 @@ from bulkio.plan.batcher import (
     plan_row,
     resolve_custom_fields,
 )
-from bulkio.reports.reporter import Report, write_reports
+from bulkio.reports.reporter import Report, report_stem, write_reports
 from bulkio.runs.journal import (
     Journal,
     RowState,
@@ -444,14 +444,20 @@ async def execute_run(
 ) -> tuple[_Run, RequestStats]:
     previous = (run.counts or {}).get("requests")
     async with target.client() as client:
-        await adopt_location_fields(prep, client)
+        adopt_error: BulkioError | None = None
+        try:
+            await adopt_location_fields(prep, client)
+        except BulkioError as err:  # 401, quota, outage: the run stops, resumable
+            adopt_error = err
         if announce is not None:
             announce(column_notes(prep))
         ctx = _Run(journal=journal, run=run, location_id=target.location_id, opts=opts,
                    refs=custom_field_refs(prep), today=datetime.now(UTC).date(),
                    progress=progress, source=source, inherited=inherited or {})
+        ctx.abort = adopt_error
         try:
-            await _execute(ctx, client, prep_rows, states=states, only=only)
+            if adopt_error is None:
+                await _execute(ctx, client, prep_rows, states=states, only=only)
         except asyncio.CancelledError:
             # Ctrl-C: asyncio.run cancels this task; end the run cleanly (reports, resumable)
             ctx.abort = BulkioError("interrupted (Ctrl-C); every result so far is in the journal")
@@ -594,9 +600,11 @@ def _open_run(
     run = journal.start_run(
         command="import", argv=list(argv), input_path=path, input_sha256=file_sha256(path),
         location_id=location_id, mode=opts.mode,
-        options=_options_doc(read, opts, out_dir, path.stem),
+        options=_options_doc(read, opts, out_dir, report_stem(
+            journal, path, location_id, command="import", stem=path.stem)),
     )
     return run, {}, False, inherited
+
 
 
 __all__ = [

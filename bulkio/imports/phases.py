@@ -308,11 +308,18 @@ class RowRunner:
                 # so undo leaves it in place and lists it
                 work.found_after_intent = True
                 return found, False
+        retried = work.prior_intent("create")
         self.journal.record_intent(self.run_id, work.row, "create")
         try:
             data = await self.client.create_contact(body)
         except ApiError as err:
             meta = _duplicate_meta(err)
+            if err.status == 400 and meta is not None and retried and meta.get("contactId"):
+                # the duplicate lookup above missed it (search lags writes), the API's own
+                # refusal names it: the contact an interrupted create may have made. Not
+                # proven ours, so never "created" (undo leaves it and lists it)
+                work.found_after_intent = True
+                return {"id": str(meta["contactId"])}, False
             if err.status == 400 and meta is not None:
                 self.journal.record_step(self.run_id, work.row, "create", state="failed")
                 work.fail(

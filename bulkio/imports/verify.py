@@ -4,27 +4,30 @@ hold what bulkio wrote.
 The journal says a row with this fingerprint already succeeded into this location; the CRM
 may have changed since (the contact deleted, a field edited, tags removed, the sandbox
 reset). One ``POST /contacts/search`` per batch of skipped rows (an OR of their contact ids,
-at most :data:`VERIFY_BATCH`) fetches them; a contact the search does not return is looked up
-with ``GET /contacts/{id}`` (search results may lag writes) and, if gone, its row is sent
+at most :data:`VERIFY_BATCH`) fetches them; a contact the search does not return, or returns
+not holding the row, is read with ``GET /contacts/{id}`` (search results lag writes by
+seconds, so a stale search answer never causes a resend) and, if gone, its row is sent
 again (re-created). A contact whose standard fields, tags or business differ from the row is
 sent again too. So the end state of a re-run equals ``--force``'s; ``--trust-journal`` skips
 without asking (zero requests, today's behaviour before this check).
 
-Compared: the row's standard fields (text case-insensitively, phones by digits, dates by
-day), its tags (all present; all and only with ``--tags replace``) and business id. Custom
-fields are not compared (their ids are resolved only when a row is sent).
+Compared: the row's standard fields as the read-after-write check compares them
+(:func:`bulkio.plan.verify.not_stored`: phones by digits, dates in any shape or epoch ms,
+emails without case, DND per channel), its tags (all present; all and only with
+``--tags replace``) and business id. Custom fields are not compared (their ids are
+resolved only when a row is sent).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bulkio.api.client import Client
 from bulkio.clean.records import PreparedRow
 from bulkio.errors import ApiError
+from bulkio.plan.verify import not_stored
 
 log = logging.getLogger("bulkio.verify")
 
@@ -32,32 +35,14 @@ __all__ = ["VERIFY_BATCH", "confirm_unchanged", "holds"]
 
 #: contact ids per confirming search (one page of results)
 VERIFY_BATCH = 100
-_NOT_DIGITS = re.compile(r"\D+")
-_DATES = ("dateOfBirth",)
-
-
-def _same(key: str, wrote: Any, now: Any) -> bool:
-    if isinstance(wrote, dict | list):
-        return True  # structured values (dnd settings, ...) are not compared
-    if now is None:
-        return False
-    a, b = str(wrote).strip(), str(now).strip()
-    if key == "phone":
-        return _NOT_DIGITS.sub("", a) == _NOT_DIGITS.sub("", b)
-    if key in _DATES:
-        return a[:10] == b[:10]
-    if isinstance(wrote, bool):
-        return str(wrote).lower() == b.lower()
-    return a.casefold() == b.casefold()
 
 
 def holds(contact: Mapping[str, Any], prepared: PreparedRow, *, replace_tags: bool) -> bool:
     """Whether ``contact`` (as the API returns it) still holds what the row wrote."""
-    for key, wrote in prepared.contact.items():
-        if wrote is None or wrote == "":
-            continue
-        if not _same(key, wrote, contact.get(key)):
-            return False
+    # the read-after-write comparison: the API's own normalisation (phones by digits,
+    # dates in any shape or epoch ms, emails without case, DND per channel)
+    if not_stored(prepared.contact, contact):
+        return False
     wanted = {t.casefold() for t in prepared.tags}
     have = {str(t).casefold() for t in contact.get("tags") or []}
     if (wanted != have) if replace_tags else not wanted <= have:
@@ -91,12 +76,20 @@ async def confirm_unchanged(
             str(c["id"]): c for c in data.get("contacts") or []
             if isinstance(c, dict) and c.get("id")
         }
+        fresh: set[str] = set()
         for prepared, cid in chunk:
             contact = found.get(cid)
             if contact is None:
                 contact = await _get(client, cid)  # absent from search: lag, or deleted
                 if contact is not None:
                     found[cid] = contact
+                    fresh.add(cid)
+            elif cid not in fresh and not holds(contact, prepared, replace_tags=replace_tags):
+                # search results lag writes: read the contact itself before resending
+                contact = await _get(client, cid)
+                if contact is not None:
+                    found[cid] = contact
+                    fresh.add(cid)
             if contact is not None and holds(contact, prepared, replace_tags=replace_tags):
                 confirmed.add(prepared.row)
             elif contact is None:

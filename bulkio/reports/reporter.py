@@ -33,6 +33,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +44,7 @@ from bulkio.errors import CODES
 from bulkio.files.report_sheets import Cell, ReportFormat, open_sheet_writer
 from bulkio.files.safe_write import write_text_atomic
 from bulkio.files.table import SourceRow
+from bulkio.runs.journal import Journal
 from bulkio.runs.kit import RequestStats
 
 log = logging.getLogger("bulkio.reporter")
@@ -225,6 +227,26 @@ def located_stem(stem: str, location_id: str | None) -> str:
         return stem
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in location_id)
     return f"{stem}.{safe}"
+
+
+#: set (per thread or task) when one command runs for several locations at once
+#: (``--locations``): every location's reports then carry its id, whatever ran first
+LOCATED_REPORTS: ContextVar[bool] = ContextVar("bulkio_located_reports", default=False)
+
+
+def report_stem(journal: Journal, path: Path, location_id: str, *, command: str,
+                stem: str) -> str:
+    """The name a new run's reports take: ``stem`` for the first location the file was run
+    into with ``command``, ``<stem>.<location>`` for any other (see :func:`located_stem`),
+    so that one file run into two locations never overwrites the first one's reports; in a
+    fan-out (:data:`LOCATED_REPORTS`) every location's name carries its id."""
+    if LOCATED_REPORTS.get():
+        return located_stem(stem, location_id)
+    runs = journal.list_runs(input_path=path, command=command)
+    homes = [r.location_id for r in runs if r.location_id]
+    if not homes or homes[-1] == location_id:  # newest first: the last one is the oldest
+        return stem
+    return located_stem(stem, location_id)
 
 
 def report_paths(

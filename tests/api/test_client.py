@@ -269,7 +269,7 @@ def test_429_pauses_the_pacer_and_persistent_429_is_rate_limited_error() -> None
                                          {"X-RateLimit-Remaining": "0"}))
     ft = FakeTime()
     start = ft.now
-    with pytest.raises(RateLimitedError):
+    with pytest.raises(RateLimitedError, match="GET /contacts/c1 -> 429: Too many requests"):
         run(api, lambda c: c.get_contact("c1"), ft=ft, max_retries=2)
     assert len(api.requests) == 3
     # each 429 paused every sender for a full window (10 s + margin) before the retry
@@ -421,7 +421,7 @@ def test_create_contact_resends_at_once_when_the_connection_was_refused() -> Non
 def test_create_contact_without_identifier_never_risks_a_duplicate() -> None:
     api = FakeApi()
     api.on("POST", "/contacts/", httpx.ReadTimeout("lost"))
-    with pytest.raises(TransportError):
+    with pytest.raises(TransportError, match=r"POST /contacts/: timeout \(ReadTimeout\)"):
         run(api, lambda c: c.create_contact({"firstName": "Ana"}))
     assert len(api.calls("POST", "/contacts/")) == 1
 
@@ -462,7 +462,7 @@ def test_create_task_matches_title_and_due_date_as_instants() -> None:
 def test_generic_request_never_repeats_a_non_idempotent_call() -> None:
     api = FakeApi()
     api.on("POST", "/contacts/c1/notes", ok({}, 500))
-    with pytest.raises(ServerError):
+    with pytest.raises(ServerError, match="POST /contacts/c1/notes -> 500"):
         run(api, lambda c: c.request("POST", "/contacts/c1/notes", json={"body": "x"},
                                      idempotent=False))
     assert len(api.requests) == 1

@@ -206,7 +206,7 @@ def test_429_with_no_daily_quota_left_raises_at_once() -> None:
         ticket = await pacer.acquire()
         pacer.on_429({"X-RateLimit-Daily-Remaining": "0"}, ticket)
 
-    with pytest.raises(RateLimitedError):
+    with pytest.raises(RateLimitedError, match="daily API quota exhausted"):
         asyncio.run(run())
 
 

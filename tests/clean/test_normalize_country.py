@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -13,8 +12,7 @@ from bulkio.clean.normalize.country import (
     normalization_key,
     normalize_country,
 )
-
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "spec"
+from tests.spec import SPEC, missing
 
 
 @pytest.mark.parametrize(
@@ -131,7 +129,7 @@ def test_every_accepted_code_maps_to_itself() -> None:
         assert normalize_country(code).value == code
 
 
-@pytest.mark.skipif(not (SPEC / "countries.json").exists(), reason="shared/spec not present")
+@pytest.mark.skipif(not (SPEC / "countries.json").exists(), reason=missing("countries.json"))
 def test_accepted_codes_match_the_api_list() -> None:
     api = json.loads((SPEC / "countries.json").read_text(encoding="utf-8"))
     assert set(api) == ACCEPTED_CODES

@@ -13,6 +13,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+import time_machine
 from click.testing import CliRunner, Result
 
 from bulkio.cli import main
@@ -109,12 +110,12 @@ def test_query_sort_columns_and_filter_file(sandbox: Any, tmp_path: Path) -> Non
 
 def test_xlsx_json_summary_and_date_placeholder(sandbox: Any, tmp_path: Path) -> None:
     seeded(sandbox)
-    result = invoke(sandbox, "-o", str(tmp_path / "vip-{date}.xlsx"), "--filter", "tags=vip",
-                    "--json")
+    with time_machine.travel(datetime(2030, 7, 4, 12, tzinfo=UTC)):  # not the wall clock
+        result = invoke(sandbox, "-o", str(tmp_path / "vip-{date}.xlsx"), "--filter",
+                        "tags=vip", "--json")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
-    today = datetime.now(UTC).strftime("%Y-%m-%d")
-    target = tmp_path / f"vip-{today}.xlsx"
+    target = tmp_path / "vip-2030-07-04.xlsx"
     assert summary["file"] == str(target) and summary["rows"] == 3
     assert summary["requests"] == 2 and summary["duration_s"] >= 0
     ws = openpyxl.load_workbook(target)["contacts"]
@@ -144,7 +145,6 @@ def test_csv_bom_delimiter_and_incremental_state(sandbox: Any, tmp_path: Path) -
         (["-o", "-", "--filter", "tags"], "filters look like"),
         (["-o", "-", "--filter", "country=="], "filters look like"),
         (["-o", "-", "--sort", "email:sideways"], "sort looks like"),
-        (["-o", "-", "--since", "last"], "--state"),
         (["-o", "-", "--json"], "--json"),
         (["-o", "-", "--include", "notes"], "--include"),
         (["-o", "x.csv", "--delimiter", "ab"], "one character"),
@@ -297,3 +297,22 @@ def test_excel_csv_bom_locale_delimiter_and_plain_phones(
     assert data.startswith(first_line)
     sep = first_line[len(b"\xef\xbb\xbfid"):][:1]
     assert data.endswith(sep + b"Mu\xc3\xb1oz" + sep + b"+528102978753\r\n")
+
+
+def test_since_last_without_state_keeps_its_watermark_in_the_state_home(tmp_path: Path) -> None:
+    """Issue 10: export state lives in the state home like the journal and the sandbox."""
+    runner = CliRunner()
+    src = tmp_path / "c.csv"
+    src.write_text("email\nana@example.mx\n", encoding="utf-8")
+    assert runner.invoke(main, ["import", str(src), "--sandbox", "-q"]).exit_code == 0
+    out = tmp_path / "cambios-{run}.csv"
+    first = runner.invoke(main, ["export", "-o", str(out), "--since", "last", "--sandbox",
+                                  "--overlap", "0"])
+    assert first.exit_code == 0, first.output
+    states = list((tmp_path / ".bulkio" / "exports").glob("*.state"))
+    assert len(states) == 1 and "sandbox" in states[0].name
+    second = runner.invoke(main, ["export", "-o", str(out), "--since", "last", "--sandbox",
+                                   "--overlap", "0"])
+    assert second.exit_code == 0, second.output
+    assert "ana@example.mx" in (tmp_path / "cambios-1.csv").read_text(encoding="utf-8")
+    assert "ana@example.mx" not in (tmp_path / "cambios-2.csv").read_text(encoding="utf-8")

@@ -109,6 +109,10 @@ def test_every_command_prints_one_json_line_with_the_documented_keys(
     finally:
         serve.terminate()
         serve.wait(timeout=30)
+    # copy between two locations of the embedded sandbox (tests/copy covers the rest)
+    assert _invoke("import", str(tags), "--sandbox", "-q").exit_code == 0
+    assert _invoke("sandbox", "locations", "add", "Destino").exit_code == 0
+    run("bulkio copy", "--from", "sandbox", "--to", "sandbox:Destino")
     run("bulkio profiles", "--config", str(config))
     run("bulkio profiles check", "--config", str(config))
 

@@ -2,6 +2,7 @@
 
 Rules the pages follow (docs/development.md explains them to writers):
 
+- a ```` ```python ```` block runs whole with this interpreter, in the same workspace;
 - a ```` ```bash ```` block is executed line by line, in one scratch workspace per page that
   holds copies of ``samples/``, ``templates/`` and ``bench/gen_messy.py``; blocks of one page
   share it, in order, so a page can build on its earlier examples;
@@ -59,6 +60,7 @@ class Block:
     line: int
     lines: tuple[str, ...]
     skip: str | None
+    lang: str = "bash"
 
 
 def _blocks(page: Path) -> list[Block]:
@@ -66,14 +68,16 @@ def _blocks(page: Path) -> list[Block]:
     out: list[Block] = []
     i = 0
     while i < len(text):
-        if text[i].strip() == "```bash":
+        if text[i].strip() in ("```bash", "```python"):
+            lang = text[i].strip()[3:]
             j = i + 1
             while not text[j].startswith("```"):
                 j += 1
             prev = next((t for t in reversed(text[:i]) if t.strip()), "")
             m = SKIP.search(prev)
-            out.append(Block(page, i + 1, tuple(_logical(text[i + 1 : j])),
-                             m.group(1) if m else None))  # fmt: skip
+            body = text[i + 1 : j]
+            lines = _logical(body) if lang == "bash" else ["\n".join(body)]
+            out.append(Block(page, i + 1, tuple(lines), m.group(1) if m else None, lang))
             i = j
         i += 1
     return out
@@ -149,7 +153,8 @@ def _run_line(line: str, ws: Path, env_file: Path, where: str) -> None:
     if forever:
         time.sleep(4)
         alive = proc.poll() is None
-        os.killpg(proc.pid, signal.SIGINT)
+        if alive:
+            os.killpg(proc.pid, signal.SIGINT)
         try:
             out, err = proc.communicate(timeout=20)
         except subprocess.TimeoutExpired:
@@ -179,8 +184,18 @@ def test_page_examples_run(page: Path, tmp_path: Path) -> None:
     env_file = tmp_path / "env.sh"
     env_file.write_text("")
     for block in blocks:
+        where = f"{page.relative_to(ROOT)}:{block.line}"
+        if block.lang == "python":
+            _run_python(block.lines[0], ws, where)
+            continue
         for line in block.lines:
-            _run_line(line, ws, env_file, f"{page.relative_to(ROOT)}:{block.line}")
+            _run_line(line, ws, env_file, where)
+
+
+def _run_python(code: str, ws: Path, where: str) -> None:
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ws, env=_env(ws), text=True,
+                          capture_output=True, timeout=LINE_TIMEOUT)  # fmt: skip
+    assert proc.returncode == 0, f"{where}: the Python example failed:\n{proc.stderr[-3000:]}"
 
 
 def test_skipped_examples_say_why() -> None:
@@ -206,7 +221,7 @@ def test_every_command_has_an_executed_example() -> None:
     executed = [
         line.split()
         for b in ALL_BLOCKS
-        if b.skip is None
+        if b.skip is None and b.lang == "bash"
         for raw in b.lines
         for line in [INSTALL.sub("", raw)]
         if line.startswith("bulkio ") or " bulkio " in line

@@ -101,7 +101,7 @@ def test_failure_mid_export_keeps_previous_file_and_state(sandbox: Any, tmp_path
     state_before = state.read_bytes()
     sandbox.admin.set_faults(sequence=["ok", "ok", 500, 500, 500],
                              path_contains="/contacts/search")
-    with pytest.raises(ApiError):
+    with pytest.raises(ApiError, match="POST /contacts/search -> 500"):
         export(sandbox, target, spec, max_retries=2, backoff_base=0.001)
     assert target.read_bytes() == before
     assert (tmp_path / "contacts.notes.csv").read_bytes() == notes_before
@@ -116,7 +116,7 @@ def test_xlsx_failure_keeps_previous_workbook(sandbox: Any, tmp_path: Path) -> N
     export(sandbox, target, fmt="xlsx")
     before = target.read_bytes()
     sandbox.admin.set_faults(sequence=["ok", 503, 503, 503], path_contains="/contacts/search")
-    with pytest.raises(ApiError):
+    with pytest.raises(ApiError, match="POST /contacts/search -> 503"):
         export(sandbox, target, fmt="xlsx", max_retries=2, backoff_base=0.001)
     assert target.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["contacts.xlsx"]

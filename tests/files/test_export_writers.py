@@ -27,7 +27,7 @@ def test_detect_format() -> None:
     assert detect_format("a.xlsx") == "xlsx"
     assert detect_format("a.jsonl") == "jsonl"
     assert detect_format("-") == "csv"
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match=r"a\.xls: unknown output format"):
         detect_format("a.xls")
 
 
@@ -68,7 +68,7 @@ def test_stream_output_writes_csv_to_the_stream() -> None:
     out.add_sheet("contacts", HEADERS).write_rows(ROWS[2:])
     assert out.commit() == []
     assert buf.getvalue() == "id,name,phone,postalCode\r\n3,Ana María,,01234\r\n"
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="related data needs an output file, not stdout"):
         out.add_sheet("notes", ["x"])
 
 
@@ -129,7 +129,7 @@ def test_commit_replaces_and_file_is_world_readable_per_umask(tmp_path: Path) ->
 
 
 def test_unwritable_folder_is_an_input_error(tmp_path: Path) -> None:
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match=r"missing.*cannot write the file"):
         open_output(tmp_path / "missing" / "c.csv", fmt="csv").add_sheet("contacts", HEADERS)
 
 

@@ -642,7 +642,7 @@ def test_xlsx_corrupt_zip(tmp_path: Path) -> None:
         open_table(p)
     good = xlsx(tmp_path / "g.xlsx", {"S": [(0, 0, "a"), (0, 1, "b")]})
     write(tmp_path, "trunc.xlsx", good.read_bytes()[:300])
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match=r"trunc\.xlsx: the workbook is corrupt"):
         open_table(tmp_path / "trunc.xlsx")
 
 

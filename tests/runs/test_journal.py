@@ -333,7 +333,9 @@ def test_locked_journal_is_one_clear_error(tmp_path: Path) -> None:
         try:
             with pytest.raises(InputError, match="cannot write the run journal") as err:
                 j.record_row(run.id, 2, status="ok", action="created", contact_id="c2")
-            assert "--resume" in err.value.hint
+            assert err.value.hint == ("another bulkio process may be using it, or the disk is "
+                                      "full; fix that, then re-run with --resume")
+            assert err.value.path == db
         finally:
             other.rollback()
             other.close()

@@ -259,11 +259,16 @@ def test_notes_tasks_followers_memberships_visible_in_admin(sandbox: SandboxHand
     kinds = {(m["kind"], m["id"]) for m in sandbox.admin.memberships(sandbox.location_id)}
     assert kinds == {("workflow", "w1")}
     log = sandbox.admin.requests()
-    assert {"method": "POST", "path": f"/contacts/{cid}/notes", "status": 201,
-            "location_id": sandbox.location_id}.items() <= log[-5].items()  # fmt: skip
-    assert sandbox.admin.requests(sandbox.location_id) == [
-        r for r in log if r["location_id"] == sandbox.location_id
+    mine = sandbox.admin.requests(sandbox.location_id)
+    assert [(r["method"], r["path"], r["status"]) for r in mine] == [
+        ("POST", "/contacts/", 201),
+        ("POST", f"/contacts/{cid}/notes", 201),
+        ("POST", f"/contacts/{cid}/tasks", 201),
+        ("POST", f"/contacts/{cid}/campaigns/c1", 201),
+        ("POST", f"/contacts/{cid}/workflow/w1", 200),
+        ("DELETE", f"/contacts/{cid}/campaigns/remove-all", 200),
     ]
+    assert mine == [r for r in log if r["location_id"] == sandbox.location_id]
 
 
 def test_duplicate_search_endpoint(sandbox: SandboxHandle) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -24,14 +23,13 @@ import pytest
 if TYPE_CHECKING:
     from tests.conftest import SandboxHandle
 
-# ../shared/spec beside the checkout (found from a git worktree too)
-SPEC = next(
-    (p / "shared" / "spec" for p in Path(__file__).resolve().parents if (p / "shared" / "spec").is_dir()),
-    Path("shared-spec-not-found"),
-)
+from tests.spec import SPEC, missing
+
 COMMON = SPEC.parent / "common" / "common-schemas.json"
-if not (SPEC / "contacts-v3.openapi.json").exists() or not COMMON.exists():
-    pytest.skip("shared/spec not available", allow_module_level=True)
+if not (SPEC / "contacts-v3.openapi.json").exists():
+    pytest.skip(missing("contacts-v3.openapi.json"), allow_module_level=True)
+if not COMMON.exists():
+    pytest.skip(missing("../common/common-schemas.json"), allow_module_level=True)
 
 jsonschema = pytest.importorskip("jsonschema")
 referencing = pytest.importorskip("referencing")

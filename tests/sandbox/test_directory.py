@@ -5,20 +5,18 @@ businesses-v3, users-v3 and oauth-v3.openapi.json declare for its status."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
+from tests.spec import SPEC as _SPEC
+
 if TYPE_CHECKING:
     from tests.conftest import SandboxHandle
 
 # ../shared/spec beside the checkout (found from a git worktree too)
-SPEC = next(
-    (p / "shared" / "spec" for p in Path(__file__).resolve().parents if (p / "shared" / "spec").is_dir()),
-    Path("shared-spec-not-found"),
-)
+SPEC = _SPEC
 COMMON = SPEC.parent / "common" / "common-schemas.json"
 NAMES = ("businesses-v3.openapi.json", "users-v3.openapi.json", "oauth-v3.openapi.json")
 if not all((SPEC / n).exists() for n in NAMES) or not COMMON.exists():

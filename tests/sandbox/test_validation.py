@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,14 +14,13 @@ from bulkio.sandbox.validation import (
     normalize_phone,
     parse_dob,
 )
-
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "spec"
+from tests.spec import SPEC, missing
 
 
 def test_country_codes_match_the_api_list() -> None:
     path = SPEC / "countries.json"
     if not path.exists():
-        pytest.skip("shared/spec not available")
+        pytest.skip(missing("countries.json"))
     assert country_codes() == frozenset(json.loads(path.read_text()))
     assert len(country_codes()) == 247
 
