@@ -35,6 +35,7 @@ from bulkio.export.run import (
     run_export,
 )
 from bulkio.files.export_writers import detect_format, excel_delimiter, user_locale
+from bulkio.i18n import _
 
 _DELIMITERS = {"tab": "\t", "\\t": "\t", "semicolon": ";", "comma": ",", "pipe": "|"}
 
@@ -331,7 +332,7 @@ def export_command(
                 raise click.UsageError(f"{exc} ({exc.hint})") from exc
             except TransportError as exc:
                 # The generic hint names --resume, which export does not have.
-                exc.hint = "check the network and --base-url, then run the export again"
+                exc.hint = _("check the network and --base-url, then run the export again")
                 raise
     finally:
         bar.close()
@@ -339,9 +340,10 @@ def export_command(
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
     if not api.quiet:
         where = ", ".join(str(p) for p in result.files) or "stdout"
-        extra = "".join(f", {n} {kind}" for kind, n in result.related.items())
+        extra = "".join(f", {n} {_(kind)}" for kind, n in result.related.items())
         click.echo(
-            f"exported {result.rows} contacts{extra} to {where} "
-            f"({result.requests} requests, {result.duration_s:.1f} s)",
+            _("exported {rows} contacts{extra} to {where} ({requests} requests, {seconds} s)")
+            .format(rows=result.rows, extra=extra, where=where, requests=result.requests,
+                    seconds=f"{result.duration_s:.1f}"),
             err=True,
         )

@@ -58,6 +58,7 @@ from bulkio.export.objects import ObjectsOutput
 from bulkio.files.export_writers import Output, OutputFormat, Sheet, open_output
 from bulkio.files.safe_write import write_error, write_text_atomic
 from bulkio.files.workbook_append import AppendSheetOutput
+from bulkio.i18n import _
 
 __all__ = [
     "BUSINESS_PAGE_LIMIT",
@@ -201,9 +202,9 @@ def load_watermark(path: Path) -> datetime | None:
         return None
     except (OSError, ValueError) as exc:
         raise InputError(
-            "cannot read the export state file",
+            _("cannot read the export state file"),
             path=path,
-            hint="delete it to start over with a full export",
+            hint=_("delete it to start over with a full export"),
         ) from exc
     mark = data.get("watermark") if isinstance(data, dict) else None
     if mark is None:
@@ -212,9 +213,9 @@ def load_watermark(path: Path) -> datetime | None:
         return parse_since(str(mark))
     except FilterError as exc:
         raise InputError(
-            f"the export state file has a bad watermark {mark!r}",
+            _("the export state file has a bad watermark {mark}").format(mark=repr(mark)),
             path=path,
-            hint="delete it to start over with a full export",
+            hint=_("delete it to start over with a full export"),
         ) from exc
 
 
@@ -454,12 +455,13 @@ def _state_lock(state: Path | None) -> Iterator[None]:
         lock.acquire()
     except Timeout as exc:
         raise InputError(
-            "another bulkio export is running with this state file",
+            _("another bulkio export is running with this state file"),
             path=state,
-            hint="wait for it to finish (or schedule runs further apart)",
+            hint=_("wait for it to finish (or schedule runs further apart)"),
         ) from exc
     except OSError as exc:
-        raise InputError(f"cannot create the lock file: {exc.strerror}", path=lock_path) from exc
+        raise InputError(_("cannot create the lock file: {strerror}").format(
+            strerror=exc.strerror), path=lock_path) from exc
     try:
         yield
     finally:

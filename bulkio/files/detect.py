@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bulkio.errors import InputError
+from bulkio.i18n import _
 
 #: bytes read for detection; grown until a few complete lines are in
 SAMPLE_BYTES = 64 * 1024
@@ -148,9 +149,10 @@ def check_encoding_name(path: Path, encoding: str) -> str:
     try:
         return codecs.lookup(encoding).name
     except LookupError:
-        raise InputError(f"unknown encoding {encoding!r}", path=path,
-                         hint="use a Python codec name such as utf-8, cp1252, latin-1, "
-                         "utf-16") from None
+        raise InputError(_("unknown encoding {encoding}").format(encoding=repr(encoding)),
+                         path=path,
+                         hint=_("use a Python codec name such as utf-8, cp1252, latin-1, "
+                                "utf-16")) from None
 
 
 def is_ascii_compatible(encoding: str) -> bool:
@@ -197,10 +199,11 @@ def sniff(path: Path, *, encoding: str | None, delimiter: str | None) -> Sniffed
             text = sample.decode(codec) if complete else _decode_prefix(sample, codec)
         except UnicodeDecodeError as exc:
             raise InputError(
-                f"the file is not valid {encoding} (byte {exc.start}: "
-                f"{sample[exc.start:exc.start + 1]!r})",
+                _("the file is not valid {encoding} (byte {start}: {sample})").format(
+                    encoding=encoding,
+                        start=exc.start, sample=repr(sample[exc.start:exc.start + 1])),
                 path=path,
-                hint="omit --encoding to let bulkio detect it, or try cp1252 / utf-8",
+                hint=_("omit --encoding to let bulkio detect it, or try cp1252 / utf-8"),
             ) from None
     else:
         codec = detect_encoding(sample, complete=complete)
@@ -209,15 +212,16 @@ def sniff(path: Path, *, encoding: str | None, delimiter: str | None) -> Sniffed
         codec = "utf-8-sig"
     text = text.lstrip("\ufeff")
     if not text.strip().replace("\x00", ""):
-        raise InputError("the file has no header and no rows (only blank lines)", path=path,
-                         hint="export the sheet again with its header row")
+        raise InputError(_("the file has no header and no rows (only blank lines)"), path=path,
+                         hint=_("export the sheet again with its header row"))
     if delimiter is None:
         delim = sniff_delimiter(text, complete=complete)
     else:
         delim = "\t" if delimiter in ("\\t", "tab", "TAB") else delimiter
         if len(delim) != 1:
-            raise InputError(f"the delimiter must be one character, not {delimiter!r}",
-                             path=path, hint="use one of , ; | or \\t")
+            raise InputError(_("the delimiter must be one character, not {delimiter}").format(
+                delimiter=repr(delimiter)),
+                             path=path, hint=_("use one of , ; | or \\t"))
     cr_only = "\r" in text and "\n" not in text
     return Sniffed(codec, delim, is_ascii_compatible(codec), cr_only)
 

@@ -28,6 +28,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from bulkio.errors import InputError
+from bulkio.i18n import _
 from bulkio.runs.home import locks_in
 from bulkio.runs.records import utc_now
 
@@ -102,7 +103,8 @@ def hold_scope(
     try:
         lock_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(f"cannot create the lock folder: {exc}", path=lock_path.parent) from exc
+        raise InputError(_("cannot create the lock folder: {exc}").format(
+            exc=exc), path=lock_path.parent) from exc
     name = Path(input_path).name if input_path is not None else command
     what = f"{command} of {name} into {location_id or '-'}"
     lock = FileLock(lock_path)
