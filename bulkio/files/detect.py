@@ -69,18 +69,19 @@ def read_sample(path: Path) -> tuple[bytes, bool]:
 def check_not_binary(path: Path, sample: bytes) -> None:
     """Raise InputError for an empty file or bytes that are not text."""
     if not sample:
-        raise InputError("the file is empty (0 bytes)", path=path,
-                         hint="export the sheet again; the file has no header and no rows")
+        raise InputError(_("the file is empty (0 bytes)"), path=path,
+                         hint=_("export the sheet again; the file has no header and no rows"))
     for magic, what, hint in _MAGIC:
         if sample.startswith(magic):
-            raise InputError(f"this is {what}, not a CSV/text file", path=path, hint=hint)
+            raise InputError(_("this is {what}, not a CSV/text file").format(
+                what=what), path=path, hint=hint)
     if any(sample.startswith(bom) for bom, _ in _BOMS) or _utf16_without_bom(sample):
         return  # NULs and low bytes are what UTF-16/32 text looks like
     head = sample[:8192]
     controls = sum(1 for b in head if b < 0x20 and b not in (0x09, 0x0A, 0x0C, 0x0D))
     if controls * 10 > len(head):
-        raise InputError("the file is binary, not text", path=path,
-                         hint="export the spreadsheet as CSV (UTF-8) or .xlsx")
+        raise InputError(_("the file is binary, not text"), path=path,
+                         hint=_("export the spreadsheet as CSV (UTF-8) or .xlsx"))
 
 
 def _utf16_without_bom(sample: bytes) -> str | None:

@@ -93,7 +93,7 @@ def resume_run(
     """Finish an interrupted run with the options it was started with."""
     started = time.monotonic()
     with Journal.open(journal_path) as probe:
-        run, src, _, _ = _import_run(probe, run_id, target)
+        run, src, _read, _opts = _import_run(probe, run_id, target)
     with _held(journal_path, run, wait=wait) as lock, Journal.open(journal_path) as journal:
         run, src, read, opts = _import_run(journal, run.id, target)
         if run.status == "finished":
@@ -171,11 +171,11 @@ def retry_run(
     started = time.monotonic()
     if run_id is None:
         if failures is None:
-            raise InputError("name the run to retry",
-                             hint="bulkio retry RUN_ID, or bulkio retry --failures FILE")
+            raise InputError(_("name the run to retry"),
+                             hint=_("bulkio retry RUN_ID, or bulkio retry --failures FILE"))
         run_id = _run_id_from_summary(failures)
     with Journal.open(journal_path) as probe:
-        run, src, _, _ = _import_run(probe, run_id, target)
+        run, src, _read, _opts = _import_run(probe, run_id, target)
     with _held(journal_path, run, wait=wait) as lock, Journal.open(journal_path) as journal:
         run, src, read, opts = _import_run(journal, run.id, target)
         lock.name_run(run.id)

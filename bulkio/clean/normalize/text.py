@@ -142,20 +142,23 @@ def normalize_website(raw: str) -> Result:
     if found:
         scheme = found.group(1).casefold()
         if scheme not in ("http", "https"):
-            return reject("invalid-website", f"{raw!r} is not an http(s) address")
+            return reject("invalid-website", _("{raw} is not an http(s) address").format(
+                raw=repr(raw)))
         rest = text[found.end() :]
     else:
         scheme, rest = "https", text
     if not rest or any(ch.isspace() for ch in rest):
-        return reject("invalid-website", f"{raw!r} is not a valid URL or domain")
+        return reject("invalid-website", _("{raw} is not a valid URL or domain").format(
+            raw=repr(raw)))
     split = re.search(r"[/?#]", rest)
     host, tail = (rest[: split.start()], rest[split.start() :]) if split else (rest, "")
     if "@" in host:
-        return reject("invalid-website", f"{raw!r} looks like an email, not a website")
-    hostname, _, port = host.partition(":")
+        return reject("invalid-website", _("{raw} looks like an email, not a website").format(
+            raw=repr(raw)))
+    hostname, _colon, port = host.partition(":")
     hostname = hostname.rstrip(".").casefold()
     if port and not port.isdigit():
-        return reject("invalid-website", f"{raw!r} has an invalid port")
+        return reject("invalid-website", _("{raw} has an invalid port").format(raw=repr(raw)))
     labels = hostname.split(".")
     valid_name = (
         len(labels) >= 2
@@ -164,7 +167,8 @@ def normalize_website(raw: str) -> Result:
     )
     valid_ip = bool(_IPV4.match(hostname)) and all(int(p) <= 255 for p in labels)
     if not (valid_name or valid_ip):
-        return reject("invalid-website", f"{raw!r} has no valid host name (like example.com)")
+        return reject("invalid-website",
+                      _("{raw} has no valid host name (like example.com)").format(raw=repr(raw)))
     return accept(f"{scheme}://{hostname}{':' + port if port else ''}{tail}")
 
 
