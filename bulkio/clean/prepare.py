@@ -62,7 +62,7 @@ from bulkio.clean.normalize import text as n_text
 from bulkio.clean.records import Change, PreparedRow
 from bulkio.errors import InputError, RowIssue
 from bulkio.files.table import SourceRow, Table
-from bulkio.i18n import _
+from bulkio.i18n import _, ngettext
 
 __all__ = ["Duplicates", "Preparation", "PrepareSummary", "prepare_rows"]
 
@@ -641,8 +641,9 @@ class Preparation:
                         RowIssue(
                             row,
                             "duplicate-in-file",
-                            _("same {name} as row{value} {shown} (--duplicates fail)").format(
-                                name=name, value='s' if len(mates) > 1 else '', shown=shown),
+                            ngettext("same {name} as row {shown} (--duplicates fail)",
+                                     "same {name} as rows {shown} (--duplicates fail)",
+                                     len(mates)).format(name=name, shown=shown),
                             name,
                             "error",
                         )
