@@ -563,8 +563,8 @@ class UnfinishedRunError(InputError):
         super().__init__(
             f"the last run of {path.name} into {run.location_id}, {run.id}, did not finish "
             f"({settled} rows settled)",
-            hint="finish it with --resume, or start a new run with --new (the creates, "
-            "notes and tasks it may have sent are still honoured)",
+            hint=_("finish it with --resume, or start a new run with --new (the creates, notes "
+                   "and tasks it may have sent are still honoured)"),
         )
         self.run = run
 

@@ -129,7 +129,8 @@ def _normalize_visible(raw: str, clean: str, region: str | None) -> Result:
             raw=repr(raw), where=where))
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     if extension or number.extension:
-        return Result(value=e164, message=f"extension {extension or number.extension} dropped")
+        return Result(value=e164, message=_("extension {value} dropped").format(
+            value=extension or number.extension))
     return accept(e164)
 
 
