@@ -55,7 +55,7 @@ def _sorts(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -
     except FilterError as exc:
         raise click.BadParameter(f"{exc}: {exc.hint}", ctx=ctx, param=param) from exc
     if len(sorts) > 2:
-        raise click.BadParameter("at most 2 --sort options", ctx=ctx, param=param)
+        raise click.BadParameter(_("at most 2 --sort options"), ctx=ctx, param=param)
     return sorts
 
 
@@ -264,14 +264,14 @@ def export_command(
     """
     to_stdout = output == "-"
     if to_stdout and as_json:
-        raise click.UsageError("--json prints on stdout; use -o FILE with --json")
+        raise click.UsageError(_("--json prints on stdout; use -o FILE with --json"))
     if since == "last" and state is None:
         state = default_state_file(api, output)
     include_kinds = _csv_list(include) or []
     if to_stdout and include_kinds:
-        raise click.UsageError("--include writes sibling files; use -o FILE, not -o -")
+        raise click.UsageError(_("--include writes sibling files; use -o FILE, not -o -"))
     if "{run}" in output and state is None:
-        raise click.UsageError("{run} counts runs in the state file: add --state FILE")
+        raise click.UsageError(_("{run} counts runs in the state file: add --state FILE"))
     if excel:
         bom = True
         ctx = click.get_current_context()
@@ -282,11 +282,12 @@ def export_command(
     with abort_on_errors():
         fmt = detect_format(target_name)
     if append_sheet is not None and (to_stdout or fmt != "xlsx" or jsonl_raw):
-        raise click.UsageError("--append-sheet adds a sheet to a workbook: use -o FILE.xlsx")
+        raise click.UsageError(_("--append-sheet adds a sheet to a workbook: use -o FILE.xlsx"))
     if append_sheet is not None and "{run}" in append_sheet and state is None:
-        raise click.UsageError("{run} counts runs in the state file: add --state FILE")
+        raise click.UsageError(_("{run} counts runs in the state file: add --state FILE"))
     if jsonl_raw and not to_stdout and fmt != "jsonl":
-        raise click.UsageError("--jsonl-raw writes JSON lines; name the output .jsonl or use -o -")
+        raise click.UsageError(
+            _("--jsonl-raw writes JSON lines; name the output .jsonl or use -o -"))
     try:
         raw_filters = load_filter_file(filter_file) if filter_file else []
     except FilterError as exc:
