@@ -201,7 +201,7 @@ def import_(
       3  run finished but some rows failed: see the failure file
     """
     if resume and new:
-        raise click.UsageError("--resume and --new exclude each other")
+        raise click.UsageError(_("--resume and --new exclude each other"))
     options = ImportOptions(mode=mode, tags_mode=tags_mode,  # type: ignore[arg-type]
                             dry_run=dry_run, force=force, trust_journal=trust_journal,
                             snapshot=snapshot, tag_chunk=tag_chunk, out_dir=out_dir,
@@ -257,8 +257,8 @@ def _journal_for(api: ApiOptions, journal: Path | None, failures: Path | None) -
         if beside.exists():
             return beside
     raise AbortError(
-        f"no run journal at {home} (hint: run this inside the workspace of the run, or pass "
-        "--state-dir DIR / --journal FILE)"
+        _("no run journal at {path} (hint: run this inside the workspace of the run, or pass "
+          "--state-dir DIR / --journal FILE)").format(path=home)
     )
 
 
@@ -333,7 +333,7 @@ def retry(run_id: str | None, *, api: ApiOptions, failures: Path | None, journal
       3  run finished but some rows failed: see the failure file
     """
     if run_id is None and failures is None:
-        raise click.UsageError("give a RUN_ID or --failures FILE")
+        raise click.UsageError(_("give a RUN_ID or --failures FILE"))
     path = _journal_for(api, journal, failures)
     with abort_on_errors():
         api = with_run_location(api, path, run_id)

@@ -122,7 +122,8 @@ def resolve_custom_fields(
                 sorted(f"{d.name} ({d.field_key or d.id})" for d in defs)
             ) or "none"
             raise UnknownCustomFieldError(
-                f"unknown custom field {ref!r}; the location has: {available}"
+                _("unknown custom field {ref}; the location has: {available}").format(
+                    ref=repr(ref), available=available)
             )
         out[ref] = found
     return out

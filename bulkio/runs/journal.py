@@ -328,8 +328,9 @@ class Journal:
             return self._run_info(exact[0])
         if len(rows) == 1 and run_id:
             return self._run_info(rows[0])
-        what = "is ambiguous" if rows else "does not exist"
-        raise RunNotFoundError(f"run {run_id!r} {what} in this journal", path=self.path)
+        message = (_("run {run} is ambiguous in this journal") if rows
+                   else _("run {run} does not exist in this journal"))
+        raise RunNotFoundError(message.format(run=repr(run_id)), path=self.path)
 
     def latest_run(
         self,

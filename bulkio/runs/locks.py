@@ -119,9 +119,11 @@ def hold_scope(
                 time.sleep(0.05)  # the holder is opening its run: its id comes in a moment
                 holder = _holder(sidecar)
             run = holder.get("run_id")
-            by = (f"run {run} (process {holder.get('pid')}, since {holder.get('since')})"
-                  if run else "another bulkio process")
-            raise ScopeBusyError(f"{what} is already running: {by}", path=None) from None
+            by = (_("run {run} (process {pid}, since {since})").format(
+                run=run, pid=holder.get("pid"), since=holder.get("since"))
+                  if run else _("another bulkio process"))
+            raise ScopeBusyError(_("{what} is already running: {by}").format(what=what, by=by),
+                                 path=None) from None
         log.warning("%s is running in another process: waiting for it to finish", what)
         lock.acquire()
     held = RunLock(lock=lock, sidecar=sidecar, what=what)
