@@ -6,6 +6,7 @@ import csv
 import shutil
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 
@@ -135,3 +136,22 @@ def test_codes_are_the_same_slugs_with_spanish_explanations() -> None:
     assert [line.split()[0] for line in english] == list(CODES)
     assert "the row has no values at all" in "\n".join(english)
     assert "la fila no tiene ningún valor" in "\n".join(spanish)
+
+
+def _command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    out = []
+    for name, cmd in sorted(group.commands.items()):
+        out.append((*prefix, name))
+        if isinstance(cmd, click.Group):
+            out += _command_paths(cmd, (*prefix, name))
+    return out
+
+
+def test_every_commands_help_renders_in_spanish() -> None:
+    paths = _command_paths(main)
+    assert len(paths) > 40
+    for path in paths:
+        result = invoke("--lang", "es", *path, "-h")
+        assert result.exit_code == 0, (path, result.output)
+        assert result.output.startswith(f"Uso: bulkio {' '.join(path)} "), path
+        assert "Mostrar este mensaje y salir." in result.output, path
