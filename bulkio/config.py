@@ -56,6 +56,7 @@ from urllib.parse import urlsplit
 from bulkio.api.client import DEFAULT_MAX_IN_FLIGHT
 from bulkio.api.wire import API_VERSIONS, DEFAULT_BASE_URL
 from bulkio.errors import ConfigError
+from bulkio.i18n import _
 
 __all__ = [
     "API_VERSIONS",
@@ -108,8 +109,8 @@ def find_config_file(
         path = Path(explicit).expanduser()
         if not path.is_file():
             raise ConfigError(
-                f"config file not found: {path}",
-                hint="check --config / BULKIO_CONFIG, or remove it to use ./bulkio.toml",
+                _("config file not found: {path}").format(path=path),
+                hint=_("check --config / BULKIO_CONFIG, or remove it to use ./bulkio.toml"),
             )
         return path
     for candidate in (Path("bulkio.toml"), Path.home() / ".config" / "bulkio" / "config.toml"):
@@ -124,18 +125,19 @@ def _read_toml(path: Path) -> dict[str, Any]:
             data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
-            f"{path}: not valid TOML ({exc})", hint="fix the file or point --config elsewhere"
+            _("{path}: not valid TOML ({error})").format(path=path, error=exc),
+            hint=_("fix the file or point --config elsewhere"),
         ) from exc
     except OSError as exc:
         raise ConfigError(
-            f"{path}: cannot read ({exc.strerror})",
-            hint="check the file's permissions, or point --config elsewhere",
+            _("{path}: cannot read ({strerror})").format(path=path, strerror=exc.strerror),
+            hint=_("check the file's permissions, or point --config elsewhere"),
         ) from exc
     unknown = sorted(set(data) - _KNOWN_KEYS)
     if unknown:
         raise ConfigError(
-            f"{path}: unknown setting(s) {', '.join(unknown)}",
-            hint=f"known settings: {', '.join(sorted(_KNOWN_KEYS))}",
+            _("{path}: unknown setting(s) {names}").format(path=path, names=", ".join(unknown)),
+            hint=_("known settings: {names}").format(names=", ".join(sorted(_KNOWN_KEYS))),
         )
     for key, value in data.items():
         if key == "profiles":
@@ -144,8 +146,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
         if not isinstance(value, expected) or isinstance(value, bool):
             example = f"{key} = 8" if expected is int else f'{key} = "..." (in quotes)'
             raise ConfigError(
-                f"{path}: {key} must be a {'whole number' if expected is int else 'string'}",
-                hint=f"write it as {example}",
+                _("{path}: {key} must be a {value}").format(
+                    path=path, key=key, value='whole number' if expected is int else 'string'),
+                hint=_("write it as {example}").format(example=example),
             )
     return data
 
@@ -168,14 +171,15 @@ def check_base_url(url: str, *, origin: str) -> str:
     parts = urlsplit(url)
     scheme, host = parts.scheme.lower(), parts.hostname or ""
     if scheme not in ("http", "https") or not host:
-        raise ConfigError(f"base URL from {origin} must be an https:// address: {url}",
+        raise ConfigError(_("base URL from {origin} must be an https:// address: {url}").format(
+            origin=origin, url=url),
                           hint=f"e.g. --base-url {DEFAULT_BASE_URL}")
     if scheme == "http" and not is_loopback_host(host):
         raise ConfigError(
-            f"base URL from {origin} uses plain http to {host}: the token would travel "
-            "unencrypted; use https",
-            hint=f"write https://{host}... (plain http is allowed only to 127.0.0.1, "
-            "the sandbox)",
+            _("base URL from {origin} uses plain http to {host}: the token would travel "
+              "unencrypted; use https").format(origin=origin, host=host),
+            hint=_("write https://{host}... (plain http is allowed only to 127.0.0.1, "
+                   "the sandbox)").format(host=host),
         )
     return url.rstrip("/")
 
@@ -185,8 +189,8 @@ def check_token(token: str, *, origin: str) -> None:
     if any(ch.isspace() for ch in token):
         kind = "a line break" if any(ch in token for ch in "\r\n") else "a space or tab"
         raise ConfigError(
-            f"the API token from {origin} contains {kind}",
-            hint="copy the token again without spaces or line breaks",
+            _("the API token from {origin} contains {kind}").format(origin=origin, kind=kind),
+            hint=_("copy the token again without spaces or line breaks"),
         )
 
 
@@ -231,9 +235,9 @@ def load_settings(
         company = chosen.company_id
         if company is not None and not location_id:
             raise ConfigError(
-                f"profile {name} is an agency profile: which of its locations?",
-                hint="pass --location-id ID; `bulkio profiles locations "
-                f"{name}` lists them",
+                _("profile {name} is an agency profile: which of its locations?").format(name=name),
+                hint=_("pass --location-id ID; `bulkio profiles locations {name}` lists "
+                       "them").format(name=name),
             )
 
     def pick(flag: str | None, env_name: str, key: str) -> str | None:
@@ -254,18 +258,17 @@ def load_settings(
     token = raw_token if raw_token is not None and raw_token.strip() else None
     if path is not None and file.get("token"):
         warn_if_readable(path)
-    where = f" or token in {path}" if path is not None else " or a config file"
     if token is None:
-        raise ConfigError(
-            "no API token",
-            hint=f"set BULKIO_TOKEN{where} (never pass it on the command line), "
-            "or use --sandbox",
-        )
+        hint = (_("set BULKIO_TOKEN or token in {path} (never pass it on the command line), "
+                  "or use --sandbox").format(path=path) if path is not None else
+                _("set BULKIO_TOKEN or a config file (never pass it on the command line), "
+                  "or use --sandbox"))
+        raise ConfigError(_("no API token"), hint=hint)
     loc = pick(location_id, "BULKIO_LOCATION_ID", "location_id")
     if loc is None:
         raise ConfigError(
-            "no location id",
-            hint="pass --location-id, set BULKIO_LOCATION_ID, or add location_id to the config",
+            _("no location id"),
+            hint=_("pass --location-id, set BULKIO_LOCATION_ID, or add location_id to the config"),
         )
     url, url_origin = DEFAULT_BASE_URL, "the default"
     for value, origin in ((base_url, "--base-url"), (env.get("BULKIO_BASE_URL"),
@@ -279,16 +282,16 @@ def load_settings(
     version = pick(api_version, "BULKIO_API_VERSION", "api_version") or "v3"
     if version not in API_VERSIONS:
         raise ConfigError(
-            f"unsupported API version: {version}",
-            hint=f"use one of: {', '.join(API_VERSIONS)}",
+            _("unsupported API version: {version}").format(version=version),
+            hint=_("use one of: {names}").format(names=', '.join(API_VERSIONS)),
         )
     inflight = max_in_flight if max_in_flight is not None else file.get("max_in_flight")
     inflight = DEFAULT_MAX_IN_FLIGHT if inflight is None else int(inflight)
     if not 1 <= inflight <= 64:
         raise ConfigError(
-            f"max_in_flight must be between 1 and 64, got {inflight}",
-            hint=f"set max_in_flight in {path or 'the config file'} to 1-64 "
-            f"(default {DEFAULT_MAX_IN_FLIGHT})",
+            _("max_in_flight must be between 1 and 64, got {inflight}").format(inflight=inflight),
+            hint=_("set max_in_flight in {value} to 1-64 (default {DEFAULT_MAX_IN_FLIGHT})").format(
+                value=path or 'the config file', DEFAULT_MAX_IN_FLIGHT=DEFAULT_MAX_IN_FLIGHT),
         )
     return Settings(
         token=token,
@@ -344,37 +347,46 @@ def _profiles_table(path: Path | None, file: Mapping[str, Any]) -> dict[str, dic
     raw = file.get("profiles", {})
     where = str(path) if path is not None else "the config file"
     if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: profiles must be tables",
-                          hint='write them as [profiles.NAME] with location_id = "..."')
+        raise ConfigError(_("{where}: profiles must be tables").format(where=where),
+                          hint=_("write them as [profiles.NAME] with location_id = \"...\""))
     tables: dict[str, dict[str, Any]] = {}
     for name, table in raw.items():
         if not isinstance(table, dict):
-            raise ConfigError(f"{where}: profiles.{name} must be a table",
-                              hint=f'write it as [profiles.{name}] with location_id = "..."')
+            raise ConfigError(_("{where}: profiles.{name} must be a table").format(
+                where=where, name=name),
+                              hint=_("write it as [profiles.{name}] with "
+                                     "location_id = \"...\"").format(name=name))
         unknown = sorted(set(table) - _PROFILE_KEYS)
         if unknown:
             raise ConfigError(
-                f"{where}: profile {name}: unknown setting(s) {', '.join(unknown)}",
-                hint=f"known settings: {', '.join(sorted(_PROFILE_KEYS))}",
+                _("{where}: profile {name}: unknown setting(s) {names}").format(
+                    where=where, name=name, names=', '.join(unknown)),
+                hint=_("known settings: {names}").format(names=', '.join(sorted(_PROFILE_KEYS))),
             )
         for key, value in table.items():
             expected = int if key == "max_in_flight" else str
             if not isinstance(value, expected) or isinstance(value, bool):
                 example = f"{key} = 8" if expected is int else f'{key} = "..." (in quotes)'
-                raise ConfigError(f"{where}: profile {name}: {key} has the wrong type",
-                                  hint=f"write it as {example}")
+                raise ConfigError(_("{where}: profile {name}: {key} has the wrong type").format(
+                    where=where, name=name, key=key),
+                                  hint=_("write it as {example}").format(example=example))
         agency = bool(str(table.get("company_id", "")).strip())
         if not agency and not str(table.get("location_id", "")).strip():
-            raise ConfigError(f"{where}: profile {name} has no location_id",
-                              hint=f'add location_id = "..." under [profiles.{name}] '
-                              '(or company_id and app_id for an agency token)')
+            raise ConfigError(_("{where}: profile {name} has no location_id").format(
+                where=where, name=name),
+                              hint=_("add location_id = \"...\" under [profiles.{name}] (or "
+                                     "company_id and app_id for an agency token)").format(
+                                  name=name))
         if agency and not str(table.get("app_id", "")).strip():
-            raise ConfigError(f"{where}: agency profile {name} has no app_id",
-                              hint=f'add app_id = "..." under [profiles.{name}] (the '
-                              "marketplace app whose installed locations it lists)")
+            raise ConfigError(_("{where}: agency profile {name} has no app_id").format(
+                where=where, name=name),
+                              hint=_("add app_id = \"...\" under [profiles.{name}] (the "
+                                     "marketplace app whose installed locations it lists)").format(
+                                  name=name))
         if "token" in table and "token_env" in table:
-            raise ConfigError(f"{where}: profile {name} has both token and token_env",
-                              hint="keep one: token_env names the variable holding the token")
+            raise ConfigError(_("{where}: profile {name} has both token and token_env").format(
+                where=where, name=name),
+                              hint=_("keep one: token_env names the variable holding the token"))
         tables[str(name)] = table
     return tables
 
@@ -414,14 +426,14 @@ def _select_profile(
         known = ", ".join(tables) or "none"
         where = str(path) if path is not None else "no config file found"
         raise ConfigError(
-            f"unknown profile {name!r} ({where})",
-            hint=f"profiles defined: {known}; `bulkio profiles` lists them",
+            _("unknown profile {name} ({where})").format(name=repr(name), where=where),
+            hint=_("profiles defined: {known}; `bulkio profiles` lists them").format(known=known),
         )
     chosen = _profile_from(name, tables[name], env)
     if chosen.token is None:
         how = (f"set {chosen.token_env}" if chosen.token_env
                else f'add token_env = "VAR" under [profiles.{name}]')
-        raise ConfigError(f"profile {name} has no token", hint=how)
+        raise ConfigError(_("profile {name} has no token").format(name=name), hint=how)
     return chosen
 
 

@@ -11,6 +11,7 @@ PKG = Path(__file__).resolve().parents[1] / "bulkio"
 
 #: stage -> rank; a module may import only lower ranks, or its own package
 RANKS: dict[str, int] = {
+    "bulkio.i18n": -1,  # messages in the user's language: under errors, which marks its catalogue
     "bulkio.errors": 0,
     "bulkio.sandbox": 1,
     "bulkio.files": 1,

@@ -25,6 +25,7 @@ import httpx
 from bulkio.api.client import Client
 from bulkio.api.wire import DEFAULT_BASE_URL, api_message
 from bulkio.errors import ApiError, AuthError, BulkioError, TransportError
+from bulkio.i18n import _
 
 __all__ = [
     "InstalledLocation",
@@ -151,7 +152,7 @@ async def location_token(
                                   data={"companyId": company_id, "locationId": location_id})
     token = data.get("access_token") or data.get("accessToken")
     if not isinstance(token, str) or not token:
-        raise ApiError("POST /oauth/location-token: the answer has no access token",
+        raise ApiError(_("POST /oauth/location-token: the answer has no access token"),
                        status=200, method="POST", url="/oauth/location-token")
     return token
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from bulkio.api.client import Client
 from bulkio.errors import ApiError
+from bulkio.i18n import _
 
 __all__ = ["BusinessDirectory", "BusinessMatch", "UserDirectory", "UserMatch",
            "delete_business", "fold_name", "needs_lookup"]
@@ -110,12 +111,14 @@ class BusinessDirectory:
             if len(matches) > 1:
                 ids = ", ".join(str(b["id"]) for b in matches)
                 return BusinessMatch(code="ambiguous-business",
-                                     message=f"{len(matches)} businesses are named like "
-                                     f"{value!r} ({ids}): use the business id")
+                                     message=_("{n} businesses are named like {value} ({ids}): "
+                                               "use the business id").format(
+                                         n=len(matches), value=repr(value), ids=ids))
         if not self.create:
             return BusinessMatch(code="unknown-business",
-                                 message=f"no business of the location is named {value!r} "
-                                 "(--create-businesses creates it)")
+                                 message=_("no business of the location is named {value} "
+                                           "(--create-businesses creates it)").format(
+                                     value=repr(value)))
         data = await self.client.request(
             "POST", "/businesses/", idempotent=False, endpoint="POST /businesses/",
             json={"name": value, "locationId": self.location_id})
@@ -125,7 +128,8 @@ class BusinessDirectory:
         bid = str(made.get("id") or "")
         if not bid:
             return BusinessMatch(code="business-failed",
-                                 message=f"creating business {value!r} answered no id")
+                                 message=_("creating business {value} answered no id").format(
+                                     value=repr(value)))
         items.append(made)
         self.created.append(bid)
         return BusinessMatch(bid, created=True)
@@ -185,8 +189,10 @@ class UserDirectory:
     async def _resolve(self, value: str) -> UserMatch:
         users = await self._users()
         if not self.company_id:
-            return UserMatch(code="unknown-user", message=f"{value!r} is not a user id; to "
-                             "find users by email or name give --company-id (the agency id)")
+            return UserMatch(code="unknown-user", message=_("{value} is not a user id; to find "
+                                                            "users by email or name give "
+                                                            "--company-id (the agency id)").format(
+                value=repr(value)))
         if "@" in value:
             found = [u for u in users if str(u.get("email") or "").casefold()
                      == value.casefold()]
@@ -196,9 +202,11 @@ class UserDirectory:
             return UserMatch(str(found[0]["id"]))
         if found:
             ids = ", ".join(str(u.get("id")) for u in found)
-            return UserMatch(code="ambiguous-user", message=f"{len(found)} users match "
-                             f"{value!r} ({ids}): use the user id or email")
-        return UserMatch(code="unknown-user", message=f"no user of the location is {value!r}")
+            return UserMatch(code="ambiguous-user", message=_("{n} users match {value} ({ids}): "
+                                                              "use the user id or email").format(
+                n=len(found), value=repr(value), ids=ids))
+        return UserMatch(code="unknown-user",
+                         message=_("no user of the location is {value}").format(value=repr(value)))
 
     async def _users(self) -> list[dict[str, Any]]:
         """The location's users, listed once per run (the API's search does not ignore

@@ -22,6 +22,7 @@ from typing import Any
 from bulkio.api.client import Client
 from bulkio.clean.normalize.email import normalize_email
 from bulkio.clean.normalize.phone import normalize_phone
+from bulkio.i18n import _
 
 __all__ = [
     "ContactRef",
@@ -171,7 +172,8 @@ class ContactResolver:
         found = [ids for ids in (by_email, by_phone) if ids]
         if not found:
             return Resolution(code="contact-not-found",
-                              message=f"no contact has {ref.describe()}")
+                              message=_("no contact has {describe}").format(
+                                  describe=ref.describe()))
         for ids in found:
             if len(ids) > 1:
                 return Resolution(code="ambiguous-contact",
@@ -180,8 +182,9 @@ class ContactResolver:
         if len(found) == 2 and found[0][0] != found[1][0]:
             return Resolution(
                 code="ambiguous-contact",
-                message=f"email {ref.email} is contact {found[0][0]} but phone {ref.phone} "
-                f"is contact {found[1][0]}",
+                message=_("email {email} is contact {found} but phone {phone} is contact "
+                          "{found2}").format(
+                    email=ref.email, found=found[0][0], phone=ref.phone, found2=found[1][0]),
             )
         return Resolution(contact_id=found[0][0])
 

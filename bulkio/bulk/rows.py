@@ -20,6 +20,7 @@ from bulkio.bulk.resolve import ContactRef, RefColumns, column_for, read_ref
 from bulkio.clean.normalize.dates import normalize_date
 from bulkio.clean.normalize.text import parse_bool, split_tags
 from bulkio.errors import InputError
+from bulkio.i18n import _
 
 Op = Literal[
     "tags-add", "tags-remove", "business-assign", "business-remove", "notes-add", "tasks-add",
@@ -157,8 +158,8 @@ def find_columns(headers: Sequence[str], settings: OpSettings) -> Columns:
     if not ref.any:
         raise InputError(
             "no contact_id, email or phone column found; headers: " + ", ".join(headers),
-            hint="add a contact_id column (the success report of `bulkio import` has one), "
-            "or an email or phone column",
+            hint=_("add a contact_id column (the success report of `bulkio import` has one), or "
+                   "an email or phone column"),
         )
     explicit = {"tags": settings.tag_column, "business": settings.business_column}
     roles: dict[str, str] = {}
@@ -166,18 +167,19 @@ def find_columns(headers: Sequence[str], settings: OpSettings) -> Columns:
         column = column_for(headers, COLUMN_SYNONYMS[role], explicit=explicit.get(role))
         if column is None and explicit.get(role) is not None:
             raise InputError(f"column {explicit[role]!r} not found; headers: "
-                             + ", ".join(headers), hint="check the column name (case and "
-                             "accents are ignored)")
+                             + ", ".join(headers), hint=_("check the column name (case and "
+                                                          "accents are ignored)"))
         if column is None and required:
             names = ", ".join(COLUMN_SYNONYMS[role][:4])
-            raise InputError(f"the {settings.op} command needs a column named like {names}",
+            raise InputError(_("the {op} command needs a column named like {names}").format(
+                op=settings.op, names=names),
                              hint=_option_hint(role))
         if column is not None and column not in roles.values():
             roles[role] = column
     if (settings.op == "business-assign" and settings.business_id is None
             and not {"business", "business_name"} & set(roles)):
-        raise InputError("the business-assign command needs a column named like businessid, "
-                         "business, empresaid (ids) or empresa, company (names)",
+        raise InputError(_("the business-assign command needs a column named like businessid, "
+                           "business, empresaid (ids) or empresa, company (names)"),
                          hint=_option_hint("business"))
     return Columns(ref=ref, roles=roles)
 

@@ -42,6 +42,7 @@ from bulkio.bulk.runner import BulkRunner
 from bulkio.clean.reading import ReadOptions
 from bulkio.errors import BulkioError, InputError
 from bulkio.files.table import SourceRow, Table
+from bulkio.i18n import _
 from bulkio.plan.batcher import DEFAULT_TAG_CHUNK, Estimate, estimate
 from bulkio.reports.reporter import Report, report_stem, write_reports
 from bulkio.runs.journal import Journal, RowState, RunInfo, default_journal_path, file_sha256
@@ -371,13 +372,14 @@ def run_bulk(
     options = options or BulkOptions()
     command = COMMANDS[settings.op]
     if options.tag_chunk < 1:
-        raise InputError("the tag chunk size must be at least 1", hint="pass --chunk-size 100")
+        raise InputError(_("the tag chunk size must be at least 1"), hint="pass --chunk-size 100")
     table, jobs = _jobs(src, settings, read)
     if options.dry_run:
         plan = _dry_run(src, settings, read, options, target, progress)
         return BulkResult(command=command, plan=plan)
     if target is None:
-        raise InputError("no API target configured", hint="pass --sandbox or set BULKIO_TOKEN")
+        raise InputError(_("no API target configured"),
+            hint=_("pass --sandbox or set BULKIO_TOKEN"))
     started = time.monotonic()
     jpath = journal_path or default_journal_path()
     with hold_scope(jpath, command=command, location_id=target.location_id, input_path=src,

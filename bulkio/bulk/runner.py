@@ -22,6 +22,7 @@ from bulkio.bulk.edits import EDIT_OPS, EditFailure, apply_edit
 from bulkio.bulk.resolve import ContactResolver
 from bulkio.bulk.rows import Failure, OpSettings, RowJob
 from bulkio.errors import ApiError, AuthError, RateLimitedError, ServerError, TransportError
+from bulkio.i18n import _
 from bulkio.plan.batcher import BUSINESS_CHUNK, Chunk, ChunkBatcher, bulk_tag_detail
 from bulkio.plan.verify import Mismatch, list_not_stored
 from bulkio.runs.journal import Journal, RowState
@@ -137,7 +138,7 @@ class BulkRunner:
                 self.abort = TransportError(
                     f"the API failed {self._outages} times in a row, last: {err}",
                     status=err.status,
-                    hint="check the network and the API status",
+                    hint=_("check the network and the API status"),
                 )
         else:
             self._outages = 0  # the API answered: it is up

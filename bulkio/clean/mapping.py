@@ -40,6 +40,7 @@ from bulkio.clean.sources import (
     source_names,
 )
 from bulkio.errors import InputError
+from bulkio.i18n import _
 
 __all__ = [
     "COMBINE",
@@ -260,10 +261,11 @@ class Mapping:
         if self.crm is None:
             return None
         if self.crm_origin == "detected":
-            return (f"looks like a {self.crm.label} ({self.crm_hits} of its headers); "
-                    "force another preset with --from NAME")  # fmt: skip
-        how = "--from" if self.crm_origin == "option" else "the mapping file"
-        return f"read as a {self.crm.label} ({how})"
+            return _("looks like a {label} ({hits} of its headers); "
+                     "force another preset with --from NAME").format(
+                label=self.crm.label, hits=self.crm_hits)
+        how = "--from" if self.crm_origin == "option" else _("the mapping file")
+        return _("read as a {label} ({how})").format(label=self.crm.label, how=how)
 
 
 _FIELD_WORDS: dict[str, str] = {**_LOOKUP}
@@ -288,13 +290,13 @@ def closest_field(header: str, custom_fields: Sequence[str] = ()) -> str | None:
 def _unmapped_note(header: str, custom_fields: Sequence[str] = ()) -> str:
     guess = closest_field(header, custom_fields)
     if guess is not None and guess.startswith(CUSTOM_PREFIX):
-        return (f'closest custom field: "{guess[len(CUSTOM_PREFIX):]}" (map it in a --map file: '
-                f'{{ custom_field = "{guess[len(CUSTOM_PREFIX):]}" }})')  # fmt: skip
+        return _('closest custom field: "{name}" (map it in a --map file: '
+                 '{{ custom_field = "{name}" }})').format(name=guess[len(CUSTOM_PREFIX):])
     if guess is not None:
-        return f'no field matches; closest API field: "{guess}" (map it in a --map file)'
-    return (
-        f'no standard field matches; map it in a --map file, e.g. {{ custom_field = "{header}" }}'
-    )
+        return _('no field matches; closest API field: "{field}" (map it in a --map file)').format(
+            field=guess)
+    return _('no standard field matches; map it in a --map file, e.g. '
+             '{{ custom_field = "{header}" }}').format(header=header)
 
 
 def _duplicate_note(target: str, first: str) -> str:
@@ -320,7 +322,8 @@ def _resolve_source(
         try:
             preset = get_source(name)
         except KeyError:
-            raise InputError(f"unknown source {name!r}", path=mf.path if origin == "mapping"
+            raise InputError(_("unknown source {name}").format(
+                name=repr(name)), path=mf.path if origin == "mapping"
                              else None, hint="sources: " + ", ".join(source_names())) from None
         return preset, preset.hits(headers), origin
     found, hits = detect_source(headers)
@@ -343,12 +346,12 @@ def build_mapping(
         if name not in present:
             close = difflib.get_close_matches(name, list(headers), n=1)
             hint = (
-                f'did you mean "{close[0]}"?'
+                _('did you mean "{name}"?').format(name=close[0])
                 if close
-                else "run `bulkio map FILE` to list the columns"
+                else _("run `bulkio map FILE` to list the columns")
             )
             raise InputError(
-                f'mapping names column "{name}", which the file does not have',
+                _('mapping names column "{name}", which the file does not have').format(name=name),
                 path=mf.path,
                 hint=hint,
             )
@@ -370,9 +373,10 @@ def build_mapping(
         if spec.target is not None and spec.target != "tags":
             if spec.target in taken and spec.target not in COMBINE:
                 raise InputError(
-                    f'columns "{taken[spec.target]}" and "{name}" both map to {spec.target}',
+                    _('columns "{first}" and "{second}" both map to {field}').format(
+                        first=taken[spec.target], second=name, field=spec.target),
                     path=mf.path,
-                    hint="map one of them to a custom field or ignore it",
+                    hint=_("map one of them to a custom field or ignore it"),
                 )
             taken.setdefault(spec.target, name)
     # a field the mapping file fills explicitly takes no inferred column besides
@@ -444,7 +448,7 @@ def adopt_custom_fields(mapping: Mapping, fields: Sequence[AbcMapping[str, Any]]
         # keep header order
         mapping.columns = {h: mapping.columns[h] for h in mapping.headers if h in mapping.columns}
     for header, note in list(mapping.unmapped.items()):
-        if header.strip() and note.startswith("no "):
+        if header.strip() and note == _unmapped_note(header):  # no guess yet: guess again
             mapping.unmapped[header] = _unmapped_note(header, names)
     return adopted
 
@@ -463,11 +467,12 @@ def _check_target(path: Path, column: str, target: object) -> str:
     if not isinstance(target, str) or target not in TARGETS:
         close = difflib.get_close_matches(str(target), list(TARGETS), n=1)
         hint = (
-            f'did you mean "{close[0]}"?'
+            _('did you mean "{name}"?').format(name=close[0])
             if close
-            else "fields: " + ", ".join(TARGETS) + '; or { custom_field = "Name" }'
+            else _("fields: ") + ", ".join(TARGETS) + _('; or { custom_field = "Name" }')
         )
-        raise _bad(path, f'column "{column}" maps to unknown field {target!r}', hint)
+        raise _bad(path, _('column "{column}" maps to unknown field {field}').format(
+            column=column, field=repr(target)), hint)
     return target
 
 
@@ -475,8 +480,9 @@ def _check_order(path: Path, where: str, value: object) -> str:
     if not isinstance(value, str) or value.upper() not in DATE_ORDERS:
         raise _bad(
             path,
-            f"{where}: date_order must be DMY, MDY or YMD, not {value!r}",
-            "day-first files (31/12/1990) use DMY",
+            _("{where}: date_order must be DMY, MDY or YMD, not {value}").format(
+                where=where, value=repr(value)),
+            _("day-first files (31/12/1990) use DMY"),
         )
     return value.upper()
 
@@ -485,22 +491,25 @@ def _check_region(path: Path, where: str, value: object) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{2}", value):
         raise _bad(
             path,
-            f"{where}: region must be a two-letter country code, not {value!r}",
+            _("{where}: region must be a two-letter country code, not {value}").format(
+                where=where, value=repr(value)),
             'e.g. default_region = "MX"',
         )
     region = phone_region(value)
     if region is None:
         raise _bad(
             path,
-            f"{where}: {value!r} is not a country code phone numbers know",
-            'use an ISO 3166 code, e.g. default_region = "MX"',
+            _("{where}: {value} is not a country code phone numbers know").format(
+                where=where, value=repr(value)),
+            _("use an ISO 3166 code, e.g. default_region = \"MX\""),
         )
     return region
 
 
 def _check_separator(path: Path, where: str, value: object) -> str:
     if not isinstance(value, str) or not value:
-        raise _bad(path, f"{where}: tag_separator must be a non-empty string", 'e.g. ","')
+        raise _bad(path, _("{where}: tag_separator must be a non-empty string").format(
+            where=where), 'e.g. ","')
     return value
 
 
@@ -517,21 +526,23 @@ def _parse_column(path: Path, column: str, entry: object) -> ColumnSpec:
     if not isinstance(entry, dict):
         raise _bad(
             path,
-            f'column "{column}": expected a field name or a table',
+            _("column \"{column}\": expected a field name or a table").format(column=column),
             '"Correo" = "email" or "Plan" = { custom_field = "Plan" }',
         )
     unknown = set(entry) - _COLUMN_KEYS
     if unknown:
         raise _bad(
             path,
-            f'column "{column}": unknown option {sorted(unknown)[0]!r}',
+            _("column \"{column}\": unknown option {unknown}").format(
+                column=column, unknown=repr(sorted(unknown)[0])),
             "options: " + ", ".join(sorted(_COLUMN_KEYS)),
         )
     has_field, has_cf = "field" in entry, "custom_field" in entry
     if has_field == has_cf:
         raise _bad(
             path,
-            f'column "{column}": give exactly one of field or custom_field',
+            _("column \"{column}\": give exactly one of field or custom_field").format(
+                column=column),
             '"Fecha" = { field = "dateOfBirth", date_order = "DMY" }',
         )
     where = f'column "{column}"'
@@ -539,7 +550,7 @@ def _parse_column(path: Path, column: str, entry: object) -> ColumnSpec:
     if has_cf and (not isinstance(custom, str) or not custom.strip()):
         raise _bad(
             path,
-            f"{where}: custom_field must be a name, contact.<key> or an id",
+            _("{where}: custom_field must be a name, contact.<key> or an id").format(where=where),
             '"Plan" = { custom_field = "Plan" }',
         )
     return ColumnSpec(
@@ -561,7 +572,7 @@ def _parse_column(path: Path, column: str, entry: object) -> ColumnSpec:
 
 def _parse_constants(path: Path, raw: object) -> dict[str, Any]:
     if not isinstance(raw, dict):
-        raise _bad(path, "[constants] must be a table", 'source = "migration 2026"')
+        raise _bad(path, _("[constants] must be a table"), 'source = "migration 2026"')
     constants: dict[str, Any] = {}
     for key, value in raw.items():
         if key == "tags":
@@ -569,7 +580,7 @@ def _parse_constants(path: Path, raw: object) -> dict[str, Any]:
                 value = [value]
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise _bad(
-                    path, "[constants] tags must be a list of strings", 'tags = ["migrated"]'
+                    path, _("[constants] tags must be a list of strings"), 'tags = ["migrated"]'
                 )
             constants["tags"] = [v.strip() for v in value if v.strip()]
             continue
@@ -577,13 +588,14 @@ def _parse_constants(path: Path, raw: object) -> dict[str, Any]:
             close = difflib.get_close_matches(key, list(TARGETS), n=1)
             raise _bad(
                 path,
-                f"[constants] unknown field {key!r}",
+                _("[constants] unknown field {key}").format(key=repr(key)),
                 f'did you mean "{close[0]}"?' if close else "fields: " + ", ".join(TARGETS),
             )
         if isinstance(value, bool):
             value = "true" if value else "false"
         if not isinstance(value, str | int | float):
-            raise _bad(path, f"[constants] {key} must be a string", f'{key} = "..."')
+            raise _bad(path, _("[constants] {key} must be a string").format(
+                key=key), f'{key} = "..."')
         constants[key] = str(value)
     return constants
 
@@ -595,46 +607,52 @@ def load_mapping(path: str | Path) -> MappingFile:
         data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise _bad(
-            p, "mapping file not found", "create one with `bulkio map FILE -o mapping.toml`"
+            p, _("mapping file not found"), _("create one with `bulkio map FILE -o mapping.toml`")
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise _bad(p, f"cannot read mapping file: {exc}", "save it as UTF-8 text") from None
+        raise _bad(p, _("cannot read mapping file: {exc}").format(
+            exc=exc), _("save it as UTF-8 text")) from None
     except tomllib.TOMLDecodeError as exc:
-        raise _bad(p, f"invalid TOML: {exc}", 'check quotes: "Column name" = "field"') from None
+        raise _bad(p, _("invalid TOML: {error}").format(error=exc),
+                   _('check quotes: "Column name" = "field"')) from None
     unknown = set(data) - {"defaults", "columns", "constants", "ignore"}
     if unknown:
         raise _bad(
             p,
-            f"unknown section {sorted(unknown)[0]!r}",
-            "sections: [defaults], [columns], [constants] and a top-level ignore = [...]",
+            _("unknown section {unknown}").format(unknown=repr(sorted(unknown)[0])),
+            _("sections: [defaults], [columns], [constants] and a top-level ignore = [...]"),
         )
     defaults = data.get("defaults", {})
     if not isinstance(defaults, dict):
-        raise _bad(p, "[defaults] must be a table", 'default_region = "MX"')
+        raise _bad(p, _("[defaults] must be a table"), 'default_region = "MX"')
     bad_default = set(defaults) - {"default_region", "date_order", "tag_separator", "from"}
     if bad_default:
         raise _bad(
             p,
-            f"[defaults] unknown option {sorted(bad_default)[0]!r}",
-            "options: default_region, date_order, tag_separator, from",
+            _("[defaults] unknown option {bad_default}").format(
+                bad_default=repr(sorted(bad_default)[0])),
+            _("options: default_region, date_order, tag_separator, from"),
         )
     source_name = defaults.get("from")
     if source_name is not None:
         try:
             get_source(str(source_name))
         except KeyError:
-            raise _bad(p, f"[defaults] from: unknown source {source_name!r}",
+            raise _bad(p, _("[defaults] from: unknown source {source_name}").format(
+                source_name=repr(source_name)),
                        "sources: " + ", ".join(source_names())) from None
     columns_raw = data.get("columns", {})
     if not isinstance(columns_raw, dict):
-        raise _bad(p, "[columns] must be a table", '"Correo" = "email"')
+        raise _bad(p, _("[columns] must be a table"), '"Correo" = "email"')
     ignore = data.get("ignore", [])
     if not isinstance(ignore, list) or not all(isinstance(i, str) for i in ignore):
-        raise _bad(p, "ignore must be a list of column names", 'ignore = ["Notas internas"]')
+        raise _bad(p,
+            _("ignore must be a list of column names"), _("ignore = [\"Notas internas\"]"))
     both = set(ignore) & set(columns_raw)
     if both:
         raise _bad(
-            p, f'column "{sorted(both)[0]}" is both mapped and ignored', "keep one of the two"
+            p, _("column \"{both}\" is both mapped and ignored").format(
+                both=sorted(both)[0]), _("keep one of the two")
         )
     return MappingFile(
         path=p,

@@ -62,6 +62,7 @@ from bulkio.clean.normalize import text as n_text
 from bulkio.clean.records import Change, PreparedRow
 from bulkio.errors import InputError, RowIssue
 from bulkio.files.table import SourceRow, Table
+from bulkio.i18n import _, ngettext
 
 __all__ = ["Duplicates", "Preparation", "PrepareSummary", "prepare_rows"]
 
@@ -117,9 +118,10 @@ class Preparation:
         # a contact id column alone is enough for updates by id (bulkio import --mode update)
         if not any(mapping.columns_for(t) for t in ("email", "phone", "contact_id")):
             raise InputError(
-                "no column maps to email, phone or contact id, so no row could be imported",
+                _("no column maps to email, phone or contact id, so no row could be imported"),
                 path=first.path,
-                hint="check --header-row, or name the columns in a --map file (`bulkio map FILE`)",
+                hint=_("check --header-row, or name the columns in a --map file (`bulkio map "
+                       "FILE`)"),
             )
         self._country_col = next(iter(mapping.columns_for("country")), None)
         self._consumed = False
@@ -219,7 +221,7 @@ class Preparation:
                 raise InputError(
                     f"constant {key} = {value!r}: {result.message}",
                     path=self.mapping.source,
-                    hint="fix [constants] in the mapping",
+                    hint=_("fix [constants] in the mapping"),
                 )
             self._constants[key] = (n_text.split_tags(str(value)) if key == "followers"
                                     else result.value)  # fmt: skip
@@ -545,7 +547,8 @@ class Preparation:
             dropped = [i.message for i in issues if i.field in ("email", "phone")]
             why = f" ({'; '.join(dropped)})" if dropped else ""
             issues.append(RowIssue(row, "missing-identifier",
-                                   f"the row has no valid email and no valid phone{why}",
+                                   _("the row has no valid email and no valid phone{why}").format(
+                                       why=why),
                                    None, "error"))  # fmt: skip
         return out
 
@@ -569,8 +572,10 @@ class Preparation:
                     continue
                 issues.append(RowIssue(
                     row, "extra-value",
-                    f"{col}: {raw.strip()!r} not sent ({target} comes from {chosen}); map "
-                    f"{col} to a custom field or a note to keep it", target, "warning"))
+                    _("{col}: {strip} not sent ({target} comes from {chosen}); map {col} to a "
+                      "custom field or a note to keep it").format(
+                        col=col, strip=repr(raw.strip()), target=target, chosen=chosen),
+                            target, "warning"))
         return skip
 
     def _address(self, before: str | None, column: str, text: str) -> str:
@@ -636,8 +641,9 @@ class Preparation:
                         RowIssue(
                             row,
                             "duplicate-in-file",
-                            f"same {name} as row{'s' if len(mates) > 1 else ''} "
-                            f"{shown} (--duplicates fail)",
+                            ngettext("same {name} as row {shown} (--duplicates fail)",
+                                     "same {name} as rows {shown} (--duplicates fail)",
+                                     len(mates)).format(name=name, shown=shown),
                             name,
                             "error",
                         )
@@ -646,8 +652,10 @@ class Preparation:
         if others is not None:
             dup_name, other = others
             out.issues.append(RowIssue(row, "duplicate-in-file",
-                                       f"same {dup_name} as row {other} "
-                                       f"(--duplicates {self.duplicates} keeps row {other})",
+                                       _("same {dup_name} as row {other} (--duplicates "
+                                         "{duplicates} keeps row {other})").format(
+                                           dup_name=dup_name,
+                                               other=other, duplicates=self.duplicates),
                                        dup_name, "error"))  # fmt: skip
             return
         if self.duplicates == "first" and out.ok:

@@ -13,11 +13,17 @@ from __future__ import annotations
 import click
 
 from bulkio.cli.safety_net import BulkioGroup
+from bulkio.cli.translated import TranslatedGroup, lang_option
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(cls=BulkioGroup, context_settings=CONTEXT_SETTINGS)
+class _MainGroup(BulkioGroup, TranslatedGroup):
+    """No tracebacks (BulkioGroup), help in the user's language (TranslatedGroup)."""
+
+
+@click.group(cls=_MainGroup, context_settings=CONTEXT_SETTINGS)
+@lang_option
 @click.version_option(None, "-V", "--version", package_name="bulkio", prog_name="bulkio")
 def main() -> None:
     """Move contacts between spreadsheets and the HighLevel Contacts API v3.

@@ -33,6 +33,7 @@ from bulkio.cli.options import (
 )
 from bulkio.cli.reading import pop_read_options, reading_option_list
 from bulkio.errors import CODES, ConfigError
+from bulkio.i18n import _
 from bulkio.plan.batcher import DEFAULT_TAG_CHUNK
 
 R = TypeVar("R")
@@ -97,24 +98,28 @@ def _print_result(result: BulkResult, *, as_json: bool, quiet: bool) -> None:
         _print_plan(result, as_json=as_json)
         return
     if result.aborted is not None:
-        hint = f" (hint: {result.aborted.hint})" if result.aborted.hint else ""
-        _echo(f"Error: run aborted: {result.aborted}{hint}")
+        hint = (_(" (hint: {hint})").format(hint=_(result.aborted.hint))
+                if result.aborted.hint else "")
+        _echo(_("Error: run aborted: {error}{hint}").format(error=result.aborted, hint=hint))
     report = result.report
     if report is None or quiet:
         return
-    actions = ", ".join(f"{n} {a}" for a, n in sorted(report.by_action.items()))
+    actions = ", ".join(f"{n} {_(a)}" for a, n in sorted(report.by_action.items()))
     actions = f" ({actions})" if actions else ""
-    _echo(f"{result.command}: {report.rows} rows, {report.succeeded} succeeded{actions}, "
-          f"{report.failed} failed; {report.requests.total} requests; run {result.run_id}")
+    _echo(_("{command}: {rows} rows, {succeeded} succeeded{actions}, {failed} failed; "
+            "{requests} requests; run {run}").format(
+        command=result.command, rows=report.rows, succeeded=report.succeeded, actions=actions,
+        failed=report.failed, requests=report.requests.total, run=result.run_id))
     for code, n in sorted(report.by_error.items()):
-        _echo(f"  {n:>6}  {code}: {CODES.get(code, '')}")
-    _echo(f"  success: {report.success_path}")
-    _echo(f"  failures: {report.failure_path}")
+        _echo(f"  {n:>6}  {code}: {_(CODES.get(code, ''))}")
+    _echo("  " + _("success: {path}").format(path=report.success_path))
+    _echo("  " + _("failures: {path}").format(path=report.failure_path))
     if result.journal_path is not None:
         listing = next_step("runs", forward=state_only)
-        _echo(f"  journal: {result.journal_path} (list runs with `{listing}`)")
+        _echo("  " + _("journal: {path} (list runs with `{command}`)").format(
+            path=result.journal_path, command=listing))
     if result.aborted is not None:
-        _echo(f"Resume with: {replay_command(add=('--resume',))}")
+        _echo(_("Resume with: {command}").format(command=replay_command(add=("--resume",))))
 
 
 #: why the last dry run could not look contacts up (no target configured)
@@ -142,36 +147,39 @@ def _print_plan(result: BulkResult, *, as_json: bool) -> None:
     if as_json:
         return
     lookups = sum(plan.lookups.values())
-    _echo(f"Dry run of `bulkio {result.command}`: nothing was sent"
-          + (f" (only {lookups} read-only lookups)." if lookups else "."))
+    _echo(_("Dry run of `bulkio {command}`: nothing was sent").format(command=result.command)
+          + (_(" (only {n} read-only lookups).").format(n=lookups) if lookups else "."))
     if plan.resolved:
-        _echo("  contacts looked up: each row below found its contact, or says why not")
+        _echo("  " + _("contacts looked up: each row below found its contact, or says why not"))
     else:
         why = f" ({_no_target[0]})" if _no_target else ""
-        _echo(f"  contacts NOT looked up: no API target is configured{why}; rows naming a "
-              "contact that does not exist would still fail. Add --sandbox, or set "
-              "BULKIO_TOKEN and --location-id, to check them (read-only).")
-    _echo(f"  {plan.rows} rows: {plan.runnable} would run, "
-          f"{plan.rows - plan.runnable} would fail")
+        _echo("  " + _("contacts NOT looked up: no API target is configured{why}; rows naming "
+                       "a contact that does not exist would still fail. Add --sandbox, or set "
+                       "BULKIO_TOKEN and --location-id, to check them (read-only).").format(
+                           why=why))
+    _echo("  " + _("{rows} rows: {runnable} would run, {failing} would fail").format(
+        rows=plan.rows, runnable=plan.runnable, failing=plan.rows - plan.runnable))
     for code, n in sorted(plan.failures.items()):
-        _echo(f"  {n:>6}  {code}: {CODES.get(code, '')}")
+        _echo(f"  {n:>6}  {code}: {_(CODES.get(code, ''))}")
     listing = plan.listing if result.command == "delete" else plan.listing[:10]
-    verb = "would be deleted" if result.command == "delete" else "planned"
     if listing:
-        _echo(f"  rows {verb}:")
+        _echo("  " + (_("rows would be deleted:") if result.command == "delete"
+                      else _("rows planned:")))
     for item in listing:
         if "error" in item:
-            _echo(f"    row {item['row']}: {item['error']}: {item['message']}")
+            _echo("    " + _("row {row}: {error}: {message}").format(
+                row=item["row"], error=item["error"], message=item["message"]))
         else:
             extra = {k: v for k, v in item.items() if k not in ("row", "contact")}
             tail = f" {json.dumps(extra, ensure_ascii=False)}" if extra else ""
-            _echo(f"    row {item['row']}: {item['contact']}{tail}")
+            _echo("    " + _("row {row}: {contact}").format(
+                row=item["row"], contact=item["contact"]) + tail)
     if len(listing) < plan.rows:
-        _echo(f"    ... and {plan.rows - len(listing)} more"
-              + (" (--json lists them)" if len(listing) < len(plan.listing) else ""))
-    _echo(f"  requests: {plan.estimate.total} "
-          f"(~{plan.estimate.seconds:.0f} s at 100 per 10 s; email/phone lookups are an upper "
-          "bound)")
+        _echo("    " + _("... and {n} more").format(n=plan.rows - len(listing))
+              + (_(" (--json lists them)") if len(listing) < len(plan.listing) else ""))
+    _echo("  " + _("requests: {n} (~{seconds} s at 100 per 10 s; email/phone lookups are an "
+                   "upper bound)").format(n=plan.estimate.total,
+                                          seconds=f"{plan.estimate.seconds:.0f}"))
     for endpoint, n in sorted(plan.requests.items()):
         _echo(f"    {n:>7}  {endpoint}")
 
@@ -195,13 +203,14 @@ def _run(
                     progress_bar(api, COMMANDS[settings.op]) as bar, \
                     phase_bar(api, "writing reports") as write_bar:
                 if confirm_delete:
-                    _, runnable = count_rows(file, settings, read)
+                    _total, runnable = count_rows(file, settings, read)
                     if not _interactive():
-                        raise AbortError(f"no terminal to confirm on; add --yes to delete "
-                                         f"{runnable} contacts")
+                        raise AbortError(_("no terminal to confirm on; add --yes to delete "
+                                           "{n} contacts").format(n=runnable))
                     click.confirm(
-                        f"Delete {runnable} contacts listed in {file.name} from location "
-                        f"{target.location_id}? This cannot be undone", abort=True,
+                        _("Delete {n} contacts listed in {file} from location {location}? "
+                          "This cannot be undone").format(
+                            n=runnable, file=file.name, location=target.location_id), abort=True,
                         err=True,
                     )
                 result = run_bulk(file, settings=settings, read=read, options=options,
@@ -230,7 +239,7 @@ def _tags_command(kind: str) -> Callable[..., None]:
                 chunk_size: int, read: ReadOptions, api: ApiOptions, all_tags: bool = False,
                 per_contact: bool = False, **run: Any) -> None:
         if per_contact and all_tags:
-            raise click.UsageError("--all needs the bulk endpoint: drop --per-contact")
+            raise click.UsageError(_("--all needs the bulk endpoint: drop --per-contact"))
         settings = OpSettings(op="tags-add" if kind == "add" else "tags-remove",
                               tags=_split_option(tags_opt), tag_column=tag_column,
                               all_tags=all_tags, per_contact=per_contact)
@@ -560,7 +569,7 @@ def campaign_remove(file: Path, *, campaign_id: str | None, all_campaigns: bool,
       bulkio campaign remove samples/bulk_tags.csv --all --sandbox
     """
     if bool(campaign_id) == all_campaigns:
-        raise click.UsageError("give either --campaign-id ID or --all")
+        raise click.UsageError(_("give either --campaign-id ID or --all"))
     if all_campaigns:
         _run(file, OpSettings(op="campaign-remove-all"), read=read, api=api, **run)
         return

@@ -19,6 +19,7 @@ from bulkio.cli import main
 from bulkio.cli.options import abort_on_errors, emit_json, json_option, reading_bar
 from bulkio.cli.reading import ReadOptions, open_preparation, reading_options
 from bulkio.errors import CODES, InputError
+from bulkio.i18n import _
 from bulkio.imports.check import CheckResult, run_check
 
 _DATE_TARGETS = ("dateOfBirth", "task_due")
@@ -30,56 +31,58 @@ def _echo(text: str = "") -> None:
 
 def _print_summary(result: CheckResult) -> None:
     s = result.summary
-    read = f"format {s.format}"
+    read = _("format {format}").format(format=s.format)
     if s.encoding:
-        read += f", encoding {s.encoding}"
+        read += _(", encoding {encoding}").format(encoding=s.encoding)
     if s.delimiter:
-        read += f", delimiter {s.delimiter!r}"
+        read += _(", delimiter {delimiter}").format(delimiter=repr(s.delimiter))
     if s.sheet:
-        read += f", sheet {s.sheet!r}"
-    read += f", header row {s.header_row}"
+        read += _(", sheet {sheet}").format(sheet=repr(s.sheet))
+    read += _(", header row {row}").format(row=s.header_row)
     _echo(f"{s.path}: {read}")
     if s.source_note:
         _echo(s.source_note)
-    _echo(f"rows read {s.rows_read}, ready {s.rows_ready}, failed {s.rows_failed}, "
-          f"cells changed {s.changes}")  # fmt: skip
-    for title, counts in (("errors", s.errors), ("warnings", s.warnings)):
+    _echo(_("rows read {read}, ready {ready}, failed {failed}, cells changed {changes}").format(
+        read=s.rows_read, ready=s.rows_ready, failed=s.rows_failed, changes=s.changes))
+    for title, counts in ((_("errors"), s.errors), (_("warnings"), s.warnings)):
         if counts:
             _echo(f"{title}:")
             for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
                 _echo(f"  {code:<20} {n:>8}")
-    _echo("columns mapped:")
+    _echo(_("columns mapped:"))
     for column, label in s.mapped.items():
         _echo(f"  {column} -> {label}")
     _print_combined(s.combined)
     if s.unmapped:
-        _echo(f"columns NOT mapped ({len(s.unmapped)}; not sent, kept in the reports):")
+        _echo(_("columns NOT mapped ({n}; not sent, kept in the reports):").format(
+            n=len(s.unmapped)))
         for column, note in s.unmapped.items():
             _echo(f"  {column}: {note}")
     if s.ignored:
-        _echo("columns ignored by the mapping: " + ", ".join(s.ignored))
+        _echo(_("columns ignored by the mapping: ") + ", ".join(s.ignored))
     for column, order in s.date_orders.items():
         origin = s.date_order_sources.get(column, "")
         if order:
             shown = order
         elif origin == "not-needed":
-            shown = "not needed (no value reads differently day-first and month-first)"
+            shown = _("not needed (no value reads differently day-first and month-first)")
         else:
-            shown = "UNDECIDED: values like 03/04 fail as ambiguous-date; pass --date-order"
-        _echo(f"date order of {column!r}: {shown}" + (f" ({origin})" if order else ""))
-    _echo(f"ready rows: {result.ready_path}")
-    _echo(f"failures:   {result.failure_path}")
-    _echo(f"changes:    {result.changes_path}")
+            shown = _("UNDECIDED: values like 03/04 fail as ambiguous-date; pass --date-order")
+        _echo(_("date order of {column}: {order}").format(column=repr(column), order=shown)
+              + (f" ({_(origin)})" if order else ""))
+    _echo(_("ready rows: {path}").format(path=result.ready_path))
+    _echo(_("failures:   {path}").format(path=result.failure_path))
+    _echo(_("changes:    {path}").format(path=result.changes_path))
 
 
 def _print_combined(combined: dict[str, list[str]]) -> None:
     for target, cols in combined.items():
         shown = " + ".join(cols)
         if COMBINE[target] == "join":
-            _echo(f"  {target} joins {shown}")
+            _echo("  " + _("{target} joins {columns}").format(target=target, columns=shown))
         else:
-            _echo(f"  {target} is the first non-empty of {shown} (the others are warned "
-                  "per row: extra-value)")  # fmt: skip
+            _echo("  " + _("{target} is the first non-empty of {columns} (the others are warned "
+                  "per row: extra-value)").format(target=target, columns=shown))  # fmt: skip
 
 
 @main.command()
@@ -168,8 +171,8 @@ def map_command(file: Path, *, reading: ReadOptions, output: Path | None, force:
     """
     with abort_on_errors():
         if output is not None and output.exists() and not force:
-            raise InputError("the output file exists", path=output,
-                             hint="pass --force to overwrite it, or choose another -o")  # fmt: skip
+            raise InputError(_("the output file exists"), path=output,
+                             hint=_("pass --force to overwrite it, or choose another -o"))
         mapping_file = load_mapping(reading.mapping) if reading.mapping else None
         table = reading.open(file)
         mapping = build_mapping(table.headers, mapping_file, source=reading.source)
@@ -186,7 +189,8 @@ def map_command(file: Path, *, reading: ReadOptions, output: Path | None, force:
             _echo(note)
         _print_combined(mapping.combined())
         if mapping.unmapped:
-            _echo(f"columns NOT mapped ({len(mapping.unmapped)}; not sent unless you map them):")
+            _echo(_("columns NOT mapped ({n}; not sent unless you map them):").format(
+                n=len(mapping.unmapped)))
             for line in unmapped_lines(mapping):
                 _echo(f"  {line}")
         doc = {
@@ -204,10 +208,10 @@ def map_command(file: Path, *, reading: ReadOptions, output: Path | None, force:
             try:
                 output.write_text(text, encoding="utf-8")
             except OSError as exc:
-                raise InputError(f"cannot write: {exc.strerror}", path=output,
-                                 hint="choose a writable path with -o") from None  # fmt: skip
-            _echo(f"mapping written to {output} ({len(mapping.columns)} mapped, "
-                  f"{len(mapping.unmapped)} unmapped)")  # fmt: skip
+                raise InputError(_("cannot write: {reason}").format(reason=exc.strerror),
+                                 path=output, hint=_("choose a writable path with -o")) from None
+            _echo(_("mapping written to {path} ({mapped} mapped, {unmapped} unmapped)").format(
+                path=output, mapped=len(mapping.columns), unmapped=len(mapping.unmapped)))
             if as_json:
                 emit_json(doc)
 
@@ -223,8 +227,8 @@ def codes(*, as_json: bool) -> None:
       bulkio codes --json
     """
     if as_json:
-        emit_json(CODES)
+        emit_json({c: _(t) for c, t in CODES.items()})
         return
     width = max(len(c) for c in CODES)
     for code, text in CODES.items():
-        click.echo(f"{code:<{width}}  {text}")
+        click.echo(f"{code:<{width}}  {_(text)}")

@@ -24,6 +24,7 @@ from bulkio.cli.options import (
 from bulkio.copy.run import CopyResult, run_copy
 from bulkio.errors import ConfigError
 from bulkio.export.filters import FilterError, FilterExpr, parse_filter
+from bulkio.i18n import _
 from bulkio.runs.home import find_state_home, journal_in, sandbox_db_in
 
 SANDBOX = "sandbox"
@@ -48,9 +49,10 @@ def _sandbox_targets(db: Path, names: list[str]) -> Iterator[list[Target]]:
                 found = [loc for loc in every if wanted in (loc["id"], loc["name"])]
                 if len(found) != 1:
                     known = ", ".join(f"{loc['name']} ({loc['id']})" for loc in every)
-                    raise ConfigError(f"no single sandbox location is {wanted!r}",
-                                      hint=f"the sandbox has: {known}; add one with "
-                                      "`bulkio sandbox locations add NAME`")
+                    raise ConfigError(_("no single sandbox location is {wanted}").format(
+                        wanted=repr(wanted)),
+                                      hint=_("the sandbox has: {known}; add one with `bulkio "
+                                             "sandbox locations add NAME`").format(known=known))
                 loc = found[0]
             out.append(Target(base_url=sb.url, token=loc["token"], location_id=loc["id"],
                               sandbox=True))  # fmt: skip
@@ -113,16 +115,17 @@ def copy(source: str, target: str, filters: tuple[str, ...], include: str, dry_r
     kinds = [k.strip() for k in include.split(",") if k.strip()]
     unknown = [k for k in kinds if k not in ("notes", "tasks")]
     if unknown:
-        raise click.UsageError(f"--include takes notes, tasks; not {', '.join(unknown)}")
+        raise click.UsageError(_("--include takes notes, tasks; not {names}").format(
+            names=', '.join(unknown)))
     if source == target:
-        raise click.UsageError("--from and --to name the same sub-account")
+        raise click.UsageError(_("--from and --to name the same sub-account"))
     home = find_state_home(state_dir)
     with abort_on_errors(), ExitStack() as stack:
         names = [source, target]
         boxed = [n for n in names if n == SANDBOX or n.startswith(f"{SANDBOX}:")]
         if boxed and len(boxed) != 2:
-            raise click.UsageError("rehearse with both ends on the sandbox "
-                                   "(sandbox:LOCATION), or use two profiles")
+            raise click.UsageError(_("rehearse with both ends on the sandbox (sandbox:LOCATION), "
+                                     "or use two profiles"))
         if boxed:
             src, dst = stack.enter_context(_sandbox_targets(sandbox_db_in(home), names))
         else:
@@ -147,26 +150,29 @@ def _print(result: CopyResult, *, as_json: bool, quiet: bool, undo: str | None) 
     if quiet:
         return
     err = sys.stderr
-    click.echo(f"copy: {result.contacts} contacts exported to {result.folder}", file=err)
+    click.echo(_("copy: {n} contacts exported to {folder}").format(
+        n=result.contacts, folder=result.folder), file=err)
     if result.fields_matched:
-        click.echo("custom fields: " + ", ".join(f"{s} -> {t}" for s, t in
+        click.echo(_("custom fields: ") + ", ".join(f"{s} -> {t}" for s, t in
                                                  result.fields_matched.items()), file=err)
     if result.fields_missing:
-        click.echo("custom fields the target lacks (not copied): "
+        click.echo(_("custom fields the target lacks (not copied): ")
                    + ", ".join(result.fields_missing), file=err)
     for name, run in (("import", result.imported), ("notes", result.notes),
                       ("tasks", result.tasks)):
         if run is None:
             continue
         report = run.report
-        counts = ", ".join(f"{k} {v}" for k, v in sorted(report.by_action.items())) \
-            if report is not None else "planned"
+        counts = ", ".join(f"{_(k)} {v}" for k, v in sorted(report.by_action.items())) \
+            if report is not None else _("planned")
         failed = report.failed if report is not None else 0
-        click.echo(f"  {name}: {counts}; failed {failed}; run {run.run_id}", file=err)
+        click.echo("  " + _("{name}: {counts}; failed {failed}; run {run}").format(
+            name=name, counts=counts, failed=failed, run=run.run_id), file=err)
         if run.aborted is not None:
-            click.echo(f"  {name} stopped: {run.aborted}", file=err)
+            click.echo("  " + _("{name} stopped: {error}").format(name=name, error=run.aborted),
+                       file=err)
     ids = [r.run_id for r in (result.imported, result.notes, result.tasks)
            if r is not None and r.run_id]
     dry = result.imported is not None and result.imported.plan is not None
     if ids and undo is not None and not dry:
-        click.echo("undo with: " + "; ".join(f"bulkio undo {i} {undo}" for i in ids), file=err)
+        click.echo(_("undo with: ") + "; ".join(f"bulkio undo {i} {undo}" for i in ids), file=err)

@@ -42,6 +42,7 @@ from bulkio.export.run import (
     run_export,
 )
 from bulkio.files.export_writers import detect_format, excel_delimiter, user_locale
+from bulkio.i18n import _
 
 _DELIMITERS = {"tab": "\t", "\\t": "\t", "semicolon": ";", "comma": ",", "pipe": "|"}
 
@@ -61,7 +62,7 @@ def _sorts(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -
     except FilterError as exc:
         raise click.BadParameter(f"{exc}: {exc.hint}", ctx=ctx, param=param) from exc
     if len(sorts) > 2:
-        raise click.BadParameter("at most 2 --sort options", ctx=ctx, param=param)
+        raise click.BadParameter(_("at most 2 --sort options"), ctx=ctx, param=param)
     return sorts
 
 
@@ -278,14 +279,14 @@ def export_command(
     """
     to_stdout = output == "-"
     if to_stdout and as_json:
-        raise click.UsageError("--json prints on stdout; use -o FILE with --json")
+        raise click.UsageError(_("--json prints on stdout; use -o FILE with --json"))
     if since == "last" and state is None:
         state = default_state_file(api, output)
     include_kinds = _csv_list(include) or []
     if to_stdout and include_kinds:
-        raise click.UsageError("--include writes sibling files; use -o FILE, not -o -")
+        raise click.UsageError(_("--include writes sibling files; use -o FILE, not -o -"))
     if "{run}" in output and state is None:
-        raise click.UsageError("{run} counts runs in the state file: add --state FILE")
+        raise click.UsageError(_("{run} counts runs in the state file: add --state FILE"))
     if excel:
         bom = True
         ctx = click.get_current_context()
@@ -296,11 +297,12 @@ def export_command(
     with abort_on_errors():
         fmt = detect_format(target_name)
     if append_sheet is not None and (to_stdout or fmt != "xlsx" or jsonl_raw):
-        raise click.UsageError("--append-sheet adds a sheet to a workbook: use -o FILE.xlsx")
+        raise click.UsageError(_("--append-sheet adds a sheet to a workbook: use -o FILE.xlsx"))
     if append_sheet is not None and "{run}" in append_sheet and state is None:
-        raise click.UsageError("{run} counts runs in the state file: add --state FILE")
+        raise click.UsageError(_("{run} counts runs in the state file: add --state FILE"))
     if jsonl_raw and not to_stdout and fmt != "jsonl":
-        raise click.UsageError("--jsonl-raw writes JSON lines; name the output .jsonl or use -o -")
+        raise click.UsageError(
+            _("--jsonl-raw writes JSON lines; name the output .jsonl or use -o -"))
     try:
         raw_filters = load_filter_file(filter_file) if filter_file else []
     except FilterError as exc:
@@ -347,7 +349,7 @@ def export_command(
                 raise click.UsageError(f"{exc} ({exc.hint})") from exc
             except TransportError as exc:
                 # The generic hint names --resume, which export does not have.
-                exc.hint = "check the network and --base-url, then run the export again"
+                exc.hint = _("check the network and --base-url, then run the export again")
                 raise
     except KeyboardInterrupt:
         bar.close()
@@ -362,9 +364,10 @@ def export_command(
         emit_json(result.as_dict())
     if not api.quiet:
         where = ", ".join(str(p) for p in result.files) or "stdout"
-        extra = "".join(f", {n} {kind}" for kind, n in result.related.items())
+        extra = "".join(f", {n} {_(kind)}" for kind, n in result.related.items())
         click.echo(
-            f"exported {result.rows} contacts{extra} to {where} "
-            f"({result.requests} requests, {result.duration_s:.1f} s)",
+            _("exported {rows} contacts{extra} to {where} ({requests} requests, {seconds} s)")
+            .format(rows=result.rows, extra=extra, where=where, requests=result.requests,
+                    seconds=f"{result.duration_s:.1f}"),
             err=True,
         )

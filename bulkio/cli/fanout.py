@@ -27,6 +27,7 @@ from click.core import ParameterSource
 
 from bulkio.config import load_profiles
 from bulkio.errors import BulkioError, ConfigError
+from bulkio.i18n import _
 from bulkio.reports.reporter import LOCATED_REPORTS
 
 __all__ = ["Destination", "resolve_locations", "run_for_locations"]
@@ -66,8 +67,8 @@ def resolve_locations(value: str, api: Any) -> list[Destination]:
     """The locations ``--locations VALUE`` names, each with its API options."""
     names = _names(value)
     if not names:
-        raise ConfigError("--locations names no location",
-                          hint="give all, NAME,NAME or a file with one name a line")
+        raise ConfigError(_("--locations names no location"),
+                          hint=_("give all, NAME,NAME or a file with one name a line"))
     if api.sandbox:
         known = _sandbox_locations(api)
         if names == ["all"]:
@@ -77,7 +78,7 @@ def resolve_locations(value: str, api: Any) -> list[Destination]:
         for name in names:
             found = [(lid, n) for lid, n in known if name in (lid, n)]
             if len(found) != 1:
-                raise ConfigError(f"no single sandbox location is {name!r}",
+                raise ConfigError(_("no single sandbox location is {name}").format(name=repr(name)),
                                   hint="the sandbox has: " + ", ".join(
                                       f"{n} ({lid})" for lid, n in known))  # fmt: skip
             out.append(Destination(found[0][1] or found[0][0],
@@ -90,8 +91,9 @@ def resolve_locations(value: str, api: Any) -> list[Destination]:
             from bulkio.api.agency import installed_locations
 
             if not agency.token or not agency.app_id:
-                raise ConfigError(f"profile {agency.name} needs its token and app_id to list "
-                                  "its sub-accounts", hint="see `bulkio profiles`")
+                raise ConfigError(_("profile {name} needs its token and app_id to list its "
+                                    "sub-accounts").format(
+                    name=agency.name), hint=_("see `bulkio profiles`"))
             found_locs = asyncio.run(installed_locations(
                 agency_token=agency.token, company_id=agency.company_id or "",
                 app_id=agency.app_id, base_url=agency.base_url or api.base_url
@@ -102,12 +104,13 @@ def resolve_locations(value: str, api: Any) -> list[Destination]:
     by_name = {p.name: p for p in profiles if not p.company_id}
     if names == ["all"]:
         if not by_name:
-            raise ConfigError(f"no location profile in {path or 'any config file'}",
-                              hint="add [profiles.NAME] tables (see `bulkio profiles`)")
+            raise ConfigError(_("no location profile in {value}").format(
+                value=path or 'any config file'),
+                              hint=_("add [profiles.NAME] tables (see `bulkio profiles`)"))
         names = list(by_name)
     unknown = [n for n in names if n not in by_name]
     if unknown:
-        raise ConfigError(f"no profile named {', '.join(unknown)}",
+        raise ConfigError(_("no profile named {names}").format(names=', '.join(unknown)),
                           hint="known: " + (", ".join(by_name) or "none"))
     return [Destination(n, replace(api, profile=n, location_id=None)) for n in names]
 
@@ -133,7 +136,7 @@ def run_for_locations(func: Callable[..., Any], args: tuple[Any, ...],
     """Run the command once per destination, at most :data:`PARALLEL` at a time (one at a
     time on the sandbox, one database file); print the table; exit with the worst code."""
     if kwargs.get("output") == "-" and len(destinations) > 1:
-        raise click.UsageError("--locations writes one file per location: use -o FILE")
+        raise click.UsageError(_("--locations writes one file per location: use -o FILE"))
     ctx = click.get_current_context()
 
     def one(dest: Destination) -> tuple[int, str]:

@@ -28,6 +28,7 @@ from bulkio.cli.options import (
 )
 from bulkio.cli.reading import reading_options
 from bulkio.errors import ConfigError
+from bulkio.i18n import _
 from bulkio.imports.importer import UnfinishedRunError, run_import
 from bulkio.imports.options import ImportOptions, ImportResult
 from bulkio.imports.rerun import resume_run, retry_run
@@ -54,47 +55,56 @@ def _print_result(result: ImportResult, *, as_json: bool, quiet: bool) -> None:
         emit_json(result.to_json())
     if result.plan is not None and not quiet:
         plan = result.plan
-        _echo("dry run: nothing was sent" + (
-            f" except {sum(result.dry_run_requests.values())} read-only custom-fields lookup"
+        _echo(_("dry run: nothing was sent") + (
+            _(" except {n} read-only custom-fields lookup").format(
+                n=sum(result.dry_run_requests.values()))
             if result.dry_run_requests else ""))
-        _echo(f"planned requests: {plan.total}")
+        _echo(_("planned requests: {n}").format(n=plan.total))
         for endpoint, n in sorted(plan.requests.items()):
             _echo(f"  {endpoint:<50} {n:>9}")
-        _echo(f"expected duration at the location's rate limit: {_duration(plan.seconds)}; "
-              f"{plan.daily_share:.2%} of the daily quota"
-              + (f" ({plan.days} days of quota)" if plan.days > 1 else ""))
+        _echo(_("expected duration at the location's rate limit: {duration}; "
+                "{share} of the daily quota").format(duration=_duration(plan.seconds),
+                                                    share=f"{plan.daily_share:.2%}")
+              + (_(" ({n} days of quota)").format(n=plan.days) if plan.days > 1 else ""))
     if result.already_finished:
         if not quiet:
-            _echo(f"run {result.run_id} is already finished; nothing to resume "
-                  f"({report.succeeded} rows succeeded, {report.failed} failed)")
+            _echo(_("run {run} is already finished; nothing to resume "
+                    "({succeeded} rows succeeded, {failed} failed)").format(
+                run=result.run_id, succeeded=report.succeeded, failed=report.failed))
             if report.failed and result.run_id:
-                _echo(f"re-send the failed rows with `{next_step('retry', result.run_id)}`")
-            _echo(f"success file:  {report.success_path}")
-            _echo(f"failure file:  {report.failure_path}")
+                _echo(_("re-send the failed rows with `{command}`").format(
+                    command=next_step("retry", result.run_id)))
+            _echo(_("success file:  {path}").format(path=report.success_path))
+            _echo(_("failure file:  {path}").format(path=report.failure_path))
         return
     if not quiet:
-        actions = ", ".join(f"{k} {v}" for k, v in sorted(report.by_action.items()))
-        _echo(f"rows {report.rows}: {actions or 'succeeded 0'}; failed {report.failed}")
+        actions = ", ".join(f"{_(k)} {v}" for k, v in sorted(report.by_action.items()))
+        _echo(_("rows {rows}: {actions}; failed {failed}").format(
+            rows=report.rows, actions=actions or _("succeeded 0"), failed=report.failed))
         if report.by_error:
-            _echo("failures: " + ", ".join(f"{k} {v}" for k, v in sorted(report.by_error.items())))
+            _echo(_("failures: ")
+                  + ", ".join(f"{k} {v}" for k, v in sorted(report.by_error.items())))
         if result.plan is None:
             r = report.requests
-            _echo(f"requests {r.total} (429 received {r.rate_limited}, retries {r.retries}), "
-                  f"{report.duration_s:.1f} s, {report.rows_per_s:.1f} rows/s")
+            _echo(_("requests {total} (429 received {limited}, retries {retries}), "
+                    "{seconds} s, {speed} rows/s").format(
+                total=r.total, limited=r.rate_limited, retries=r.retries,
+                seconds=f"{report.duration_s:.1f}", speed=f"{report.rows_per_s:.1f}"))
         if result.run_id:
-            label = " (retry)" if result.retried else " (resumed)" if result.resumed else ""
-            _echo(f"run {result.run_id}{label}"
-                  + f", journal {result.journal_path}")
-        _echo(f"success file:  {report.success_path}")
-        _echo(f"failure file:  {report.failure_path}")
+            label = _(" (retry)") if result.retried else _(" (resumed)") if result.resumed else ""
+            _echo(_("run {run}{label}, journal {journal}").format(
+                run=result.run_id, label=label, journal=result.journal_path))
+        _echo(_("success file:  {path}").format(path=report.success_path))
+        _echo(_("failure file:  {path}").format(path=report.failure_path))
 
 
 def _finish(result: ImportResult, *, as_json: bool, quiet: bool, resume_hint: str) -> None:
     _print_result(result, as_json=as_json, quiet=quiet)
     if result.aborted is not None:
         err = result.aborted
-        hint = f"{err.hint}; then " if err.hint else ""
-        raise AbortError(f"{err} (hint: {hint}finish the run with `{resume_hint}`)")
+        then = _("finish the run with `{command}`").format(command=resume_hint)
+        hint = _("{hint}; then {next}").format(hint=_(err.hint), next=then) if err.hint else then
+        raise AbortError(_("{message} (hint: {hint})").format(message=err, hint=hint))
     sys.exit(result.exit_code)
 
 
@@ -193,7 +203,7 @@ def import_(
       3  run finished but some rows failed: see the failure file
     """
     if resume and new:
-        raise click.UsageError("--resume and --new exclude each other")
+        raise click.UsageError(_("--resume and --new exclude each other"))
     options = ImportOptions(mode=mode, tags_mode=tags_mode,  # type: ignore[arg-type]
                             dry_run=dry_run, force=force, trust_journal=trust_journal,
                             snapshot=snapshot, tag_chunk=tag_chunk, out_dir=out_dir,
@@ -232,7 +242,8 @@ def _target(api: ApiOptions, *, optional: bool) -> Iterator[Target | None]:
             with open_target(api) as target:
                 yield target
         except ConfigError as exc:
-            _echo(f"note: no API target ({exc}); custom fields are not checked")
+            _echo(_("note: no API target ({error}); custom fields are not checked").format(
+                error=exc))
             yield None
         return
     with open_target(api) as target:
@@ -250,8 +261,8 @@ def _journal_for(api: ApiOptions, journal: Path | None, failures: Path | None) -
         if beside.exists():
             return beside
     raise AbortError(
-        f"no run journal at {home} (hint: run this inside the workspace of the run, or pass "
-        "--state-dir DIR / --journal FILE)"
+        _("no run journal at {path} (hint: run this inside the workspace of the run, or pass "
+          "--state-dir DIR / --journal FILE)").format(path=home)
     )
 
 
@@ -326,7 +337,7 @@ def retry(run_id: str | None, *, api: ApiOptions, failures: Path | None, journal
       3  run finished but some rows failed: see the failure file
     """
     if run_id is None and failures is None:
-        raise click.UsageError("give a RUN_ID or --failures FILE")
+        raise click.UsageError(_("give a RUN_ID or --failures FILE"))
     path = _journal_for(api, journal, failures)
     with abort_on_errors():
         api = with_run_location(api, path, run_id)

@@ -46,6 +46,7 @@ from bulkio.api.client import Client
 from bulkio.api.wire import API_VERSIONS
 from bulkio.config import DEFAULT_MAX_IN_FLIGHT, load_settings
 from bulkio.errors import BulkioError
+from bulkio.i18n import _
 from bulkio.runs.home import STATE_DIR_ENV, find_state_home, journal_in, sandbox_db_in
 from bulkio.runs.kit import Progress, ProgressFn
 
@@ -468,7 +469,7 @@ def abort_on_errors() -> Iterator[None]:
             exc.hint = exc.hint.replace("`bulkio runs`",
                                         f"`bulkio runs --journal {shlex.quote(given)}`")
         if exc.hint:
-            message = f"{message} (hint: {exc.hint})"
+            message = _("{message} (hint: {hint})").format(message=message, hint=_(exc.hint))
         raise AbortError(message) from exc
 
 

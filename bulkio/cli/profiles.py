@@ -22,6 +22,7 @@ from bulkio.cli.options import (
 )
 from bulkio.config import Profile, load_profiles, mask_token
 from bulkio.errors import ApiError, AuthError, TransportError
+from bulkio.i18n import _
 
 _CONFIG_HELP = ("TOML config file (default $BULKIO_CONFIG, ./bulkio.toml, "
                 "~/.config/bulkio/config.toml).")
@@ -171,13 +172,14 @@ def check(config: Path | None, names: tuple[str, ...], own_config: Path | None,
     unknown = [n for n in names if n not in by_name]
     if unknown:
         raise click.BadParameter(
-            f"unknown profile(s) {', '.join(unknown)}; defined: {', '.join(by_name) or 'none'}",
+            _("unknown profile(s) {names}; defined: {value}").format(
+                names=', '.join(unknown), value=', '.join(by_name) or 'none'),
             param_hint="NAME",
         )
     chosen = [by_name[n] for n in names] if names else found
     if not chosen:
-        raise AbortError(f"no profiles in {path or 'any config file'} (hint: add a "
-                         "[profiles.NAME] table with location_id and token_env)")
+        raise AbortError(_("no profiles in {value} (hint: add a [profiles.NAME] table with "
+                           "location_id and token_env)").format(value=path or 'any config file'))
     results = asyncio.run(_check_all(chosen))
     if as_json:
         emit_json({"ok": all(r.ok for r in results), "profiles": [
@@ -188,9 +190,9 @@ def check(config: Path | None, names: tuple[str, ...], own_config: Path | None,
         click.echo(_table(rows))
     failed = [r.profile for r in results if not r.ok]
     if failed:
-        raise AbortError(f"{len(failed)} of {len(results)} profile(s) failed: "
-                         f"{', '.join(failed)} (hint: fix the token or location_id, then "
-                         "run bulkio profiles check again)")
+        raise AbortError(_("{n} of {n2} profile(s) failed: {names} (hint: fix the token or "
+                           "location_id, then run bulkio profiles check again)").format(
+            n=len(failed), n2=len(results), names=', '.join(failed)))
 
 
 @profiles.command()
@@ -220,7 +222,8 @@ def locations(config: Path | None, name: str, own_config: Path | None, as_json: 
             why = ("no such profile" if chosen is None else
                    "not an agency profile (no company_id)" if chosen.company_id is None else
                    f"no token (set {chosen.token_env})")
-            raise AbortError(f"profile {name}: {why} (hint: `bulkio profiles` lists them)")
+            raise AbortError(_("profile {name}: {why} (hint: `bulkio profiles` lists them)").format(
+                name=name, why=why))
         listed = asyncio.run(installed_locations(
             agency_token=chosen.token, company_id=chosen.company_id,
             app_id=chosen.app_id or "", base_url=chosen.base_url or DEFAULT_BASE_URL))

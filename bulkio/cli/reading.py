@@ -25,6 +25,7 @@ from bulkio.clean.prepare import Preparation
 from bulkio.clean.reading import ReadOptions
 from bulkio.clean.sources import source_names
 from bulkio.files.table import SourceRow, Table
+from bulkio.i18n import _
 
 __all__ = [
     "ReadOptions",
@@ -49,7 +50,7 @@ def _delimiter(value: str | None) -> str | None:
     named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
     value = named.get(value.lower(), value)
     if len(value) != 1:
-        raise click.BadParameter("one character, or tab/comma/semicolon/pipe")
+        raise click.BadParameter(_("one character, or tab/comma/semicolon/pipe"))
     return value
 
 
@@ -57,7 +58,7 @@ def _region(value: str | None) -> str | None:
     if value is None:
         return None
     if len(value) != 2 or not value.isalpha():
-        raise click.BadParameter("a two-letter country code such as MX")
+        raise click.BadParameter(_("a two-letter country code such as MX"))
     region = phone_region(value)
     if region is None:
         raise click.BadParameter(f"{value!r} is not a country code phone numbers know "

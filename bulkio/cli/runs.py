@@ -21,6 +21,7 @@ from bulkio.cli.options import (
     with_run_location,
 )
 from bulkio.errors import CODES, ConfigError, InputError
+from bulkio.i18n import _
 from bulkio.runs.journal import Journal, RunInfo
 from bulkio.undo.run import UndoResult, run_undo
 
@@ -34,9 +35,9 @@ _journal_option = click.option(
 
 def _open(path: Path) -> Journal:
     if not path.exists():
-        raise InputError("no run journal here", path=path,
-                         hint="run bulkio inside the workspace of the runs, or pass "
-                         "--state-dir DIR / --journal FILE")
+        raise InputError(_("no run journal here"), path=path,
+                         hint=_("run bulkio inside the workspace of the runs, or pass "
+                                "--state-dir DIR / --journal FILE"))
     return Journal.open(path)
 
 
@@ -91,7 +92,7 @@ def runs(ctx: click.Context, journal_path: Path | None, state_dir: Path | None, 
         emit_json({"runs": [_run_doc(r) for r in found]})
         return
     if not found:
-        click.echo(f"no runs in {journal_path}", err=True)
+        click.echo(_("no runs in {path}").format(path=journal_path), err=True)
         return
     click.echo(f"{'RUN':<19} {'COMMAND':<17} {'STATUS':<11} {'ROWS':>7} {'OK':>7} "
                f"{'FAILED':>7}  {'STARTED (UTC)':<19}  {'LOCATION':<22} FILE")
@@ -173,35 +174,41 @@ def _print_undo(result: UndoResult, *, as_json: bool, quiet: bool) -> None:
     def err(text: str) -> None:
         click.echo(text, err=True)
 
-    head = "Undo plan" if result.report is None else "Undo"
-    err(f"{head} of run {plan.run.id} ({plan.run.command}, {len(plan.rows)} rows):")
+    head = (_("Undo plan of run {run} ({command}, {rows} rows):") if result.report is None
+            else _("Undo of run {run} ({command}, {rows} rows):"))
+    err(head.format(run=plan.run.id, command=plan.run.command, rows=len(plan.rows)))
     for kind, n in plan.counts().items():
         err(f"  {n:>7}  {kind}")
     if plan.cannot:
-        err(f"  cannot revert ({len(plan.cannot)}):")
+        err("  " + _("cannot revert ({n}):").format(n=len(plan.cannot)))
         for row, cid, why in plan.cannot[:20]:
             err(f"    row {row} ({cid or '-'}): {why}")
         if len(plan.cannot) > 20:
-            err(f"    ... and {len(plan.cannot) - 20} more (see the failure report)")
+            err("    " + _("... and {n} more (see the failure report)").format(
+                n=len(plan.cannot) - 20))
     if plan.conflicts:
-        err(f"  conflicts ({len(plan.conflicts)}): changed after the run, kept unless --force")
+        err("  " + _("conflicts ({n}): changed after the run, kept unless --force").format(
+            n=len(plan.conflicts)))
         for row, cid, name, wrote, now in plan.conflicts[:20]:
-            err(f"    row {row} ({cid}): {name}: the run wrote {wrote!r}, now {now!r}")
+            err("    " + _("row {row} ({contact}): {field}: the run wrote {wrote}, now "
+                          "{now}").format(row=row, contact=cid, field=name, wrote=repr(wrote),
+                                          now=repr(now)))
     if plan.later:
-        err(f"  later runs touched the same contacts ({len(plan.later)}): "
+        err("  " + _("later runs touched the same contacts ({n}): ").format(n=len(plan.later))
             + ", ".join(f"{i} ({c})" for i, c in plan.later[:10]))
     if result.report is None:
-        err("Nothing was sent (dry run).")
+        err(_("Nothing was sent (dry run)."))
         return
     if result.aborted is not None:
-        err(f"Error: undo aborted: {result.aborted}")
+        err(_("Error: undo aborted: {error}").format(error=result.aborted))
     report = result.report
-    err(f"  {report.succeeded} rows reverted, {report.failed} not; "
-        f"{report.requests.total} requests; undo run {result.run_id}")
+    err("  " + _("{reverted} rows reverted, {failed} not; {requests} requests; undo run "
+                 "{run}").format(reverted=report.succeeded, failed=report.failed,
+                                 requests=report.requests.total, run=result.run_id))
     for code, n in sorted(report.by_error.items()):
-        err(f"  {n:>7}  {code}: {CODES.get(code, '')}")
-    err(f"  success: {report.success_path}")
-    err(f"  failures: {report.failure_path}")
+        err(f"  {n:>7}  {code}: {_(CODES.get(code, ''))}")
+    err("  " + _("success: {path}").format(path=report.success_path))
+    err("  " + _("failures: {path}").format(path=report.failure_path))
 
 
 def _dry_undo(run_id: str, journal_path: Path, api: ApiOptions) -> UndoResult:
@@ -217,12 +224,12 @@ def _dry_undo(run_id: str, journal_path: Path, api: ApiOptions) -> UndoResult:
 def _confirm_undo(run_id: str, journal_path: Path) -> None:
     """Ask on a terminal, showing what the undo would do (as ``bulkio delete`` does)."""
     plan = run_undo(run_id, journal_path=journal_path, target=None, dry_run=True).plan
-    counts = ", ".join(f"{n} {kind}" for kind, n in plan.counts().items()) or "nothing"
+    counts = ", ".join(f"{n} {kind}" for kind, n in plan.counts().items()) or _("nothing")
     if not sys.stdin.isatty():
-        raise AbortError(f"no terminal to confirm on; add --yes to undo run {plan.run.id} "
-                         f"({counts})")
-    click.confirm(f"Undo run {plan.run.id} ({plan.run.command}): {counts}?", abort=True,
-                  err=True)
+        raise AbortError(_("no terminal to confirm on; add --yes to undo run {run} "
+                           "({counts})").format(run=plan.run.id, counts=counts))
+    click.confirm(_("Undo run {run} ({command}): {counts}?").format(
+        run=plan.run.id, command=plan.run.command, counts=counts), abort=True, err=True)
 
 
 @main.command()

@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from bulkio.errors import BulkioError
+from bulkio.i18n import _
 
 _REDACTED = "***"
 
@@ -45,14 +46,14 @@ def one_line(exc: BaseException) -> str:
         where = exc.filename if exc.filename is not None else ""
         reason = exc.strerror or str(exc)
         message = f"{where}: {reason}" if where else reason
-        hint = "check the path, that its folder exists and that you may write there"
+        hint = _("check the path, that its folder exists and that you may write there")
     elif _is_sqlite_error(exc):
         message = f"database error: {exc}"
         hint = "the --db/--sandbox-db/--journal file is damaged or not bulkio's: pass another path"
     else:
         message = f"unexpected {type(exc).__name__}: {exc}"
-        hint = "this is a bug in bulkio: re-run with BULKIO_DEBUG=1 and report the traceback"
-    text = f"{message} (hint: {hint})" if hint else message
+        hint = _("this is a bug in bulkio: re-run with BULKIO_DEBUG=1 and report the traceback")
+    text = _("{message} (hint: {hint})").format(message=message, hint=_(hint)) if hint else message
     return _redact(" ".join(text.split()))
 
 

@@ -28,6 +28,7 @@ from bulkio.errors import (
     ServerError,
     TransportError,
 )
+from bulkio.i18n import _
 from bulkio.runs.home import find_state_home, sandbox_db_in
 from bulkio.sandbox.fields import (
     FIELD_TYPES,
@@ -76,9 +77,11 @@ def _fault_plan(ctx: click.Context, param: click.Parameter, value: str | None
     try:
         plan = json.loads(value)
     except json.JSONDecodeError as exc:
-        raise click.BadParameter(f"not valid JSON ({exc.msg}); {example}") from exc
+        raise click.BadParameter(_("not valid JSON ({msg}); {example}").format(
+            msg=exc.msg, example=example)) from exc
     if not isinstance(plan, dict):
-        raise click.BadParameter(f"expected a JSON object {{...}}; {example}")
+        raise click.BadParameter(_("expected a JSON object {{...}}; {example}").format(
+            example=example))
     try:
         FaultPlan.from_json(plan)
     except (ValueError, TypeError) as exc:
@@ -265,7 +268,8 @@ def _describe(field: dict[str, Any]) -> str:
 def _field_type(ctx: click.Context, param: click.Parameter, value: str) -> str:
     kind = value.strip().upper()
     if kind not in FIELD_TYPES:
-        raise click.BadParameter(f"{value!r} is not one of {', '.join(FIELD_TYPES)}")
+        raise click.BadParameter(_("{value} is not one of {names}").format(
+            value=repr(value), names=', '.join(FIELD_TYPES)))
     return kind
 
 
@@ -499,7 +503,7 @@ def locations_add(*, name: str, address: str, allow_duplicates: bool, db: Path) 
       bulkio sandbox locations add "Sucursal Norte" --address "Av. Norte 1, Monterrey"
     """
     if not name.strip():
-        raise click.BadParameter("a location needs a name", param_hint="NAME")
+        raise click.BadParameter(_("a location needs a name"), param_hint="NAME")
     with _open_store(db, create=True) as store:
         assert store is not None
         loc, token = store.create_location(
@@ -638,7 +642,7 @@ def businesses_add(*, name: str, location_id: str | None, db: Path, **fields: st
     from bulkio.sandbox.resources.businesses import new_business
 
     if not name.strip():
-        raise click.BadParameter("a business needs a name", param_hint="NAME")
+        raise click.BadParameter(_("a business needs a name"), param_hint="NAME")
     keys = {"postal_code": "postalCode"}
     values = {keys.get(k, k): v.strip() for k, v in fields.items() if v and v.strip()}
     with _open_store(db, create=True) as store:

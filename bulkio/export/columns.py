@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from bulkio.export.filters import CustomFieldIndex, FilterError
+from bulkio.i18n import _
 
 ColumnKind = Literal["text", "list", "datetime", "date", "custom", "path"]
 
@@ -155,21 +156,21 @@ def resolve_columns(selected: Sequence[str] | None, custom: CustomFieldIndex) ->
             found = custom.find(name)
             if found is None:
                 known = ", ".join([*DEFAULT_COLUMNS, *EXTRA_COLUMNS, *by_header])
-                raise FilterError(f"unknown column {name!r}",
-                                  hint=f"use all, one of: {known}, or dndSettings.<channel>, "
-                                  "inboundDndSettings.all, attributionSource.<field>, "
-                                  "lastAttributionSource.<field>")
+                raise FilterError(_("unknown column {name}").format(name=repr(name)),
+                                  hint=_("use all, one of: {known}, or dndSettings.<channel>, "
+                                         "inboundDndSettings.all, attributionSource.<field>, "
+                                         "lastAttributionSource.<field>").format(known=known))
             hdr = header_of[str(found["id"])]
             col = _custom(hdr, found)
         if col.header in seen:
             raise FilterError(
-                f"column {col.header!r} is listed twice in --columns",
-                hint="list each column once, e.g. --columns id,email,phone",
+                _("column {header} is listed twice in --columns").format(header=repr(col.header)),
+                hint=_("list each column once, e.g. --columns id,email,phone"),
             )
         seen.add(col.header)
         cols.append(col)
     if not cols:
-        raise FilterError("--columns names no column", hint="e.g. --columns id,email,phone")
+        raise FilterError(_("--columns names no column"), hint=_("e.g. --columns id,email,phone"))
     return cols
 
 

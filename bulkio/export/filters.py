@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bulkio.errors import BulkioError
+from bulkio.i18n import _
 
 #: One line users see when a filter does not parse (the CLI prints it with exit 2).
 FILTER_SYNTAX = (
@@ -122,11 +123,12 @@ def parse_filter(text: str) -> FilterExpr:
         field = _unquote(match["field"])
         value = _unquote(match["value"])
         if not field:
-            raise FilterError(f"filter {text!r} has no field name")
+            raise FilterError(_("filter {text} has no field name").format(text=repr(text)))
         if value == "":
             raise FilterError(
-                f"filter {text!r} has no value",
-                hint=f"use '{field} not exists' for empty fields; {FILTER_SYNTAX}",
+                _("filter {text} has no value").format(text=repr(text)),
+                hint=_("use '{field} not exists' for empty fields; {FILTER_SYNTAX}").format(
+                    field=field, FILTER_SYNTAX=FILTER_SYNTAX),
             )
         api_op = _OPS[match["op"]]
         if api_op in _RANGE_OPS.values():
@@ -136,7 +138,7 @@ def parse_filter(text: str) -> FilterExpr:
     if match:
         field = _unquote(match["field"])
         return FilterExpr(text=text, field=field, op="not_exists" if match["neg"] else "exists")
-    raise FilterError(f"cannot read filter {text!r}")
+    raise FilterError(_("cannot read filter {text}").format(text=repr(text)))
 
 
 def parse_sort(text: str) -> SortSpec:
@@ -153,17 +155,19 @@ def load_filter_file(path: str | Path) -> list[dict[str, Any]]:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
-        raise FilterError(f"cannot read filter file {path}: {exc.strerror}") from exc
+        raise FilterError(_("cannot read filter file {path}: {strerror}").format(
+            path=path, strerror=exc.strerror)) from exc
     except json.JSONDecodeError as exc:
         raise FilterError(
-            f"filter file {path} is not valid JSON (line {exc.lineno}: {exc.msg})",
-            hint="the file holds a JSON list of {field, operator, value} or {group, filters}",
+            _("filter file {path} is not valid JSON (line {lineno}: {msg})").format(
+                path=path, lineno=exc.lineno, msg=exc.msg),
+            hint=_("the file holds a JSON list of {field, operator, value} or {group, filters}"),
         ) from exc
     if isinstance(data, dict) and isinstance(data.get("filters"), list):
         data = data["filters"]
     if not isinstance(data, list) or not all(isinstance(f, dict) for f in data):
         raise FilterError(
-            f"filter file {path} must hold a JSON list of filter objects",
+            _("filter file {path} must hold a JSON list of filter objects").format(path=path),
             hint="e.g. [{\"field\": \"tags\", \"operator\": \"eq\", \"value\": \"vip\"}]",
         )
     for item in data:
@@ -174,18 +178,22 @@ def load_filter_file(path: str | Path) -> list[dict[str, Any]]:
 def _check_raw(item: Mapping[str, Any], path: str | Path) -> None:
     if "group" in item:
         if item["group"] not in {"AND", "OR"} or not isinstance(item.get("filters"), list):
-            raise FilterError(f"filter file {path}: a group needs 'group': AND|OR and 'filters'")
+            raise FilterError(_("filter file {path}: a group needs 'group': AND|OR and "
+                                "'filters'").format(path=path))
         for sub in item["filters"]:
             if not isinstance(sub, dict):
-                raise FilterError(f"filter file {path}: group members must be objects")
+                raise FilterError(_("filter file {path}: group members must be objects").format(
+                    path=path))
             _check_raw(sub, path)
         return
     if not isinstance(item.get("field"), str) or not isinstance(item.get("operator"), str):
-        raise FilterError(f"filter file {path}: every filter needs 'field' and 'operator'")
+        raise FilterError(_("filter file {path}: every filter needs 'field' and 'operator'").format(
+            path=path))
     if item["operator"] not in API_OPERATORS:
         raise FilterError(
-            f"filter file {path}: unknown operator {item['operator']!r}",
-            hint=f"use one of: {', '.join(sorted(API_OPERATORS))}",
+            _("filter file {path}: unknown operator {item}").format(
+                path=path, item=repr(item['operator'])),
+            hint=_("use one of: {names}").format(names=', '.join(sorted(API_OPERATORS))),
         )
 
 
@@ -216,8 +224,8 @@ class CustomFieldIndex:
                 return found[0]
             if len(found) > 1:
                 raise FilterError(
-                    f"{ref!r} names {len(found)} custom fields",
-                    hint="use the field key (contact.<key>) or id instead",
+                    _("{ref} names {n} custom fields").format(ref=repr(ref), n=len(found)),
+                    hint=_("use the field key (contact.<key>) or id instead"),
                 )
         return None
 
@@ -243,8 +251,8 @@ def _api_field(name: str, custom: CustomFieldIndex) -> tuple[str, Mapping[str, A
         return f"customFields.{cf['id']}", cf
     known = ", ".join(list(SEARCH_FIELDS) + custom.names())
     raise FilterError(
-        f"unknown field {name!r} in a filter or sort",
-        hint=f"use one of: {known}",
+        _("unknown field {name} in a filter or sort").format(name=repr(name)),
+        hint=_("use one of: {known}").format(known=known),
     )
 
 
@@ -256,7 +264,8 @@ def _check_date(value: str, api_field: str) -> None:
     try:
         datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
-        raise FilterError(f"{api_field} takes a date, not {value!r}", hint=_DATE_HINT) from None
+        raise FilterError(_("{api_field} takes a date, not {value}").format(
+            api_field=api_field, value=repr(value)), hint=_DATE_HINT) from None
 
 
 def _typed(value: str, api_field: str, cf: Mapping[str, Any] | None) -> Any:
@@ -270,7 +279,8 @@ def _typed(value: str, api_field: str, cf: Mapping[str, Any] | None) -> Any:
         if low in {"false", "no", "0"}:
             return False
         raise FilterError(
-            f"{api_field} takes true or false, not {value!r}",
+            _("{api_field} takes true or false, not {value}").format(
+                api_field=api_field, value=repr(value)),
             hint=f"e.g. --filter '{api_field}=true'",
         )
     if cf is not None and str(cf.get("dataType", "")).upper() in {"NUMERICAL", "MONETORY"}:
@@ -307,9 +317,11 @@ def build_filters(
                 out.append({"field": api_field, "operator": "range", "value": bounds})
             if expr.bound in bounds:
                 raise FilterError(
-                    f"two {expr.bound} bounds for {expr.field} ({expr.text!r})",
-                    hint=f"give {expr.field} at most one lower and one upper bound, e.g. "
-                    f"--filter '{expr.field}>=2026-01-01' --filter '{expr.field}<2026-02-01'",
+                    _("two {bound} bounds for {field} ({text})").format(
+                        bound=expr.bound, field=expr.field, text=repr(expr.text)),
+                    hint=_("give {field} at most one lower and one upper bound, e.g. --filter "
+                           "'{field}>=2026-01-01' --filter '{field}<2026-02-01'").format(
+                        field=expr.field),
                 )
             bounds[expr.bound] = _typed(expr.value, api_field, cf)
         elif expr.op in {"exists", "not_exists"}:
@@ -325,7 +337,7 @@ def build_filters(
 def build_sort(sorts: Sequence[SortSpec], *, custom: CustomFieldIndex) -> list[dict[str, str]]:
     """Turn ``--sort`` values (at most two) into the search ``sort`` list."""
     if len(sorts) > 2:
-        raise FilterError("at most 2 --sort options", hint=SORT_SYNTAX)
+        raise FilterError(_("at most 2 --sort options"), hint=SORT_SYNTAX)
     return [
         {"field": _api_field(s.field, custom)[0], "direction": s.direction} for s in sorts
     ]

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from bulkio.errors import InputError
+from bulkio.i18n import _
 
 __all__ = ["ObjectsOutput"]
 
@@ -58,8 +59,9 @@ class ObjectsOutput:
             fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.",
                                        suffix=".tmp")
         except OSError as exc:
-            raise InputError(f"cannot write in {final.parent}: {exc.strerror}", path=final,
-                             hint="check that the folder exists and is writable") from exc
+            raise InputError(_("cannot write in {parent}: {strerror}").format(
+                parent=final.parent, strerror=exc.strerror), path=final,
+                             hint=_("check that the folder exists and is writable")) from exc
         handle = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
         self._open.append((final, Path(tmp), handle))
         return _ObjectSheet(handle)
@@ -74,7 +76,7 @@ class ObjectsOutput:
         return [final for final, _, _ in self._open]
 
     def abort(self) -> None:
-        for _, tmp, handle in self._open:
+        for _final, tmp, handle in self._open:
             handle.close()
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()

@@ -58,6 +58,7 @@ from bulkio.export.objects import ObjectsOutput
 from bulkio.files.export_writers import Output, OutputFormat, Sheet, open_output
 from bulkio.files.safe_write import write_error, write_text_atomic
 from bulkio.files.workbook_append import AppendSheetOutput
+from bulkio.i18n import _
 
 __all__ = [
     "BUSINESS_PAGE_LIMIT",
@@ -182,9 +183,9 @@ def parse_since(text: str) -> datetime:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError as exc:
         raise FilterError(
-            f"cannot read --since {text!r}",
-            hint="use --since last (with --state FILE), or a date like 2026-01-01 "
-            "or 2026-01-01T08:00:00Z",
+            _("cannot read --since {text}").format(text=repr(text)),
+            hint=_("use --since last (with --state FILE), or a date like 2026-01-01 or "
+                   "2026-01-01T08:00:00Z"),
         ) from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -201,9 +202,9 @@ def load_watermark(path: Path) -> datetime | None:
         return None
     except (OSError, ValueError) as exc:
         raise InputError(
-            "cannot read the export state file",
+            _("cannot read the export state file"),
             path=path,
-            hint="delete it to start over with a full export",
+            hint=_("delete it to start over with a full export"),
         ) from exc
     mark = data.get("watermark") if isinstance(data, dict) else None
     if mark is None:
@@ -212,9 +213,9 @@ def load_watermark(path: Path) -> datetime | None:
         return parse_since(str(mark))
     except FilterError as exc:
         raise InputError(
-            f"the export state file has a bad watermark {mark!r}",
+            _("the export state file has a bad watermark {mark}").format(mark=repr(mark)),
             path=path,
-            hint="delete it to start over with a full export",
+            hint=_("delete it to start over with a full export"),
         ) from exc
 
 
@@ -250,9 +251,9 @@ def _cursor(contacts: list[dict[str, Any]]) -> list[Any]:
     cursor = last.get("searchAfter")
     if not isinstance(cursor, list) or not cursor:
         raise ApiError(
-            "the search answer has no searchAfter cursor on its last contact, so the export "
-            "cannot continue past this page",
-            hint="re-run with a narrower --filter, or report the API answer with -vv",
+            _("the search answer has no searchAfter cursor on its last contact, so the export "
+              "cannot continue past this page"),
+            hint=_("re-run with a narrower --filter, or report the API answer with -vv"),
         )
     return cursor
 
@@ -290,9 +291,9 @@ class _SearchPager:
             # query): report it as a usage error, like a filter that does not parse.
             if exc.status == 422 and self._cursor is None:
                 raise FilterError(
-                    f"the API refused the search: {exc}",
-                    hint="check the fields, operators and values of --filter-file, --filter "
-                    "and --sort",
+                    _("the API refused the search: {exc}").format(exc=exc),
+                    hint=_("check the fields, operators and values of --filter-file, --filter and "
+                           "--sort"),
                 ) from exc
             raise
 
@@ -305,9 +306,9 @@ class _SearchPager:
         key = json.dumps(cursor, sort_keys=True, default=str)
         if key in self._seen:
             raise ApiError(
-                f"the search returned the same searchAfter cursor twice ({key}); stopping "
-                "instead of looping",
-                hint="re-run; if it persists, export with --sort dateAdded",
+                _("the search returned the same searchAfter cursor twice ({key}); stopping "
+                  "instead of looping").format(key=key),
+                hint=_("re-run; if it persists, export with --sort dateAdded"),
             )
         self._seen.add(key)
         self._cursor = cursor
@@ -338,8 +339,8 @@ class _BusinessPager:
         first = str(contacts[0].get("id"))
         if first in self._first_ids:
             raise ApiError(
-                "the business contacts endpoint returned the same page twice; stopping "
-                "instead of looping"
+                _("the business contacts endpoint returned the same page twice; stopping instead "
+                  "of looping")
             )
         self._first_ids.add(first)
 
@@ -365,7 +366,8 @@ def _window(spec: ExportSpec) -> tuple[datetime | None, datetime | None]:
         return previous, None
     if spec.since == "last":
         if spec.state is None:
-            raise FilterError("--since last needs --state FILE", hint="e.g. --state export.state")
+            raise FilterError(_("--since last needs --state FILE"),
+                              hint=_("e.g. --state export.state"))
         previous = load_watermark(spec.state)
         if previous is None:
             log.info("no watermark in %s yet: exporting everything", spec.state)
@@ -379,19 +381,20 @@ def _check_spec(spec: ExportSpec) -> None:
     unknown = [k for k in spec.include if k not in RELATED_KINDS]
     if unknown:
         raise FilterError(
-            f"cannot include {', '.join(unknown)}",
-            hint="--include takes notes, tasks, appointments (comma-separated)",
+            _("cannot include {names}").format(names=', '.join(unknown)),
+            hint=_("--include takes notes, tasks, appointments (comma-separated)"),
         )
     if spec.business_id and (spec.filters or spec.raw_filters or spec.sort or spec.since):
         raise FilterError(
-            "--business-id cannot be combined with --filter, --filter-file, --sort or --since",
-            hint="the business endpoint only takes --query; filter the file afterwards",
+            _("--business-id cannot be combined with --filter, --filter-file, --sort or --since"),
+            hint=_("the business endpoint only takes --query; filter the file afterwards"),
         )
     if spec.objects and spec.columns is not None:
-        raise FilterError("--jsonl-raw writes whole objects; drop --columns",
-                          hint="pick fields afterwards, e.g. with jq")
+        raise FilterError(_("--jsonl-raw writes whole objects; drop --columns"),
+                          hint=_("pick fields afterwards, e.g. with jq"))
     if not 1 <= spec.page_limit <= SEARCH_PAGE_LIMIT:
-        raise FilterError(f"page size must be 1..{SEARCH_PAGE_LIMIT}")
+        raise FilterError(_("page size must be 1..{SEARCH_PAGE_LIMIT}").format(
+            SEARCH_PAGE_LIMIT=SEARCH_PAGE_LIMIT))
 
 
 async def _related_all(
@@ -472,12 +475,13 @@ def _state_lock(state: Path | None) -> Iterator[None]:
         lock.acquire()
     except Timeout as exc:
         raise InputError(
-            "another bulkio export is running with this state file",
+            _("another bulkio export is running with this state file"),
             path=state,
-            hint="wait for it to finish (or schedule runs further apart)",
+            hint=_("wait for it to finish (or schedule runs further apart)"),
         ) from exc
     except OSError as exc:
-        raise InputError(f"cannot create the lock file: {exc.strerror}", path=lock_path) from exc
+        raise InputError(_("cannot create the lock file: {strerror}").format(
+            strerror=exc.strerror), path=lock_path) from exc
     try:
         yield
     finally:

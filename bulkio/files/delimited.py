@@ -36,6 +36,7 @@ from bulkio.files.headers import (
     shape_rows,
 )
 from bulkio.files.table import SourceRow, Table
+from bulkio.i18n import _
 
 #: bytes of lines read and checked at once
 _BLOCK_BYTES = 1 << 16
@@ -115,9 +116,10 @@ def _repair_line(
     except UnicodeDecodeError as exc:
         if forced:
             raise InputError(
-                f"line {lineno} is not valid {enc} (byte {exc.start + 1} of the line)",
+                _("line {lineno} is not valid {enc} (byte {value} of the line)").format(
+                    lineno=lineno, enc=enc, value=exc.start + 1),
                 path=path,
-                hint="omit --encoding to let bulkio detect it, or fix that line",
+                hint=_("omit --encoding to let bulkio detect it, or fix that line"),
             ) from None
         state.fallback.add(lineno)
         try:
@@ -142,8 +144,9 @@ def _text_lines(
                     line = line.replace("\x00", "")
                 yield line.lstrip("\ufeff") if lineno == 1 else line
         except UnicodeDecodeError:
-            raise InputError(f"the file is not valid {enc} after line {lineno}", path=path,
-                             hint="omit --encoding to let bulkio detect it") from None
+            raise InputError(_("the file is not valid {enc} after line {lineno}").format(
+                enc=enc, lineno=lineno), path=path,
+                             hint=_("omit --encoding to let bulkio detect it")) from None
 
 
 class _Lines:
@@ -193,9 +196,10 @@ def _recovered(
                             quoting=csv.QUOTE_NONE), [])
     return cells, RowIssue(
         start, "unbalanced-quote",
-        f"line {start} opens a double quote that is never closed ({reason} lines "
-        f"{start}-{end} into one row); this row is line {start} alone, reading went on at "
-        f"line {start + 1}: fix the quote and import this row again")
+        _("line {start} opens a double quote that is never closed ({reason} lines {start}-{end} "
+          "into one row); this row is line {start} alone, reading went on at line {value}: fix "
+          "the quote and import this row again").format(
+            start=start, reason=reason, end=end, value=start + 1))
 
 
 def _records(
@@ -230,7 +234,8 @@ def _records(
                 broken, cells = "the end of the file came inside a quote, reading", []
             except csv.Error as exc:
                 if not taken:
-                    raise InputError(f"cannot parse the file: {exc}", path=path) from None
+                    raise InputError(_("cannot parse the file: {exc}").format(
+                        exc=exc), path=path) from None
                 broken, cells = f"the csv reader stopped ({exc}) after reading", []
             if not taken:  # pragma: no cover - csv returns no record without reading a line
                 return
@@ -249,8 +254,8 @@ def _records(
                 cells = next(csv.reader([taken[0][1].rstrip("\r\n")], delimiter=sn.delimiter,
                                         quoting=csv.QUOTE_NONE), [])
                 issues = (RowIssue(start, "unbalanced-quote",
-                                   f"line {start} opens a double quote that is never "
-                                   "closed; fix the quote and import this row again"),)
+                                   _("line {start} opens a double quote that is never closed; fix "
+                                     "the quote and import this row again").format(start=start)),)
             taken.clear()
             if state.nul or state.fallback:
                 issues = (*_line_issues(state, start, end), *issues)
@@ -277,13 +282,13 @@ def _line_issues(state: _LineState, start: int, end: int) -> tuple[RowIssue, ...
     span = range(start, end + 1)
     if any(n in state.nul for n in span):
         state.nul.difference_update(span)
-        issues.append(RowIssue(start, "nul-byte", "NUL bytes were removed from the row",
+        issues.append(RowIssue(start, "nul-byte", _("NUL bytes were removed from the row"),
                                severity="warning"))
     if any(n in state.fallback for n in span):
         state.fallback.difference_update(span)
         issues.append(RowIssue(start, "decoding-fallback",
-                               "the row does not fit the file's encoding; read with a "
-                               "fallback (Windows-1252 or UTF-8)", severity="warning"))
+                               _("the row does not fit the file's encoding; read with a fallback "
+                                 "(Windows-1252 or UTF-8)"), severity="warning"))
     return tuple(issues)
 
 
@@ -299,9 +304,9 @@ def _find_header(
                 return start, cells
             if start > header_row:
                 break
-        raise InputError(f"line {header_row} is blank, inside another record, or past the "
-                         "end of the file", path=path,
-                         hint="pass the line number where the header row starts")
+        raise InputError(_("line {header_row} is blank, inside another record, or past the end of "
+                           "the file").format(header_row=header_row), path=path,
+                         hint=_("pass the line number where the header row starts"))
     sample: list[Record] = []
     for rec in records:
         if not is_blank(rec[1]):
@@ -309,8 +314,8 @@ def _find_header(
             if len(sample) >= HEADER_SCAN_ROWS:
                 break
     if not sample:
-        raise InputError("the file has no header and no rows (only blank lines)", path=path,
-                         hint="export the sheet again with its header row")
+        raise InputError(_("the file has no header and no rows (only blank lines)"), path=path,
+                         hint=_("export the sheet again with its header row"))
     pick = guess_header([r[1] for r in sample])
     return sample[pick][0], sample[pick][1]
 

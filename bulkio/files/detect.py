@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bulkio.errors import InputError
+from bulkio.i18n import _
 
 #: bytes read for detection; grown until a few complete lines are in
 SAMPLE_BYTES = 64 * 1024
@@ -68,18 +69,19 @@ def read_sample(path: Path) -> tuple[bytes, bool]:
 def check_not_binary(path: Path, sample: bytes) -> None:
     """Raise InputError for an empty file or bytes that are not text."""
     if not sample:
-        raise InputError("the file is empty (0 bytes)", path=path,
-                         hint="export the sheet again; the file has no header and no rows")
+        raise InputError(_("the file is empty (0 bytes)"), path=path,
+                         hint=_("export the sheet again; the file has no header and no rows"))
     for magic, what, hint in _MAGIC:
         if sample.startswith(magic):
-            raise InputError(f"this is {what}, not a CSV/text file", path=path, hint=hint)
+            raise InputError(_("this is {what}, not a CSV/text file").format(
+                what=what), path=path, hint=hint)
     if any(sample.startswith(bom) for bom, _ in _BOMS) or _utf16_without_bom(sample):
         return  # NULs and low bytes are what UTF-16/32 text looks like
     head = sample[:8192]
     controls = sum(1 for b in head if b < 0x20 and b not in (0x09, 0x0A, 0x0C, 0x0D))
     if controls * 10 > len(head):
-        raise InputError("the file is binary, not text", path=path,
-                         hint="export the spreadsheet as CSV (UTF-8) or .xlsx")
+        raise InputError(_("the file is binary, not text"), path=path,
+                         hint=_("export the spreadsheet as CSV (UTF-8) or .xlsx"))
 
 
 def _utf16_without_bom(sample: bytes) -> str | None:
@@ -148,9 +150,10 @@ def check_encoding_name(path: Path, encoding: str) -> str:
     try:
         return codecs.lookup(encoding).name
     except LookupError:
-        raise InputError(f"unknown encoding {encoding!r}", path=path,
-                         hint="use a Python codec name such as utf-8, cp1252, latin-1, "
-                         "utf-16") from None
+        raise InputError(_("unknown encoding {encoding}").format(encoding=repr(encoding)),
+                         path=path,
+                         hint=_("use a Python codec name such as utf-8, cp1252, latin-1, "
+                                "utf-16")) from None
 
 
 def is_ascii_compatible(encoding: str) -> bool:
@@ -197,10 +200,11 @@ def sniff(path: Path, *, encoding: str | None, delimiter: str | None) -> Sniffed
             text = sample.decode(codec) if complete else _decode_prefix(sample, codec)
         except UnicodeDecodeError as exc:
             raise InputError(
-                f"the file is not valid {encoding} (byte {exc.start}: "
-                f"{sample[exc.start:exc.start + 1]!r})",
+                _("the file is not valid {encoding} (byte {start}: {sample})").format(
+                    encoding=encoding,
+                        start=exc.start, sample=repr(sample[exc.start:exc.start + 1])),
                 path=path,
-                hint="omit --encoding to let bulkio detect it, or try cp1252 / utf-8",
+                hint=_("omit --encoding to let bulkio detect it, or try cp1252 / utf-8"),
             ) from None
     else:
         codec = detect_encoding(sample, complete=complete)
@@ -209,15 +213,16 @@ def sniff(path: Path, *, encoding: str | None, delimiter: str | None) -> Sniffed
         codec = "utf-8-sig"
     text = text.lstrip("\ufeff")
     if not text.strip().replace("\x00", ""):
-        raise InputError("the file has no header and no rows (only blank lines)", path=path,
-                         hint="export the sheet again with its header row")
+        raise InputError(_("the file has no header and no rows (only blank lines)"), path=path,
+                         hint=_("export the sheet again with its header row"))
     if delimiter is None:
         delim = sniff_delimiter(text, complete=complete)
     else:
         delim = "\t" if delimiter in ("\\t", "tab", "TAB") else delimiter
         if len(delim) != 1:
-            raise InputError(f"the delimiter must be one character, not {delimiter!r}",
-                             path=path, hint="use one of , ; | or \\t")
+            raise InputError(_("the delimiter must be one character, not {delimiter}").format(
+                delimiter=repr(delimiter)),
+                             path=path, hint=_("use one of , ; | or \\t"))
     cr_only = "\r" in text and "\n" not in text
     return Sniffed(codec, delim, is_ascii_compatible(codec), cr_only)
 

@@ -33,6 +33,7 @@ from bulkio.files.headers import (
     shape_rows,
 )
 from bulkio.files.table import SourceRow, Table
+from bulkio.i18n import _
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = b"PK\x03\x04"
@@ -66,33 +67,35 @@ def _open_workbook(path: Path) -> pc.CalamineWorkbook:
     with path.open("rb") as f:
         magic = f.read(8)
     if not magic:
-        raise InputError("the file is empty (0 bytes)", path=path,
-                         hint="save the workbook again from Excel")
+        raise InputError(_("the file is empty (0 bytes)"), path=path,
+                         hint=_("save the workbook again from Excel"))
     if magic.startswith(_OLE2) and path.suffix.lower() == ".xls":
         try:
             return pc.CalamineWorkbook.from_path(str(path))
         except pc.PasswordError:
-            raise InputError("the workbook is password-protected", path=path,
-                             hint="remove the password in Excel and save it again") from None
+            raise InputError(_("the workbook is password-protected"), path=path,
+                             hint=_("remove the password in Excel and save it again")) from None
         except (pc.CalamineError, ValueError, OSError) as exc:
-            raise InputError(f"the .xls workbook cannot be read ({exc})", path=path,
-                             hint="open it in Excel and save it as .xlsx") from None
+            raise InputError(_("the .xls workbook cannot be read ({exc})").format(
+                exc=exc), path=path,
+                             hint=_("open it in Excel and save it as .xlsx")) from None
     if magic.startswith(_OLE2):
-        raise InputError("the workbook is password-protected (encrypted) or a legacy .xls",
+        raise InputError(_("the workbook is password-protected (encrypted) or a legacy .xls"),
                          path=path,
-                         hint="remove the password in Excel (File > Info > Protect Workbook) "
-                         "and save as .xlsx")
+                         hint=_("remove the password in Excel (File > Info > Protect Workbook) "
+                                "and save as .xlsx"))
     if not magic.startswith(_ZIP):
-        raise InputError("this is not an Excel .xlsx workbook", path=path,
-                         hint="if it is a CSV, rename it to .csv; otherwise save it as .xlsx")
+        raise InputError(_("this is not an Excel .xlsx workbook"), path=path,
+                         hint=_("if it is a CSV, rename it to .csv; otherwise save it as .xlsx"))
     try:
         return pc.CalamineWorkbook.from_path(str(path))
     except pc.PasswordError:
-        raise InputError("the workbook is password-protected", path=path,
-                         hint="remove the password in Excel and save it again") from None
+        raise InputError(_("the workbook is password-protected"), path=path,
+                         hint=_("remove the password in Excel and save it again")) from None
     except (pc.CalamineError, pc.ZipError, pc.XmlError, ValueError, OSError) as exc:
-        raise InputError(f"the workbook is corrupt or not an .xlsx file ({exc})", path=path,
-                         hint="open it in Excel and save it again as .xlsx") from None
+        raise InputError(_("the workbook is corrupt or not an .xlsx file ({exc})").format(
+            exc=exc), path=path,
+                         hint=_("open it in Excel and save it again as .xlsx")) from None
 
 
 def _pick_sheet(path: Path, wb: pc.CalamineWorkbook, sheet: str | int | None) -> str:
@@ -103,8 +106,8 @@ def _pick_sheet(path: Path, wb: pc.CalamineWorkbook, sheet: str | int | None) ->
             if (meta.visible == pc.SheetVisibleEnum.Visible
                     and meta.typ == pc.SheetTypeEnum.WorkSheet):
                 return str(meta.name)
-        raise InputError("the workbook has no visible worksheet", path=path,
-                         hint=f"pass --sheet with one of: {listing}")
+        raise InputError(_("the workbook has no visible worksheet"), path=path,
+                         hint=_("pass --sheet with one of: {listing}").format(listing=listing))
     if isinstance(sheet, str):
         if sheet in names:
             return sheet
@@ -112,13 +115,14 @@ def _pick_sheet(path: Path, wb: pc.CalamineWorkbook, sheet: str | int | None) ->
         if len(folded) == 1:
             return folded[0]
         if not sheet.strip().isdigit():
-            raise InputError(f"sheet {sheet!r} not found", path=path,
-                             hint=f"available sheets: {listing}")
+            raise InputError(_("sheet {sheet} not found").format(sheet=repr(sheet)), path=path,
+                             hint=_("available sheets: {listing}").format(listing=listing))
         sheet = int(sheet)
     if 1 <= sheet <= len(names):
         return names[sheet - 1]
-    raise InputError(f"sheet {sheet} not found (the workbook has {len(names)})", path=path,
-                     hint=f"available sheets: {listing}")
+    raise InputError(_("sheet {sheet} not found (the workbook has {n})").format(
+        sheet=sheet, n=len(names)), path=path,
+                     hint=_("available sheets: {listing}").format(listing=listing))
 
 
 def _sheet_records(sh: pc.CalamineSheet) -> Iterator[Record]:
@@ -145,8 +149,9 @@ def read_excel(
         try:
             sh = wb.get_sheet_by_name(name)
         except (pc.CalamineError, pc.ZipError, pc.XmlError, ValueError) as exc:
-            raise InputError(f"sheet {name!r} cannot be read ({exc})", path=path,
-                             hint="open the workbook in Excel and save it again") from None
+            raise InputError(_("sheet {name} cannot be read ({exc})").format(
+                name=repr(name), exc=exc), path=path,
+                             hint=_("open the workbook in Excel and save it again")) from None
     finally:
         wb.close()
     first_col = (sh.start or (0, 0))[1] + 1
@@ -177,10 +182,11 @@ def _find_header(
             if len(sample) >= HEADER_SCAN_ROWS:
                 break
     if header_row is not None:
-        raise InputError(f"row {header_row} of sheet {name!r} is empty or past the end",
-                         path=path, hint="pass the row number of the header as Excel shows it")
+        raise InputError(_("row {header_row} of sheet {name} is empty or past the end").format(
+            header_row=header_row, name=repr(name)),
+                         path=path, hint=_("pass the row number of the header as Excel shows it"))
     if not sample:
-        raise InputError(f"sheet {name!r} is empty", path=path,
-                         hint="pick another sheet with --sheet, or check the workbook")
+        raise InputError(_("sheet {name} is empty").format(name=repr(name)), path=path,
+                         hint=_("pick another sheet with --sheet, or check the workbook"))
     pick = guess_header([r[1] for r in sample])
     return sample[pick][0], sample[pick][1]

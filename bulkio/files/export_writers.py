@@ -30,6 +30,7 @@ from babel.numbers import get_decimal_symbol
 from bulkio.errors import InputError
 from bulkio.files.formula import FORMULA_PREFIXES, neutralize
 from bulkio.files.safe_write import XLSX_MAX_CHARS, AtomicFile, LongCells, write_error
+from bulkio.i18n import _
 
 OutputFormat = Literal["csv", "xlsx", "jsonl"]
 FORMATS: dict[str, OutputFormat] = {".csv": "csv", ".xlsx": "xlsx", ".jsonl": "jsonl"}
@@ -82,9 +83,9 @@ def detect_format(target: str) -> OutputFormat:
     fmt = FORMATS.get(Path(target).suffix.lower())
     if fmt is None:
         raise InputError(
-            "unknown output format",
+            _("unknown output format"),
             path=target,
-            hint="name the output file .csv, .xlsx or .jsonl (or -o - for CSV on stdout)",
+            hint=_("name the output file .csv, .xlsx or .jsonl (or -o - for CSV on stdout)"),
         )
     return fmt
 
@@ -238,7 +239,7 @@ class TextOutput:
         if self._path is None:
             assert self._stream is not None
             if not first:
-                raise InputError("related data needs an output file, not stdout")
+                raise InputError(_("related data needs an output file, not stdout"))
             return _TextSheet(
                 self._stream, headers, fmt=self._fmt, delimiter=self._delimiter, raw=self._raw
             )
@@ -414,6 +415,6 @@ def open_output(
     """Open the export target: ``path`` (atomic) or ``stream`` (CSV/JSONL only)."""
     if fmt == "xlsx":
         if path is None:
-            raise InputError("XLSX cannot be streamed to stdout", hint="name an .xlsx file")
+            raise InputError(_("XLSX cannot be streamed to stdout"), hint=_("name an .xlsx file"))
         return XlsxOutput(path)
     return TextOutput(path, fmt=fmt, bom=bom, delimiter=delimiter, raw=raw, stream=stream)

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from bulkio.errors import RowIssue
 from bulkio.files.table import SourceRow
+from bulkio.i18n import _
 
 log = logging.getLogger("bulkio.readers")
 
@@ -136,7 +137,8 @@ def shape_rows(
                 issues = (
                     *issues,
                     RowIssue(row, "ragged-row",
-                             f"{n} cells for {width} columns; extra cells kept under {EXTRA_KEY}",
+                             _("{n} cells for {width} columns; extra cells kept under "
+                               "{EXTRA_KEY}").format(n=n, width=width, EXTRA_KEY=EXTRA_KEY),
                              field=EXTRA_KEY, severity="warning"),
                 )
         else:
@@ -146,7 +148,8 @@ def shape_rows(
             issues = (
                 *issues,
                 RowIssue(row, "ragged-row",
-                         f"{n} cells for {width} columns; the missing ones are empty",
+                         _("{n} cells for {width} columns; the missing ones are empty").format(
+                             n=n, width=width),
                          severity="warning"),
             )
         yield SourceRow(row, values, issues)
@@ -156,5 +159,5 @@ def shape_rows(
 
 def _empty_rows(pending: list[Record], headers: list[str]) -> Iterator[SourceRow]:
     for row, _cells, issues in pending:
-        empty = RowIssue(row, "empty-row", "the row has no values at all", severity="warning")
+        empty = RowIssue(row, "empty-row", _("the row has no values at all"), severity="warning")
         yield SourceRow(row, dict.fromkeys(headers), (*issues, empty))

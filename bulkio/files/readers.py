@@ -16,6 +16,7 @@ from bulkio.files.delimited import read_delimited
 from bulkio.files.excel import read_excel
 from bulkio.files.headers import EXTRA_KEY
 from bulkio.files.table import Table
+from bulkio.i18n import _
 
 TEXT_EXTENSIONS = frozenset({".csv", ".tsv", ".txt", ".tab"})
 EXCEL_EXTENSIONS = frozenset({".xlsx", ".xlsm", ".xls"})
@@ -40,25 +41,28 @@ def open_table(
     """
     p = Path(path)
     if not p.exists():
-        raise InputError("file not found", path=p, hint="check the path and the current folder")
+        raise InputError(_("file not found"), path=p,
+            hint=_("check the path and the current folder"))
     if p.is_dir():
-        raise InputError("this is a folder, not a file", path=p,
-                         hint="pass a .csv or .xlsx file inside it")
+        raise InputError(_("this is a folder, not a file"), path=p,
+                         hint=_("pass a .csv or .xlsx file inside it"))
     if header_row is not None and header_row < 1:
-        raise InputError(f"header row must be 1 or more, not {header_row}", path=p,
-                         hint="rows are numbered from 1 as Excel shows them")
+        raise InputError(_("header row must be 1 or more, not {header_row}").format(
+            header_row=header_row), path=p,
+                         hint=_("rows are numbered from 1 as Excel shows them"))
     ext = p.suffix.lower()
     try:
         if ext in TEXT_EXTENSIONS:
             if sheet is not None:
-                raise InputError("--sheet applies to Excel workbooks only", path=p,
-                                 hint="drop --sheet for CSV files")
+                raise InputError(_("--sheet applies to Excel workbooks only"), path=p,
+                                 hint=_("drop --sheet for CSV files"))
             return read_delimited(p, encoding=encoding, delimiter=delimiter,
                                   header_row=header_row)
         if ext in EXCEL_EXTENSIONS:
             return read_excel(p, sheet=sheet, header_row=header_row)
     except PermissionError:
-        raise InputError("permission denied", path=p,
-                         hint="close the file in Excel or check its permissions") from None
+        raise InputError(_("permission denied"), path=p,
+                         hint=_("close the file in Excel or check its permissions")) from None
     hint = "save the sheet as .csv (UTF-8) or .xlsx"
-    raise InputError(f"unsupported file type {ext or '(no extension)'!r}", path=p, hint=hint)
+    raise InputError(_("unsupported file type {value}").format(
+        value=repr(ext or '(no extension)')), path=p, hint=hint)

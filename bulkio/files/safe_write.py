@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import IO
 
 from bulkio.errors import InputError
+from bulkio.i18n import _
 
 __all__ = [
     "XLSX_MAX_CHARS", "AtomicFile", "LongCells", "clean_leftovers", "write_error",
@@ -52,7 +53,7 @@ def write_error(path: Path, exc: OSError) -> InputError:
     """The one-line error for an ``OSError`` while writing ``path`` (never a traceback)."""
     reason = exc.strerror or str(exc) or type(exc).__name__
     return InputError(
-        f"cannot write the file: {reason}",
+        _("cannot write the file: {reason}").format(reason=reason),
         path=path,
         hint=_HINTS.get(exc.errno or 0, "check the folder and run the command again; "
                         "the previous file, if any, is unchanged"),
@@ -117,7 +118,7 @@ class AtomicFile:
         self.final = final
         if final.is_dir():
             raise InputError(f"{final} is a folder", path=final,
-                             hint="give a file name, e.g. -o contacts.csv")
+                             hint=_("give a file name, e.g. -o contacts.csv"))
         try:
             if make_parent:
                 final.parent.mkdir(parents=True, exist_ok=True)

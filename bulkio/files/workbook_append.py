@@ -22,6 +22,7 @@ import openpyxl
 
 from bulkio.errors import InputError
 from bulkio.files.safe_write import XLSX_MAX_CHARS, AtomicFile, LongCells, write_error
+from bulkio.i18n import _
 
 __all__ = ["AppendSheetOutput", "unsupported_parts"]
 
@@ -39,8 +40,9 @@ def unsupported_parts(path: Path) -> list[str]:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
     except (OSError, zipfile.BadZipFile) as exc:
-        raise InputError(f"{path}: not an .xlsx workbook ({exc})", path=path,
-                         hint="name a new file, or an .xlsx written by Excel or bulkio"
+        raise InputError(_("{path}: not an .xlsx workbook ({exc})").format(
+            path=path, exc=exc), path=path,
+                         hint=_("name a new file, or an .xlsx written by Excel or bulkio")
                          ) from exc  # fmt: skip
     return sorted({what for prefix, what in _DROPPED.items()
                    if any(n.startswith(prefix) for n in names)})  # fmt: skip
@@ -98,9 +100,10 @@ class AppendSheetOutput:
             lost = unsupported_parts(path)
             if lost:
                 raise InputError(
-                    f"{path} holds {', '.join(lost)}, which adding a sheet would lose",
-                    path=path, hint="export to a new file, or keep the report in a workbook "
-                    "without them")
+                    _("{path} holds {names}, which adding a sheet would lose").format(
+                        path=path, names=', '.join(lost)),
+                    path=path, hint=_("export to a new file, or keep the report in a workbook "
+                                      "without them"))
             try:
                 self.workbook: Any = openpyxl.load_workbook(path)
             except OSError as exc:

@@ -29,6 +29,7 @@ from bulkio.clean.prepare import Preparation, PrepareSummary
 from bulkio.clean.records import PreparedRow
 from bulkio.errors import InputError
 from bulkio.files.report_sheets import Cell, ReportFormat, open_sheet_writer
+from bulkio.i18n import _
 from bulkio.reports.reporter import CHANGES_COLUMNS, FAILURE_COLUMNS, REPORT_COLUMNS
 
 __all__ = ["CheckResult", "check_paths", "ready_columns", "run_check"]
@@ -166,8 +167,9 @@ def run_check(preparation: Preparation, *, out_dir: Path | None = None) -> Check
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(f"cannot create the output folder: {exc.strerror}", path=folder,
-                         hint="pass a writable folder with --out-dir") from None  # fmt: skip
+        raise InputError(_("cannot create the output folder: {strerror}").format(
+            strerror=exc.strerror), path=folder,
+                         hint=_("pass a writable folder with --out-dir")) from None  # fmt: skip
     columns = ready_columns(preparation.mapping)
     plan = _ready_plan(columns)
     user_cols = [h for h in info.headers if h not in REPORT_COLUMNS]

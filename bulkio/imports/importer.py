@@ -43,6 +43,7 @@ from bulkio.clean.reading import ReadOptions
 from bulkio.clean.records import PreparedRow
 from bulkio.errors import ApiError, BulkioError, InputError, RowIssue
 from bulkio.files.table import SourceRow
+from bulkio.i18n import _
 from bulkio.imports.options import ImportOptions, ImportResult, row_fingerprint, warning_pairs
 from bulkio.imports.phases import RowRunner, RowWork, RunAbort, snapshot_batch
 from bulkio.imports.source import (
@@ -179,7 +180,8 @@ async def _execute(
                 ctx.abort = ctx.abort or err
             except Exception as exc:  # a bug must stop the run, not hang the queue
                 log.exception("row %d: unexpected error", work.row)
-                ctx.abort = ctx.abort or BulkioError(f"internal error on row {work.row}: {exc!r}")
+                ctx.abort = ctx.abort or BulkioError(_("internal error on row {row}: {exc}").format(
+                    row=work.row, exc=repr(exc)))
 
     flusher = asyncio.create_task(ctx.journal.autoflush())
     workers = [asyncio.create_task(worker()) for _ in range(n_workers)]
@@ -460,7 +462,8 @@ async def execute_run(
                 await _execute(ctx, client, prep_rows, states=states, only=only)
         except asyncio.CancelledError:
             # Ctrl-C: asyncio.run cancels this task; end the run cleanly (reports, resumable)
-            ctx.abort = BulkioError("interrupted (Ctrl-C); every result so far is in the journal")
+            ctx.abort = BulkioError(
+                _("interrupted (Ctrl-C); every result so far is in the journal"))
         return ctx, request_stats(client, previous)
 
 
@@ -524,7 +527,8 @@ def run_import(
         result.columns_not_sent = dict(prep.mapping.unmapped)
         return result
     if target is None:
-        raise InputError("no API target configured", hint="pass --sandbox or set BULKIO_TOKEN")
+        raise InputError(_("no API target configured"),
+            hint=_("pass --sandbox or set BULKIO_TOKEN"))
     started = time.monotonic()
     out_dir = report_dir(src_path, options.out_dir)
     with hold_scope(jpath, command="import", location_id=target.location_id,
@@ -567,8 +571,8 @@ class UnfinishedRunError(InputError):
         super().__init__(
             f"the last run of {path.name} into {run.location_id}, {run.id}, did not finish "
             f"({settled} rows settled)",
-            hint="finish it with --resume, or start a new run with --new (the creates, "
-            "notes and tasks it may have sent are still honoured)",
+            hint=_("finish it with --resume, or start a new run with --new (the creates, notes "
+                   "and tasks it may have sent are still honoured)"),
         )
         self.run = run
 

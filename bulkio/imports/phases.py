@@ -35,6 +35,7 @@ from bulkio.api.client import Client
 from bulkio.api.pacing import DAILY_HINT
 from bulkio.api.wire import row_error, same_instant
 from bulkio.errors import ApiError, AuthError, RateLimitedError, ServerError, TransportError
+from bulkio.i18n import _
 from bulkio.plan.batcher import (
     BusinessBatcher,
     Chunk,
@@ -183,7 +184,7 @@ class RowRunner:
                     TransportError(
                         f"the API failed {self._outages} rows in a row, last: {err}",
                         status=err.status,
-                        hint="check the network and the API status",
+                        hint=_("check the network and the API status"),
                     )
                 )
         else:

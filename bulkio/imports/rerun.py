@@ -27,6 +27,7 @@ from bulkio.clean.reading import ReadOptions
 from bulkio.clean.records import PreparedRow
 from bulkio.errors import InputError
 from bulkio.files.report_sheets import ReportFormat
+from bulkio.i18n import _
 from bulkio.imports.importer import execute_run, finish_run
 from bulkio.imports.options import ImportOptions, ImportResult
 from bulkio.imports.source import Source
@@ -60,8 +61,9 @@ def _stored_options(run: RunInfo) -> tuple[ReadOptions, ImportOptions]:
 def _check_target(run: RunInfo, target: TargetLike) -> None:
     if run.location_id and run.location_id != target.location_id:
         raise InputError(
-            f"run {run.id} imported into location {run.location_id}, not {target.location_id}",
-            hint="pass the same --location-id (or --sandbox setting) as the original run",
+            _("run {id} imported into location {location_id}, not {location_id2}").format(
+                id=run.id, location_id=run.location_id, location_id2=target.location_id),
+            hint=_("pass the same --location-id (or --sandbox setting) as the original run"),
         )
 
 
@@ -71,7 +73,8 @@ def _import_run(journal: Journal, run_id: str, target: TargetLike
     started with."""
     run = journal.get_run(run_id)
     if run.command != "import" or not run.input_path:
-        raise InputError(f"run {run.id} is not an import", hint="list runs with `bulkio runs`")
+        raise InputError(_("run {id} is not an import").format(
+            id=run.id), hint=_("list runs with `bulkio runs`"))
     _check_target(run, target)
     read, opts = _stored_options(run)
     return run, Path(run.input_path), read, opts
@@ -90,7 +93,7 @@ def resume_run(
     """Finish an interrupted run with the options it was started with."""
     started = time.monotonic()
     with Journal.open(journal_path) as probe:
-        run, src, _, _ = _import_run(probe, run_id, target)
+        run, src, _read, _opts = _import_run(probe, run_id, target)
     with _held(journal_path, run, wait=wait) as lock, Journal.open(journal_path) as journal:
         run, src, read, opts = _import_run(journal, run.id, target)
         if run.status == "finished":
@@ -132,14 +135,15 @@ def _fixed_rows(
     fixed = Source(failures, dataclasses.replace(read, encoding=None, delimiter=None,
                                                   header_row=None))
     if "_row" not in fixed.headers:
-        raise InputError("the file has no _row column: it is not a bulkio failure file",
-                         path=failures, hint="pass the .failures file the import wrote")
+        raise InputError(_("the file has no _row column: it is not a bulkio failure file"),
+                         path=failures, hint=_("pass the .failures file the import wrote"))
     numbers: dict[int, int] = {}
     for src in fixed.open().rows:
         raw = (src.values.get("_row") or "").strip()
         if not raw.isdigit():
-            raise InputError(f"row {src.row}: _row is {raw!r}, not a row number", path=failures,
-                             hint="keep the _row column as the import wrote it")
+            raise InputError(_("row {row}: _row is {raw}, not a row number").format(
+                row=src.row, raw=repr(raw)), path=failures,
+                             hint=_("keep the _row column as the import wrote it"))
         numbers[src.row] = int(raw)
         overrides[int(raw)] = {k: v for k, v in src.values.items() if k not in REPORT_COLUMNS}
     for prepared in fixed.prepare():
@@ -167,11 +171,11 @@ def retry_run(
     started = time.monotonic()
     if run_id is None:
         if failures is None:
-            raise InputError("name the run to retry",
-                             hint="bulkio retry RUN_ID, or bulkio retry --failures FILE")
+            raise InputError(_("name the run to retry"),
+                             hint=_("bulkio retry RUN_ID, or bulkio retry --failures FILE"))
         run_id = _run_id_from_summary(failures)
     with Journal.open(journal_path) as probe:
-        run, src, _, _ = _import_run(probe, run_id, target)
+        run, src, _read, _opts = _import_run(probe, run_id, target)
     with _held(journal_path, run, wait=wait) as lock, Journal.open(journal_path) as journal:
         run, src, read, opts = _import_run(journal, run.id, target)
         lock.name_run(run.id)
@@ -205,6 +209,7 @@ def _run_id_from_summary(failures: Path) -> str:
         return str(doc["run_id"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(
-            f"cannot tell which run {failures.name} belongs to ({summary.name} unreadable)",
-            path=failures, hint="pass the run id: bulkio retry RUN_ID --failures FILE",
+            _("cannot tell which run {name} belongs to ({name2} unreadable)").format(
+                name=failures.name, name2=summary.name),
+            path=failures, hint=_("pass the run id: bulkio retry RUN_ID --failures FILE"),
         ) from exc

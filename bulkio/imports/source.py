@@ -17,6 +17,7 @@ from bulkio.clean.prepare import Preparation
 from bulkio.clean.reading import ReadOptions
 from bulkio.clean.records import PreparedRow
 from bulkio.files.table import SourceRow, Table
+from bulkio.i18n import _
 from bulkio.plan.batcher import Mode
 from bulkio.runs.kit import Progress, ProgressFn
 
@@ -119,6 +120,6 @@ def column_notes(prep: Preparation) -> list[str]:
     lines = [note] if (note := prep.mapping.describe_source()) else []
     unmapped = unmapped_lines(prep.mapping)
     if unmapped:
-        lines.append(f"columns NOT sent ({len(unmapped)}; kept in the reports):")
+        lines.append(_("columns NOT sent ({n}; kept in the reports):").format(n=len(unmapped)))
         lines += [f"  {line}" for line in unmapped]
     return lines

@@ -30,6 +30,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from bulkio.clean.records import PreparedRow
 from bulkio.errors import InputError, RowIssue
+from bulkio.i18n import _
 
 Mode = Literal["upsert", "create", "update"]
 TagsMode = Literal["add", "replace"]
@@ -121,7 +122,8 @@ def resolve_custom_fields(
                 sorted(f"{d.name} ({d.field_key or d.id})" for d in defs)
             ) or "none"
             raise UnknownCustomFieldError(
-                f"unknown custom field {ref!r}; the location has: {available}"
+                _("unknown custom field {ref}; the location has: {available}").format(
+                    ref=repr(ref), available=available)
             )
         out[ref] = found
     return out
@@ -338,7 +340,9 @@ def plan_row(
             continue
         fdef = fields.get(ref)
         if fdef is None:
-            return RowIssue(row, "unknown-custom-field", f"custom field {ref!r} is not resolved")
+            return RowIssue(row, "unknown-custom-field",
+                _("custom field {ref} is not resolved").format(
+                ref=repr(ref)))
         shaped, error = shape_custom_value(value, fdef)
         if error is not None:
             return RowIssue(row, "invalid-value", error, field=ref)
@@ -357,8 +361,8 @@ def plan_row(
                 warnings.append(
                     RowIssue(
                         row, "invalid-value",
-                        f"{key} is not sent: the API's update does not accept it "
-                        "(use --mode upsert)",
+                        _("{key} is not sent: the API's update does not accept it (use --mode "
+                          "upsert)").format(key=key),
                         field=key, severity="warning",
                     )
                 )
@@ -366,7 +370,7 @@ def plan_row(
         if not contact_id and not body.get("email") and not body.get("phone"):
             return RowIssue(
                 row, "missing-identifier",
-                "update mode needs a contact id, an email or a phone to find the contact",
+                _("update mode needs a contact id, an email or a phone to find the contact"),
             )
     else:
         body["locationId"] = location_id

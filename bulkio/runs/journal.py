@@ -47,6 +47,7 @@ from types import TracebackType
 from typing import Any
 
 from bulkio.errors import InputError
+from bulkio.i18n import _
 from bulkio.runs.locks import scope_held
 from bulkio.runs.records import (
     NO_STEPS,
@@ -147,9 +148,10 @@ class Journal:
             if version > SCHEMA_VERSION:
                 conn.close()
                 raise InputError(
-                    f"journal schema {version} is newer than this bulkio ({SCHEMA_VERSION})",
+                    _("journal schema {version} is newer than this bulkio "
+                      "({SCHEMA_VERSION})").format(version=version, SCHEMA_VERSION=SCHEMA_VERSION),
                     path=p,
-                    hint="upgrade bulkio or pass another --journal path",
+                    hint=_("upgrade bulkio or pass another --journal path"),
                 )
             conn.execute("PRAGMA journal_mode = WAL")
             # NORMAL in WAL mode survives a process kill; only power loss can drop the tail.
@@ -159,12 +161,13 @@ class Journal:
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
             raise InputError(
-                f"cannot open the run journal: {exc}",
+                _("cannot open the run journal: {exc}").format(exc=exc),
                 path=p,
-                hint="pass another --journal path, or move the damaged file away",
+                hint=_("pass another --journal path, or move the damaged file away"),
             ) from exc
         except OSError as exc:
-            raise InputError(f"cannot create the run journal: {exc}", path=p) from exc
+            raise InputError(_("cannot create the run journal: {exc}").format(
+                exc=exc), path=p) from exc
         return cls(conn, p, batch_size=batch_size, flush_interval=flush_interval)
 
     def __enter__(self) -> Journal:
@@ -226,10 +229,10 @@ class Journal:
     def _write_error(self, exc: sqlite3.DatabaseError) -> InputError:
         """SQLite write failures (locked, disk full, I/O) as one clear InputError."""
         return InputError(
-            f"cannot write the run journal: {exc}",
+            _("cannot write the run journal: {exc}").format(exc=exc),
             path=self.path,
-            hint="another bulkio process may be using it, or the disk is full; "
-            "fix that, then re-run with --resume",
+            hint=_("another bulkio process may be using it, or the disk is full; fix that, then "
+                   "re-run with --resume"),
         )
 
     def _maybe_commit(self) -> None:
@@ -259,7 +262,7 @@ class Journal:
         argv_clean = scrub_argv(list(argv))
         opts = scrub_options(options or {})
         self.flush()
-        for _ in range(20):
+        for _attempt in range(20):
             run_id = new_run_id()
             try:
                 with self._guard():
@@ -325,8 +328,9 @@ class Journal:
             return self._run_info(exact[0])
         if len(rows) == 1 and run_id:
             return self._run_info(rows[0])
-        what = "is ambiguous" if rows else "does not exist"
-        raise RunNotFoundError(f"run {run_id!r} {what} in this journal", path=self.path)
+        message = (_("run {run} is ambiguous in this journal") if rows
+                   else _("run {run} does not exist in this journal"))
+        raise RunNotFoundError(message.format(run=repr(run_id)), path=self.path)
 
     def latest_run(
         self,

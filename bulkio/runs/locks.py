@@ -28,6 +28,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from bulkio.errors import InputError
+from bulkio.i18n import _
 from bulkio.runs.home import locks_in
 from bulkio.runs.records import utc_now
 
@@ -102,7 +103,8 @@ def hold_scope(
     try:
         lock_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(f"cannot create the lock folder: {exc}", path=lock_path.parent) from exc
+        raise InputError(_("cannot create the lock folder: {exc}").format(
+            exc=exc), path=lock_path.parent) from exc
     name = Path(input_path).name if input_path is not None else command
     what = f"{command} of {name} into {location_id or '-'}"
     lock = FileLock(lock_path)
@@ -117,9 +119,11 @@ def hold_scope(
                 time.sleep(0.05)  # the holder is opening its run: its id comes in a moment
                 holder = _holder(sidecar)
             run = holder.get("run_id")
-            by = (f"run {run} (process {holder.get('pid')}, since {holder.get('since')})"
-                  if run else "another bulkio process")
-            raise ScopeBusyError(f"{what} is already running: {by}", path=None) from None
+            by = (_("run {run} (process {pid}, since {since})").format(
+                run=run, pid=holder.get("pid"), since=holder.get("since"))
+                  if run else _("another bulkio process"))
+            raise ScopeBusyError(_("{what} is already running: {by}").format(what=what, by=by),
+                                 path=None) from None
         log.warning("%s is running in another process: waiting for it to finish", what)
         lock.acquire()
     held = RunLock(lock=lock, sidecar=sidecar, what=what)

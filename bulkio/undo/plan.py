@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bulkio.errors import InputError
+from bulkio.i18n import _
 from bulkio.runs.journal import Journal, RunInfo, UndoEntry
 
 __all__ = ["Kind", "UndoAction", "UndoPlan", "plan_undo", "previous_undo"]
@@ -206,11 +207,13 @@ def plan_undo(journal: Journal, run_id: str) -> UndoPlan:
     """The undo plan of a run (no request is sent)."""
     run = journal.get_run(run_id)
     if run.command == "undo":
-        raise InputError(f"run {run.id} is itself an undo; undoing an undo is not supported",
-                         hint="re-run the original command instead")
+        raise InputError(_("run {id} is itself an undo; undoing an undo is not supported").format(
+            id=run.id),
+                         hint=_("re-run the original command instead"))
     if run.active:
-        raise InputError(f"run {run.id} is still running (process {run.pid})",
-                         hint="wait for it to finish or stop it first")
+        raise InputError(_("run {id} is still running (process {pid})").format(
+            id=run.id, pid=run.pid),
+                         hint=_("wait for it to finish or stop it first"))
     actions: list[UndoAction] = []
     cannot: list[tuple[int, str | None, str]] = []
     for entry in journal.steps_for_undo(run.id):

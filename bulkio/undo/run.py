@@ -36,6 +36,7 @@ from typing import Any
 
 from bulkio.errors import ApiError, AuthError, InputError
 from bulkio.files.table import SourceRow
+from bulkio.i18n import _
 from bulkio.plan.batcher import BUSINESS_CHUNK, DEFAULT_TAG_CHUNK
 from bulkio.reports.reporter import Report, write_reports
 from bulkio.runs.journal import Journal
@@ -104,7 +105,8 @@ async def _conflicts(plan: UndoPlan, target: TargetLike
                 if err.status in (400, 404):
                     continue  # gone: the undo will report it
                 raise
-            _, _, found = restore_plan(a.detail["before"], current, a.detail.get("wrote"))
+            _restored, _changed, found = restore_plan(a.detail["before"], current,
+                                                      a.detail.get("wrote"))
             out += [(a.row, a.contact_id, k, w, n) for k, w, n in found]
     return out
 
@@ -127,9 +129,9 @@ def run_undo(
     """
     started = time.monotonic()
     if not journal_path.exists():
-        raise InputError("no run journal here", path=journal_path,
-                         hint="pass --journal FILE (journals are .bulkio/journal.db beside "
-                         "the input files)")
+        raise InputError(_("no run journal here"), path=journal_path,
+                         hint=_("pass --journal FILE (journals are .bulkio/journal.db beside the "
+                                "input files)"))
     with Journal.open(journal_path) as journal:
         plan = plan_undo(journal, run_id)
         run = plan.run
@@ -138,16 +140,18 @@ def run_undo(
                 plan.conflicts = asyncio.run(_conflicts(plan, target))
             return UndoResult(plan=plan)
         if target is None:
-            raise InputError("no API target configured", hint="pass --sandbox or set "
-                             "BULKIO_TOKEN")
+            raise InputError(_("no API target configured"),
+                             hint=_("pass --sandbox or set BULKIO_TOKEN"))
         if run.location_id and run.location_id != target.location_id:
-            raise InputError(f"run {run.id} wrote to location {run.location_id}, not "
-                             f"{target.location_id}",
-                             hint="pass the same --location-id (or --sandbox) as that run")
+            raise InputError(
+                _("run {id} wrote to location {location_id}, not {location_id2}").format(
+                    id=run.id, location_id=run.location_id, location_id2=target.location_id),
+                             hint=_("pass the same --location-id (or --sandbox) as that run"))
         earlier = previous_undo(journal, run.id)
         if earlier is not None and not force:
-            raise InputError(f"run {run.id} was already undone by run {earlier.id}",
-                             hint="pass --force to run the undo again")
+            raise InputError(_("run {id} was already undone by run {id2}").format(
+                id=run.id, id2=earlier.id),
+                             hint=_("pass --force to run the undo again"))
         out = out_dir or Path(run.options.get("out_dir") or Path.cwd())
         out.mkdir(parents=True, exist_ok=True)
         undo_run = journal.start_run(command="undo", argv=[run.id],

@@ -12,6 +12,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from bulkio.i18n import _
+
 
 @dataclass(frozen=True)
 class Result:
@@ -69,4 +71,5 @@ def flag_invisible(result: Result, removed: list[str]) -> Result:
     names = ", ".join(dict.fromkeys(removed))
     note = f"; {result.message}" if result.message else ""
     return Result(value=result.value, code="invisible-characters",
-                  message=f"removed invisible characters ({names}){note}", warning=True)
+                  message=_("removed invisible characters ({names}){note}").format(
+                      names=names, note=note), warning=True)

@@ -23,6 +23,7 @@ from functools import lru_cache
 import pycountry
 
 from bulkio.clean.normalize import Result, accept, reject
+from bulkio.i18n import _, language_cache
 
 __all__ = [
     "ACCEPTED_CODES",
@@ -202,7 +203,7 @@ def _unaccepted_name(key: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=4096)
+@language_cache(maxsize=4096)
 def normalize_country(raw: str) -> Result:
     """ISO alpha-2 code the API accepts (``México`` -> ``MX``, ``EE.UU.`` -> ``US``)."""
     key = normalization_key(raw)
@@ -214,8 +215,11 @@ def normalize_country(raw: str) -> Result:
         return accept(code)
     unaccepted = _unaccepted_name(key)
     if unaccepted is not None:
-        return reject("unknown-country", f"{unaccepted} is not on the API's country list")
-    return reject("unknown-country", f"{raw!r} is not a country name or ISO code the API accepts")
+        return reject("unknown-country", _("{unaccepted} is not on the API's country list").format(
+            unaccepted=unaccepted))
+    return reject("unknown-country",
+        _("{raw} is not a country name or ISO code the API accepts").format(
+        raw=repr(raw)))
 
 
 def country_region(raw: str) -> str | None:

@@ -24,10 +24,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, timedelta
-from functools import lru_cache
 from typing import Literal
 
 from bulkio.clean.normalize import Result, accept, reject
+from bulkio.i18n import _, language_cache
 
 __all__ = ["DateOrder", "detect_date_order", "needs_order", "normalize_date"]
 
@@ -161,11 +161,13 @@ def _full_year(year: int, digits: int, today: date) -> int:
 
 def _build(year: int, month: int, day: int, raw: str) -> date | Result:
     if not 1 <= month <= 12:
-        return reject("impossible-date", f"{raw!r} has no month {month}")
+        return reject("impossible-date", _("{raw} has no month {month}").format(
+            raw=repr(raw), month=month))
     try:
         return date(year, month, day)
     except ValueError:
-        return reject("impossible-date", f"{raw!r} does not exist ({day} of month {month})")
+        return reject("impossible-date", _("{raw} does not exist ({day} of month {month})").format(
+            raw=repr(raw), day=day, month=month))
 
 
 def _numeric(
@@ -179,14 +181,19 @@ def _numeric(
     if a == b:
         return _build(year, a, b, raw)
     if a > 12 and b > 12:
-        return reject("impossible-date", f"{raw!r} has no month (both parts above 12)")
+        return reject("impossible-date", _("{raw} has no month (both parts above 12)").format(
+            raw=repr(raw)))
     if a > 12:
         if order == "MDY":
-            return reject("impossible-date", f"{raw!r} has no month {a} (column is month-first)")
+            return reject("impossible-date",
+                _("{raw} has no month {a} (column is month-first)").format(
+                raw=repr(raw), a=a))
         return _build(year, b, a, raw)
     if b > 12:
         if order == "DMY":
-            return reject("impossible-date", f"{raw!r} has no month {b} (column is day-first)")
+            return reject("impossible-date",
+                _("{raw} has no month {b} (column is day-first)").format(
+                raw=repr(raw), b=b))
         return _build(year, a, b, raw)
     if order == "DMY":
         return _build(year, b, a, raw)
@@ -194,8 +201,8 @@ def _numeric(
         return _build(year, a, b, raw)
     return reject(
         "ambiguous-date",
-        f"{raw!r} reads as day-first or month-first and the column does not say which; "
-        "pass --date-order DMY or MDY",
+        _("{raw} reads as day-first or month-first and the column does not say which; pass "
+          "--date-order DMY or MDY").format(raw=repr(raw)),
     )
 
 
@@ -248,16 +255,17 @@ def _parse(raw: str, order: DateOrder | None, today: date) -> date | Result:
     named = _named(text, today)
     if named is not None:
         return named
-    return reject("invalid-date", f"{raw!r} is not a date bulkio can read")
+    return reject("invalid-date", _("{raw} is not a date bulkio can read").format(raw=repr(raw)))
 
 
-@lru_cache(maxsize=65_536)
+@language_cache(maxsize=65_536)
 def _normalize(raw: str, order: DateOrder | None, today: date, allow_future: bool) -> Result:
     parsed = _parse(raw, order, today)
     if isinstance(parsed, Result):
         return parsed
     if parsed > today and not allow_future:
-        return reject("impossible-date", f"{raw!r} is {parsed.isoformat()}, in the future")
+        return reject("impossible-date", _("{raw} is {isoformat}, in the future").format(
+            raw=repr(raw), isoformat=parsed.isoformat()))
     return accept(parsed.isoformat())
 
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
 from bulkio.clean.normalize import Result, accept, flag_invisible, reject, strip_invisible
+from bulkio.i18n import _, language_cache
 
 __all__ = ["normalize_email"]
 
@@ -43,12 +43,13 @@ def normalize_email(raw: str) -> Result:
     return _normalize(raw)
 
 
-@lru_cache(maxsize=65_536)
+@language_cache(maxsize=65_536)
 def _normalize(raw: str) -> Result:
     text, removed = strip_invisible(raw)
     text = unicodedata.normalize("NFC", text)
     if removed and not text.strip():
-        return reject("invalid-email", f"{raw!r} holds only invisible characters")
+        return reject("invalid-email", _("{raw} holds only invisible characters").format(
+            raw=repr(raw)))
     result = _checked(raw, text)
     return flag_invisible(result, removed)
 
@@ -62,12 +63,14 @@ def _checked(raw: str, text: str) -> Result:
         text = text[7:].split("?", 1)[0].strip()
     if text.count("@") != 1:
         if text.count("@") > 1:
-            return reject("invalid-email", f"{raw!r} holds several @ (one address per cell)")
-        return reject("invalid-email", f"{raw!r} has no @")
+            return reject("invalid-email", _("{raw} holds several @ (one address per cell)").format(
+                raw=repr(raw)))
+        return reject("invalid-email", _("{raw} has no @").format(raw=repr(raw)))
     local, domain = text.split("@")
     domain = domain.rstrip(".").casefold()
     if not local or not _LOCAL.match(local) or ".." in local or local[0] == "." or local[-1] == ".":
-        return reject("invalid-email", f"{raw!r} has an invalid part before the @")
+        return reject("invalid-email", _("{raw} has an invalid part before the @").format(
+            raw=repr(raw)))
     labels = domain.split(".")
     if (
         len(labels) < 2
@@ -75,5 +78,6 @@ def _checked(raw: str, text: str) -> Result:
         or not all(_LABEL.match(label) for label in labels)
         or not _TLD.match(labels[-1])
     ):
-        return reject("invalid-email", f"{raw!r} has an invalid domain after the @")
+        return reject("invalid-email", _("{raw} has an invalid domain after the @").format(
+            raw=repr(raw)))
     return accept(f"{local}@{domain}")

@@ -13,11 +13,11 @@ from __future__ import annotations
 import re
 from array import array
 from collections.abc import Sequence
-from functools import lru_cache
 
 import phonenumbers
 
 from bulkio.clean.normalize import Result, accept, flag_invisible, reject, strip_invisible
+from bulkio.i18n import _, language_cache
 
 __all__ = ["e164_code", "e164_codes", "normalize_phone", "phone_region"]
 
@@ -101,7 +101,7 @@ def _normalize_visible(raw: str, clean: str, region: str | None) -> Result:
         text = text[: found.start()]
     region = region.upper() if region else None
     if not _NON_DIGITS.sub("", text):
-        return reject("invalid-phone", f"{raw!r} has no digits")
+        return reject("invalid-phone", _("{raw} has no digits").format(raw=repr(raw)))
     if region is None:
         # Without a region only an international number can be read. Excel drops the
         # leading "+", so 11+ digits not starting with 0 are tried as country code +
@@ -120,15 +120,17 @@ def _normalize_visible(raw: str, clean: str, region: str | None) -> Result:
     if number is None and region is None and not text.startswith(("+", "00")):
         return reject(
             "invalid-phone",
-            f"{raw!r} has no country code and the row has no country; "
-            "add +<country code> or pass a default region",
+            _("{raw} has no country code and the row has no country; add +<country code> or pass "
+              "a default region").format(raw=repr(raw)),
         )
     if number is None:
         where = f" in region {region}" if region else ""
-        return reject("invalid-phone", f"{raw!r} is not a valid phone number{where}")
+        return reject("invalid-phone", _("{raw} is not a valid phone number{where}").format(
+            raw=repr(raw), where=where))
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     if extension or number.extension:
-        return Result(value=e164, message=f"extension {extension or number.extension} dropped")
+        return Result(value=e164, message=_("extension {value} dropped").format(
+            value=extension or number.extension))
     return accept(e164)
 
 
@@ -141,7 +143,7 @@ def normalize_phone(raw: str, *, region: str | None) -> Result:
     return _normalize(raw, region)
 
 
-_normalize = lru_cache(maxsize=65_536)(_normalize_uncached)
+_normalize = language_cache(maxsize=65_536)(_normalize_uncached)
 
 
 def e164_code(result: Result) -> int:

@@ -8,6 +8,7 @@ import zoneinfo
 from functools import lru_cache
 
 from bulkio.clean.normalize import Result, accept, reject
+from bulkio.i18n import _, language_cache
 
 __all__ = [
     "DND_CHANNELS",
@@ -69,7 +70,8 @@ def parse_bool(raw: str) -> Result:
         return accept(True)
     if key in _FALSE:
         return accept(False)
-    return reject("invalid-boolean", f"{raw!r} is not a yes/no value (yes, no, sí, 1, 0, x)")
+    return reject("invalid-boolean", _("{raw} is not a yes/no value (yes, no, sí, 1, 0, x)").format(
+        raw=repr(raw)))
 
 
 # --- gender -------------------------------------------------------------------------
@@ -84,7 +86,9 @@ def normalize_gender(raw: str) -> Result:
     """``male``/``female`` from English or Spanish words and their initials (m/f/h)."""
     gender = _GENDERS.get(_fold(raw).rstrip("."))
     if gender is None:
-        return reject("invalid-gender", f"{raw!r} is not a gender the API knows (male, female)")
+        return reject("invalid-gender",
+            _("{raw} is not a gender the API knows (male, female)").format(
+            raw=repr(raw)))
     return accept(gender)
 
 
@@ -105,7 +109,7 @@ def _timezones() -> dict[str, str]:
     }
 
 
-@lru_cache(maxsize=4096)
+@language_cache(maxsize=4096)
 def normalize_timezone(raw: str) -> Result:
     """IANA name in its canonical spelling (``america/mexico city`` -> ``America/Mexico_City``).
 
@@ -115,7 +119,9 @@ def normalize_timezone(raw: str) -> Result:
     name = _timezones().get(key)
     if name is None:
         return reject(
-            "invalid-timezone", f"{raw!r} is not an IANA timezone such as America/Mexico_City"
+            "invalid-timezone",
+                _("{raw} is not an IANA timezone such as America/Mexico_City").format(
+                raw=repr(raw))
         )
     return accept(name)
 
@@ -128,7 +134,7 @@ _TLD = re.compile(r"^(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59})$")
 _IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 
 
-@lru_cache(maxsize=65_536)
+@language_cache(maxsize=65_536)
 def normalize_website(raw: str) -> Result:
     """URL with a scheme: ``www.Tesla.com`` -> ``https://www.tesla.com`` (host lowercased)."""
     text = raw.strip()
@@ -136,20 +142,23 @@ def normalize_website(raw: str) -> Result:
     if found:
         scheme = found.group(1).casefold()
         if scheme not in ("http", "https"):
-            return reject("invalid-website", f"{raw!r} is not an http(s) address")
+            return reject("invalid-website", _("{raw} is not an http(s) address").format(
+                raw=repr(raw)))
         rest = text[found.end() :]
     else:
         scheme, rest = "https", text
     if not rest or any(ch.isspace() for ch in rest):
-        return reject("invalid-website", f"{raw!r} is not a valid URL or domain")
+        return reject("invalid-website", _("{raw} is not a valid URL or domain").format(
+            raw=repr(raw)))
     split = re.search(r"[/?#]", rest)
     host, tail = (rest[: split.start()], rest[split.start() :]) if split else (rest, "")
     if "@" in host:
-        return reject("invalid-website", f"{raw!r} looks like an email, not a website")
-    hostname, _, port = host.partition(":")
+        return reject("invalid-website", _("{raw} looks like an email, not a website").format(
+            raw=repr(raw)))
+    hostname, _colon, port = host.partition(":")
     hostname = hostname.rstrip(".").casefold()
     if port and not port.isdigit():
-        return reject("invalid-website", f"{raw!r} has an invalid port")
+        return reject("invalid-website", _("{raw} has an invalid port").format(raw=repr(raw)))
     labels = hostname.split(".")
     valid_name = (
         len(labels) >= 2
@@ -158,7 +167,8 @@ def normalize_website(raw: str) -> Result:
     )
     valid_ip = bool(_IPV4.match(hostname)) and all(int(p) <= 255 for p in labels)
     if not (valid_name or valid_ip):
-        return reject("invalid-website", f"{raw!r} has no valid host name (like example.com)")
+        return reject("invalid-website",
+                      _("{raw} has no valid host name (like example.com)").format(raw=repr(raw)))
     return accept(f"{scheme}://{hostname}{':' + port if port else ''}{tail}")
 
 
@@ -268,8 +278,8 @@ def normalize_dnd_status(raw: str) -> Result:
     if status is None:
         flag = parse_bool(raw)
         if flag.code is not None or not isinstance(flag.value, bool):
-            return reject("invalid-value", f"{raw!r} is not a DND status: use yes/no, active, "
-                          "inactive or permanent")
+            return reject("invalid-value", _("{raw} is not a DND status: use yes/no, active, "
+                                             "inactive or permanent").format(raw=repr(raw)))
         status = "active" if flag.value else "inactive"
     return accept({"status": status})
 
@@ -307,10 +317,10 @@ def normalize_dnd(raw: str) -> Result:
         if channel is None or status is None:
             return reject(
                 "invalid-value",
-                f"{raw!r} is not a DND value: use yes/no, or channels such as "
-                "'sms, email' or 'sms:active; call:inactive'",
+                _("{raw} is not a DND value: use yes/no, or channels such as 'sms, email' or "
+                  "'sms:active; call:inactive'").format(raw=repr(raw)),
             )
         settings[channel] = {"status": status}
     if not settings:
-        return reject("invalid-value", f"{raw!r} names no DND channel")
+        return reject("invalid-value", _("{raw} names no DND channel").format(raw=repr(raw)))
     return accept(settings)
