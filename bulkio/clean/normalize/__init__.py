@@ -50,7 +50,7 @@ _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 
 def strip_invisible(text: str) -> tuple[str, list[str]]:
-    """``text`` without invisible and control characters, and their code point names (``U+200B``)."""
+    """``text`` without invisible and control characters, and their names (``U+200B``)."""
     if text.isascii() and text.isprintable():
         return text, []
     kept: list[str] = []
