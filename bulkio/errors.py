@@ -159,6 +159,8 @@ CODES: dict[str, str] = {
     "contact-not-found": N_("no contact matches the row's contact id, email or phone"),
     "foreign-contact-id": N_("the row's contact id is not in this location (an export of another "
     "sub-account?): the contact was matched by email or phone instead"),
+    "unknown-location": N_("the row's location column names none of the locations of the run "
+    "(--locations): the row was not sent"),
     "ambiguous-contact": N_("several contacts match the row's email or phone"),
     "tag-failed": N_("the contact was saved but adding its tags failed"),
     "business-failed": N_("the contact was saved but assigning its business failed"),

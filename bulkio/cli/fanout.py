@@ -15,6 +15,8 @@ A FILE holds one name a line (``#`` comments).
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -27,10 +29,17 @@ from click.core import ParameterSource
 
 from bulkio.config import load_profiles
 from bulkio.errors import BulkioError, ConfigError
+from bulkio.files.safe_write import write_text_atomic
 from bulkio.i18n import _
 from bulkio.reports.reporter import LOCATED_REPORTS
 
-__all__ = ["Destination", "resolve_locations", "run_for_locations"]
+__all__ = [
+    "Destination",
+    "resolve_locations",
+    "route_for_import",
+    "route_rows",
+    "run_for_locations",
+]
 
 #: locations run at once (each has its own budget; the client paces each one)
 PARALLEL = 8
@@ -131,10 +140,87 @@ def _with_location_in_output(kwargs: dict[str, Any], dest: Destination) -> dict[
     return {**kwargs, "output": output}
 
 
+#: key of :func:`route_rows`'s answer naming the failure file of rows routed nowhere
+#: (an empty path when every row found its location)
+UNROUTED = "\x00unrouted"
+#: headers of an import column that routes each row to its location (compared folded)
+ROUTE_HEADERS = frozenset({"location", "locationid", "subaccount", "subcuenta", "sucursal",
+                           "cuenta"})  # fmt: skip
+
+
+def _fold(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())
+
+
+def route_rows(file: Path, reading: Any, destinations: list[Destination]
+               ) -> dict[str, Path] | None:
+    """An import file with a location column, split into one file per destination
+    (``<stem>.<location>.csv`` beside it, each row with its ``source_row``); rows naming no
+    destination go to ``<stem>.unrouted.failures.csv`` (code ``unknown-location``). None
+    when the file has no such column: every location then gets the whole file."""
+    table = reading.open(file)
+    column = next((h for h in table.headers if _fold(h) in ROUTE_HEADERS), None)
+    if column is None:
+        return None
+    keys: dict[str, str] = {}
+    for dest in destinations:
+        for key in (dest.label, dest.api.location_id, dest.api.profile):
+            if key:
+                keys.setdefault(_fold(str(key)), dest.label)
+    header = ["source_row", *table.headers]
+    rows: dict[str, list[list[str]]] = {d.label: [] for d in destinations}
+    unrouted: list[list[str]] = []
+    for row in table.rows:
+        cells = [row.values.get(h) or "" for h in table.headers]
+        label = keys.get(_fold(row.values.get(column) or ""))
+        if label is None:
+            unrouted.append([str(row.row), "unknown-location",
+                             f"{column} {row.values.get(column) or '(empty)'!r} names no "
+                             "location of this run", *cells])  # fmt: skip
+        else:
+            rows[label].append([str(row.row), *cells])
+    out: dict[str, Path] = {}
+    for dest in destinations:
+        safe = "".join(c if c.isalnum() or c in "-_" else "_"
+                       for c in (dest.api.location_id or dest.label))  # fmt: skip
+        path = file.with_name(f"{file.stem}.{safe}.csv")
+        write_text_atomic(path, "\ufeff" + _csv([header, *rows[dest.label]]))
+        out[dest.label] = path
+    failures = file.with_name(f"{file.stem}.unrouted.failures.csv")
+    out[UNROUTED] = failures if unrouted else Path()
+    if unrouted:
+        write_text_atomic(failures, "\ufeff" + _csv(
+            [["_row", "_error_code", "_error_message", *table.headers], *unrouted]))
+        click.echo(_("{n} rows name no location of this run: {path}").format(
+            n=len(unrouted), path=failures), err=True)
+    elif failures.exists():
+        failures.unlink()
+    return out
+
+
+def _csv(rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue()
+
+
+def route_for_import(kwargs: dict[str, Any], destinations: list[Destination]
+                     ) -> dict[str, Path] | None:
+    """:func:`route_rows` for ``bulkio import`` (other commands: None)."""
+    if click.get_current_context().info_name != "import":
+        return None
+    file, reading = kwargs.get("file"), kwargs.get("reading")
+    if not isinstance(file, Path) or reading is None:
+        return None
+    return route_rows(file, reading, destinations)
+
+
 def run_for_locations(func: Callable[..., Any], args: tuple[Any, ...],
-                      kwargs: dict[str, Any], destinations: list[Destination]) -> None:
+                      kwargs: dict[str, Any], destinations: list[Destination],
+                      routed: dict[str, Path] | None = None) -> None:
     """Run the command once per destination, at most :data:`PARALLEL` at a time (one at a
-    time on the sandbox, one database file); print the table; exit with the worst code."""
+    time on the sandbox, one database file); print the table; exit with the worst code.
+    An import whose file has a location column sends each row only to its location."""
     if kwargs.get("output") == "-" and len(destinations) > 1:
         raise click.UsageError(_("--locations writes one file per location: use -o FILE"))
     ctx = click.get_current_context()
@@ -154,10 +240,15 @@ def run_for_locations(func: Callable[..., Any], args: tuple[Any, ...],
             if value is not None and value != ctx.params.get(name):
                 sub.params[name] = value
                 sub.set_parameter_source(name, ParameterSource.COMMANDLINE)
-        LOCATED_REPORTS.set(True)  # this worker thread's runs: reports named per location
+        # this worker thread's runs: reports named per location (a routed file's name
+        # already carries its location)
+        LOCATED_REPORTS.set(routed is None)
         with sub.scope(cleanup=False):
             try:
-                func(*args, api=dest.api, **_with_location_in_output(kwargs, dest))
+                own = _with_location_in_output(kwargs, dest)
+                if routed is not None:
+                    own = {**own, "file": routed[dest.label]}
+                func(*args, api=dest.api, **own)
             except SystemExit as done:
                 code = done.code if isinstance(done.code, int) else (0 if done.code is None
                                                                      else 1)
@@ -173,6 +264,10 @@ def run_for_locations(func: Callable[..., Any], args: tuple[Any, ...],
     parallel = 1 if destinations[0].api.sandbox else min(PARALLEL, len(destinations))
     with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="bulkio-location") as pool:
         outcomes = list(pool.map(one, destinations))
+    lost = routed.get(UNROUTED) if routed is not None else None
+    if lost is not None and lost != Path():
+        destinations = [*destinations, Destination(_("(no location)"), None)]
+        outcomes.append((3, str(lost)))
     width = max(len(d.label) for d in destinations)
     meaning = {0: "ok", 1: "stopped", 2: "usage error", 3: "some rows failed"}
     click.echo(f"{'location':<{width}}  exit  outcome", err=True)

@@ -329,11 +329,12 @@ def api_options(func: Callable[..., R]) -> Callable[..., R]:
                           log_file=kwargs.pop("log_file"))
         locations = kwargs.pop("locations")
         if locations is not None:
-            from bulkio.cli.fanout import resolve_locations, run_for_locations
+            from bulkio.cli.fanout import resolve_locations, route_for_import, run_for_locations
 
             with abort_on_errors():
                 destinations = resolve_locations(locations, api)
-            run_for_locations(func, args, kwargs, destinations)
+                routed = route_for_import(kwargs, destinations)
+            run_for_locations(func, args, kwargs, destinations, routed)
         return func(*args, api=api, **kwargs)
 
     decorated: Callable[..., R] = wrapper

@@ -3,6 +3,7 @@ reports and outcome, the worst exit code at the end (issue 13, point 3), over th
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -63,3 +64,28 @@ def test_all_sandbox_locations_export_one_file_each(tmp_path: Path) -> None:
     assert unknown.exit_code == 1 and "no single sandbox location is 'Sur'" in unknown.output
     stdout = runner.invoke(main, ["export", "-o", "-", "--sandbox", "--locations", "all"])
     assert stdout.exit_code == 2 and "one file per location" in stdout.output
+
+
+def test_a_location_column_routes_each_row_to_its_location(tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["sandbox", "locations", "add", "Norte"]).exit_code == 0
+    src = tmp_path / "altas.csv"
+    src.write_text("email,Sucursal\nana@example.mx,Norte\nluis@example.mx,Sandbox location\n"
+                   "sol@example.mx,Marte\n", encoding="utf-8")
+    result = runner.invoke(main, ["import", str(src), "--sandbox", "--locations", "all"])
+    assert result.exit_code == 3, result.output  # the worst: one row routed nowhere
+    assert "1 rows name no location of this run" in result.stderr
+    assert ["(no", "location)", "3", "some", "rows", "failed:"] in [
+        line.split()[:6] for line in result.stderr.splitlines()]
+    reports = sorted(p.name for p in tmp_path.glob("altas.*.success.csv"))
+    assert len(reports) == 2 and all(name.count(".") == 3 for name in reports), reports
+    exported = runner.invoke(main, ["export", "-o", str(tmp_path / "e-{location}.csv"),
+                                    "--sandbox", "--locations", "all", "-q"])  # fmt: skip
+    assert exported.exit_code == 0, exported.output
+    texts = [p.read_text(encoding="utf-8") for p in sorted(tmp_path.glob("e-*.csv"))]
+    assert sorted(("ana@example.mx" in t, "luis@example.mx" in t) for t in texts) == [
+        (False, True), (True, False)]  # each row in its own location only
+    with (tmp_path / "altas.unrouted.failures.csv").open(encoding="utf-8-sig") as fh:
+        [row] = list(csv.DictReader(fh))
+    assert (row["_row"], row["_error_code"], row["email"]) == ("4", "unknown-location",
+                                                               "sol@example.mx")
